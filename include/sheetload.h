@@ -1,0 +1,167 @@
+/* sheetload.h - the public API: load a spreadsheet into a database.
+ *
+ * One call does one import: sheetload_import() reads an .xlsx or .csv file,
+ * converts and validates every row, writes the good rows to PostgreSQL or
+ * SQLite and reports every row in the statistics. There is no global state:
+ * two imports may run at once in one process.
+ *
+ * Pointers in the option struct are borrowed for the duration of the call.
+ * An all-zero struct sheetload_opts (plus .file) means "the defaults".
+ */
+#ifndef SHEETLOAD_H
+#define SHEETLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Error codes: 0 is success, every failure is negative. X(name, value, text) */
+#define SL_ERRORS(X)                                                        \
+    X(SL_OK, 0, "success")                                                  \
+    X(SL_ENOMEM, -1, "out of memory")                                       \
+    X(SL_EINVAL, -2, "invalid argument")                                    \
+    X(SL_EIO, -3, "input/output error")                                     \
+    X(SL_EFORMAT, -4, "unrecognised file format")                           \
+    X(SL_EZIP, -5, "broken zip archive")                                    \
+    X(SL_EXML, -6, "malformed XML")                                         \
+    X(SL_ELIMIT, -7, "a resource limit was exceeded")                       \
+    X(SL_EUTF8, -8, "invalid UTF-8")                                        \
+    X(SL_ECSV, -9, "malformed CSV")                                         \
+    X(SL_ENOTFOUND, -10, "not found")                                       \
+    X(SL_EXLSX, -11, "broken workbook")                                     \
+    X(SL_EDB, -12, "database error")                                        \
+    X(SL_EDBDATA, -13, "the database refused the data")                     \
+    X(SL_EDBCONN, -14, "database connection failed")                        \
+    X(SL_ESCHEMA, -15, "the table does not fit the file")                   \
+    X(SL_ECANCELED, -16, "cancelled")                                       \
+    X(SL_ETIMEDOUT, -17, "deadline exceeded")                               \
+    X(SL_ECLOSED, -18, "channel closed")                                    \
+    X(SL_EAGAIN, -19, "would block")                                        \
+    X(SL_EEXISTS, -20, "already imported")                                  \
+    X(SL_EMAXERR, -21, "too many rejected rows")                            \
+    X(SL_EBUSY, -22, "busy")                                                \
+    X(SL_ERETRY, -23, "transient failure; retry")
+
+enum sl_code {
+#define SL_X_(name, value, text) name = value,
+    SL_ERRORS(SL_X_)
+#undef SL_X_
+};
+
+/* The text of a code ("out of memory"); never NULL. */
+const char *sl_strerror(int code);
+
+/* An error for people, filled by whoever sees the problem first. Empty
+ * strings and zero numbers mean "not known". */
+struct sl_error {
+    int code;           /* enum sl_code */
+    char msg[1024];     /* one line: what went wrong and what to do */
+    char file[256];     /* input file or zip part */
+    char sheet[128];
+    long long row;      /* 1-based source row, 0 = none */
+    int col;            /* 1-based column, 0 = none */
+    char sqlstate[6];   /* SQLSTATE of a database error */
+};
+
+enum sheetload_method {
+    SHEETLOAD_METHOD_DEFAULT = 0, /* copy for PostgreSQL, batch for SQLite */
+    SHEETLOAD_SEQUENTIAL,
+    SHEETLOAD_CONCURRENT,
+    SHEETLOAD_BATCH,
+    SHEETLOAD_COPY,
+};
+/* "sequential", ... ; NULL for an unknown value. */
+const char *sheetload_method_name(int method);
+/* The method for a name, or -1. */
+int sheetload_method_parse(const char *name);
+
+/* Limits for untrusted input; 0 means the default. */
+struct sheetload_limits {
+    uint64_t max_entry_bytes;   /* inflated size of one zip entry */
+    uint64_t max_total_bytes;   /* inflated size of all entries read */
+    uint32_t max_ratio;         /* inflated / compressed of one entry */
+    uint32_t max_entries;       /* entries in the archive */
+    uint32_t max_depth;         /* XML nesting */
+    uint64_t max_cell_bytes;    /* one cell's text */
+    uint64_t max_sst_bytes;     /* shared strings' text in memory */
+};
+
+/* A snapshot of progress, passed to the progress callback (borrowed). */
+struct sheetload_progress {
+    long long rows_done;        /* rows accounted for (inserted+rejected+blank) */
+    long long rows_inserted;
+    long long rows_rejected;
+    long long bytes_read;       /* of the input file (compressed for xlsx) */
+    long long bytes_total;      /* size of the input file */
+    double elapsed_s;
+    double rows_per_s;
+    double percent;             /* 0..100 by bytes read; -1 unknown */
+};
+
+struct sl_ctx; /* conc/ctx.h: a cancellation context */
+
+struct sheetload_opts {
+    const char *file;           /* path of the .xlsx/.csv; required */
+    const char *display_name;   /* name to report (an upload's name); NULL = file */
+    const char *db;             /* target; NULL: $DATABASE_URL, else sqlite:businesses.db */
+    const char *table;          /* NULL = the default table "businesses" */
+    const char *columns;        /* "a,b,c": map cells by position, not by header */
+    const char *sheet;          /* name or 1-based number; NULL = first sheet */
+    int method;                 /* enum sheetload_method */
+    int workers;                /* writer connections; 0 = default */
+    int batch_size;             /* rows per batch; 0 = default */
+    char delimiter;             /* CSV delimiter; 0 = detect */
+    const char *rejects_path;   /* NULL = NAME.rejects.csv beside the input */
+    long long max_errors;       /* stop after this many rejects; 0 = no limit */
+    double timeout_s;           /* deadline for the whole import; 0 = none */
+    int dry_run;                /* read, convert, validate; write nothing */
+    int keep_indexes;           /* never drop and rebuild secondary indexes */
+    int force;                  /* import even if this file was imported */
+    int restart;                /* abandon an unfinished import of this file */
+    long long resume_id;        /* resume this import; 0 = automatic */
+    struct sheetload_limits limits;
+    struct sl_ctx *parent;      /* borrowed; cancelling it cancels the import */
+    void (*progress)(const struct sheetload_progress *p, void *arg);
+    void *progress_arg;         /* called from one thread, ~4 times a second */
+};
+
+struct sheetload_stats {
+    long long total_records;    /* = success_count + error_count + skipped_blank */
+    long long success_count;    /* rows inserted */
+    long long error_count;      /* rows rejected */
+    long long skipped_blank;    /* rows with every cell empty */
+    double duration_s;
+    double records_per_second;
+    char method[16];
+    int workers;
+    int batch_size;
+    char file[512];             /* display name */
+    char sha256[65];            /* of the input file, hex */
+    char target[512];           /* the target, password removed */
+    char table[128];
+    char rejects_path[512];     /* "" when nothing was rejected */
+    long long import_id;        /* ledger id; 0 with --dry-run */
+    long long batches_skipped;  /* batches already in the ledger (resume) */
+    int resumed;
+    int cancelled;              /* stopped by cancel, deadline or max-errors */
+    struct sl_error err;        /* why the import stopped, when it did */
+};
+
+/* Imports opts->file. Returns 0 when every row was accounted for (some may
+ * be rejected), else a negative code with stats->err filled; stats are
+ * always filled as far as the import got, and the database then holds
+ * exactly stats->success_count new rows of this import. */
+int sheetload_import(const struct sheetload_opts *opts, struct sheetload_stats *stats);
+
+/* Writes stats as the JSON object the tutorial's ImportStats uses, plus our
+ * fields, into buf (NUL-terminated, truncated to cap). Returns the length
+ * it needed. */
+size_t sheetload_stats_json(const struct sheetload_stats *stats, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,24 @@
+/* alloc.h - the allocator every layer uses, with a hook for tests.
+ *
+ * sl_malloc and friends call libc unless a test armed a failure: after
+ * sl_alloc_fail_after(n), the (n+1)-th allocation from then on fails (as
+ * SQLite's test_malloc does), which lets a test walk every allocation
+ * failure of a reader. The counter is atomic; arming is for single-threaded
+ * tests. */
+#ifndef SL_BASE_ALLOC_H
+#define SL_BASE_ALLOC_H
+
+#include <stddef.h>
+
+void *sl_malloc(size_t n);
+void *sl_calloc(size_t n, size_t size);
+void *sl_realloc(void *p, size_t n);
+char *sl_strdup(const char *s);
+char *sl_strndup(const char *s, size_t n);
+void sl_free(void *p);
+/* n >= 0: fail every allocation after the next n; n < 0: never fail. */
+void sl_alloc_fail_after(long n);
+/* How many allocations failed since the last arming. */
+long sl_alloc_failures(void);
+
+#endif

@@ -1,0 +1,28 @@
+/* clock.c - the monotonic clock. */
+#include "base/clock.h"
+
+int64_t sl_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t sl_deadline_after(double seconds)
+{
+    if (!(seconds > 0))
+        return SL_NEVER;
+    double ns = seconds * 1e9;
+    int64_t now = sl_now_ns();
+    if (ns >= (double)(SL_NEVER - now))
+        return SL_NEVER;
+    return now + (int64_t)ns;
+}
+
+struct timespec sl_ns_to_timespec(int64_t ns)
+{
+    struct timespec ts;
+    ts.tv_sec = (time_t)(ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    return ts;
+}

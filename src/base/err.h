@@ -1,0 +1,20 @@
+/* err.h - filling a struct sl_error (the type and codes are in sheetload.h). */
+#ifndef SL_BASE_ERR_H
+#define SL_BASE_ERR_H
+
+#include <sheetload.h>
+
+/* Sets err->code and err->msg (printf format) unless err is NULL or already
+ * holds an error: the first one to see a problem wins. Returns code. */
+int sl_err_set(struct sl_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Same, replacing any earlier error. */
+int sl_err_reset(struct sl_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void sl_err_clear(struct sl_error *err);
+/* Copies a bounded string into a fixed field, always NUL-terminated. */
+void sl_strlcpy(char *dst, const char *src, size_t cap);
+/* "file 'x.xlsx', sheet 'S', row 4, column C: msg" - the one-line form. */
+void sl_err_format(const struct sl_error *err, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,29 @@
+/* cli.h - the subcommands of the sheetload program. Each returns the exit
+ * code: 0 success, 1 failure, 2 usage error, 130 interrupted. Only src/cli
+ * may call exit(). */
+#ifndef SL_CLI_H
+#define SL_CLI_H
+
+#include <stdio.h>
+
+int sl_cmd_import(int argc, char **argv);
+int sl_cmd_serve(int argc, char **argv);
+int sl_cmd_cat(int argc, char **argv);
+int sl_cmd_gen(int argc, char **argv);
+int sl_cmd_bench(int argc, char **argv);
+
+/* Exit codes shared by the subcommands. */
+enum { SL_EXIT_OK = 0, SL_EXIT_FAIL = 1, SL_EXIT_USAGE = 2, SL_EXIT_INTERRUPTED = 130 };
+
+/* Prints "sheetload SUB: message\nTry 'sheetload SUB --help'." to stderr,
+ * returns SL_EXIT_USAGE. */
+int sl_cli_usage_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parses a size with an optional unit (B, KB, MB, GB, KiB, MiB, GiB; k/m/g
+ * as binary). 0 or -1 on a malformed value. */
+int sl_cli_parse_size(const char *s, unsigned long long *out);
+/* Parses a duration: a number with optional unit ms, s, m, h (default s). */
+int sl_cli_parse_duration(const char *s, double *out);
+/* Parses a non-negative integer; 0 or -1. */
+int sl_cli_parse_long(const char *s, long long min, long long max, long long *out);
+
+#endif

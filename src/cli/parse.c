@@ -1,0 +1,75 @@
+/* parse.c - option value parsers shared by the subcommands. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/cli.h"
+
+int sl_cli_parse_long(const char *s, long long min, long long max, long long *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int sl_cli_parse_size(const char *s, unsigned long long *out)
+{
+    if (!s || !isdigit((unsigned char)*s))
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || v < 0)
+        return -1;
+    while (*end == ' ')
+        end++;
+    static const struct {
+        const char *unit;
+        double mul;
+    } units[] = {
+        {"", 1},           {"b", 1},          {"kb", 1e3},       {"mb", 1e6},
+        {"gb", 1e9},       {"tb", 1e12},      {"k", 1024.0},     {"m", 1048576.0},
+        {"g", 1073741824.0}, {"kib", 1024.0}, {"mib", 1048576.0}, {"gib", 1073741824.0},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (!strcasecmp(end, units[i].unit)) {
+            double r = v * units[i].mul;
+            if (r > 1.8e19)
+                return -1;
+            *out = (unsigned long long)r;
+            return 0;
+        }
+    return -1;
+}
+
+int sl_cli_parse_duration(const char *s, double *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || v < 0 || end == s)
+        return -1;
+    double mul = 1;
+    if (!*end || !strcmp(end, "s"))
+        mul = 1;
+    else if (!strcmp(end, "ms"))
+        mul = 1e-3;
+    else if (!strcmp(end, "m") || !strcmp(end, "min"))
+        mul = 60;
+    else if (!strcmp(end, "h"))
+        mul = 3600;
+    else
+        return -1;
+    *out = v * mul;
+    return 0;
+}

@@ -1,0 +1,85 @@
+/* reader.h - one interface over the .xlsx and .csv readers.
+ *
+ * A reader is opened by content (zip magic → xlsx, else CSV; anything that
+ * is neither, such as a PDF, a legacy .xls or binary junk, is SL_EFORMAT),
+ * then yields rows in file order. Row cells are borrowed: valid until the
+ * next sl_reader_next() or sl_reader_close(). Cell text follows
+ * ../shared/corpus/SPEC.md for xlsx; for CSV it is the field as written
+ * (quotes removed). Errors name the file, sheet, row and column.
+ *
+ * A reader is used by one thread at a time. Memory is bounded: the xlsx
+ * reader holds the shared strings (the one exception, sized by the file's
+ * unique strings) and one row; the CSV reader one row.
+ */
+#ifndef SL_READ_READER_H
+#define SL_READ_READER_H
+
+#include <sheetload.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum sl_cell_kind {
+    SL_CELL_EMPTY = 0, /* no value: missing, empty string, no cached result */
+    SL_CELL_STRING,
+    SL_CELL_NUMBER,
+    SL_CELL_DATE,      /* date, date-time or time, rendered as ISO 8601 text */
+    SL_CELL_BOOL,
+    SL_CELL_ERROR,     /* #N/A, #DIV/0!, ... */
+};
+
+struct sl_cell {
+    const char *text; /* NUL-terminated UTF-8 (may contain U+0000 in xlsx: use len) */
+    size_t len;
+    int kind;         /* enum sl_cell_kind */
+};
+
+/* One source row. cells[0] is column A (or the first CSV field). ncells is
+ * the last column with a value + 1 (xlsx; trailing empty cells dropped) or
+ * the number of fields (CSV). */
+struct sl_row {
+    long long num;           /* 1-based row number in the source */
+    size_t ncells;
+    const struct sl_cell *cells;
+};
+
+enum sl_format { SL_FORMAT_UNKNOWN = 0, SL_FORMAT_XLSX, SL_FORMAT_CSV };
+
+struct sl_reader_opts {
+    const char *sheet;      /* xlsx: name or 1-based number; NULL = first */
+    char delimiter;         /* csv: 0 = detect among , ; TAB */
+    struct sheetload_limits limits; /* zeros = defaults */
+};
+
+struct sl_reader;
+
+/* Opens path ("-" = standard input, spooled to a temp file when it is
+ * xlsx). Returns 0 or a negative code with err filled (err->file set). */
+int sl_reader_open(struct sl_reader **out, const char *path,
+                   const struct sl_reader_opts *opts, struct sl_error *err);
+/* 1 = a row in *row; 0 = end of sheet; < 0 = error (err filled). Rows that
+ * hold no cell at all may be skipped (xlsx gaps): use row->num. */
+int sl_reader_next(struct sl_reader *r, struct sl_row *row, struct sl_error *err);
+void sl_reader_close(struct sl_reader *r);
+
+enum sl_format sl_reader_format(const struct sl_reader *r);
+/* Sheet names in workbook order (xlsx) or one name (CSV: the file's base
+ * name). Borrowed. */
+size_t sl_reader_sheet_count(const struct sl_reader *r);
+const char *sl_reader_sheet_name(const struct sl_reader *r, size_t i);
+/* The name of the sheet being read. */
+const char *sl_reader_current_sheet(const struct sl_reader *r);
+/* Bytes of the input consumed so far and in all (for progress). */
+uint64_t sl_reader_bytes_read(const struct sl_reader *r);
+uint64_t sl_reader_bytes_total(const struct sl_reader *r);
+
+/* Fills limits' zero fields with the defaults. */
+void sl_limits_defaults(struct sheetload_limits *l);
+
+/* The vtable behind the interface: each format's open fills one. */
+struct sl_reader_ops {
+    const char *name;
+    int (*next)(struct sl_reader *r, struct sl_row *row, struct sl_error *err);
+    void (*close)(struct sl_reader *r);
+};
+
+#endif

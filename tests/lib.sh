@@ -1,0 +1,25 @@
+# lib.sh - helpers for the black-box test scripts (sourced).
+# Gives: $T (a temp dir removed at exit), fail MSG, check_rc WANT GOT WHAT,
+# done_ok, need_pg (fails, never skips, when no PostgreSQL was started), and
+# pg_sql SQL (runs psql -tA against the throwaway cluster).
+T=$(mktemp -d "${TMPDIR:-/tmp}/sl-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+: "${SHEETLOAD:?run through ctest (make test)}"
+TEST_NAME=$(basename "$0" .sh)
+fail() { echo "FAIL [$TEST_NAME]: $*" >&2; exit 1; }
+check_rc() { [ "$2" -eq "$1" ] || fail "$3: exit code $2, want $1"; }
+done_ok() { echo "ok [$TEST_NAME]"; exit 0; }
+need_pg() {
+  [ -n "${SHEETLOAD_TEST_PG:-}" ] || fail "SHEETLOAD_TEST_PG is not set: run the tests with 'make test', which starts PostgreSQL (scripts/pg-test.sh)"
+}
+pg_sql() { psql "$SHEETLOAD_TEST_PG" -v ON_ERROR_STOP=1 -XtAq -c "$1"; }
+# A fresh database in the throwaway cluster for one test; sets DB.
+pg_fresh_db() {
+  need_pg
+  local name="t_${TEST_NAME}_$$_$RANDOM"
+  psql "$SHEETLOAD_TEST_PG" -XtAq -c "CREATE DATABASE $name" || fail "createdb $name"
+  DB=$(echo "$SHEETLOAD_TEST_PG" | sed -E "s#/[^/?]+(\?|$)#/$name\1#")
+  trap 'psql "$SHEETLOAD_TEST_PG" -XtAq -c "DROP DATABASE IF EXISTS '"$name"' WITH (FORCE)" >/dev/null 2>&1; rm -rf "$T"' EXIT
+}
+# The shared corpus, when it exists beside the checkout.
+CORPUS="$SL_SRC/../shared/corpus"
