@@ -8,6 +8,8 @@
  * SL_ECANCELED / SL_ETIMEDOUT = the context was cancelled or its deadline
  * passed while blocked (or before). Closing twice is harmless. Items still
  * queued when a channel is freed are the caller's to drain first.
+ * A context checked on entry: an operation with an already cancelled
+ * context fails even when it could complete. Fairness: none promised.
  * Thread-safe; one mutex per channel, never held while calling out.
  */
 #ifndef SL_CONC_CHAN_H
@@ -31,5 +33,9 @@ int sl_chan_try_recv(struct sl_chan *ch, void **item);
 void sl_chan_close(struct sl_chan *ch);
 size_t sl_chan_len(struct sl_chan *ch);
 size_t sl_chan_cap(const struct sl_chan *ch);
+/* How many senders and receivers are blocked waiting right now (either
+ * pointer may be NULL). For tests and diagnostics: a test polls it to know
+ * that its threads are provably asleep before it closes or cancels. */
+void sl_chan_waiters(struct sl_chan *ch, size_t *senders, size_t *receivers);
 
 #endif

@@ -14,8 +14,10 @@
  * sl_ctx_deadline() with pthread_cond_timedwait on a CLOCK_MONOTONIC cond.
  *
  * Lifetime: a child holds a reference on its parent; sl_ctx_free() on a
- * child detaches it. Free children before (or at the same time as) their
- * parent is no longer used. All functions are thread-safe.
+ * child detaches it. Freeing a parent while children live is safe: its
+ * memory stays until the last child is freed (it can no longer be
+ * cancelled by its owner, but its deadline still binds the children).
+ * Every context must be freed exactly once. All functions are thread-safe.
  * Lock order: parent's lock before child's; a context's lock before a
  * watcher's mutex.
  */
@@ -40,6 +42,10 @@ void sl_ctx_cancel(struct sl_ctx *ctx, int reason);
 /* 0 while live; SL_ECANCELED or SL_ETIMEDOUT once cancelled or past its
  * effective deadline (which also cancels it). NULL ctx: always 0. */
 int sl_ctx_err(struct sl_ctx *ctx);
+/* Like sl_ctx_err() but never cancels (a passed deadline reads as
+ * SL_ETIMEDOUT without being recorded), so it takes no lock and may be
+ * called while holding a watcher's mutex. NULL ctx: always 0. */
+int sl_ctx_peek(struct sl_ctx *ctx);
 /* The effective deadline (SL_NEVER when none). NULL ctx: SL_NEVER. */
 int64_t sl_ctx_deadline(struct sl_ctx *ctx);
 
@@ -54,7 +60,8 @@ struct sl_ctx_watch {
 int sl_ctx_watch(struct sl_ctx *ctx, struct sl_ctx_watch *w);
 void sl_ctx_unwatch(struct sl_ctx *ctx, struct sl_ctx_watch *w);
 
-/* Initialises a condition variable whose clock is CLOCK_MONOTONIC. */
+/* Initialises a condition variable whose clock is CLOCK_MONOTONIC.
+ * 0 or an errno value. */
 int sl_cond_init_monotonic(pthread_cond_t *cond);
 
 #endif

@@ -36,8 +36,10 @@ int sl_pool_submit(struct sl_pool *p, void *job);
 void sl_pool_close_jobs(struct sl_pool *p);
 /* The results channel (borrowed): receive until SL_ECLOSED. */
 struct sl_chan *sl_pool_results(struct sl_pool *p);
-/* Waits for the workers, drops what is left, frees the pool. Call after
- * results were drained (or the context was cancelled). */
+/* Closes the jobs, waits for the workers, drops what is left (queued jobs
+ * to drop, queued results to drop_result), frees the pool. Call after the
+ * results were drained to SL_ECLOSED or the context was cancelled: a worker
+ * blocked on a full results channel would otherwise never return. */
 void sl_pool_join(struct sl_pool *p);
 
 #endif
