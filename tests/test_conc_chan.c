@@ -12,7 +12,7 @@
 #include "sheetload.h"
 #include "test.h"
 
-#define ID(p) ((uintptr_t)(p))
+#define ID(p)  ((uintptr_t)(p))
 #define PTR(i) ((void *)(uintptr_t)(i))
 
 static void wait_blocked(struct sl_chan *ch, size_t senders, size_t receivers)
@@ -65,10 +65,10 @@ static void test_fifo(void)
 
 /* ---- 8 producers x 8 consumers, a million items ---- */
 
-#define MP_PROD 8
-#define MP_CONS 8
+#define MP_PROD  8
+#define MP_CONS  8
 #define MP_TOTAL 1000000
-#define MP_PER (MP_TOTAL / MP_PROD)
+#define MP_PER   (MP_TOTAL / MP_PROD)
 
 struct mp_stats {
     struct sl_chan *ch;
@@ -130,7 +130,7 @@ static void test_mpmc(void)
         pthread_join(cons[i], NULL);
         count += st[i].count;
         sum += st[i].sum;
-        xor ^= st[i].xor;
+        xor ^= st[i].xor ;
         T_OK(st[i].order_ok);
     }
     for (uint64_t id = 0; id < MP_TOTAL; id++)
@@ -149,7 +149,7 @@ static void test_mpmc(void)
 struct blocked {
     struct sl_chan *ch;
     struct sl_ctx *ctx;
-    int send;  /* 1 = send, 0 = receive */
+    int send; /* 1 = send, 0 = receive */
     int rc;
     void *item;
 };
@@ -168,8 +168,8 @@ static void start_blocked(struct blocked *b, pthread_t *t, int n, struct sl_chan
                           struct sl_ctx *ctx, int send)
 {
     for (int i = 0; i < n; i++) {
-        b[i] = (struct blocked){.ch = ch, .ctx = ctx, .send = send, .rc = 1,
-                                .item = send ? PTR(1000 + i) : NULL};
+        b[i] = (struct blocked){
+            .ch = ch, .ctx = ctx, .send = send, .rc = 1, .item = send ? PTR(1000 + i) : NULL};
         T_EQ_INT(pthread_create(&t[i], NULL, blocked_op, &b[i]), 0);
     }
     wait_blocked(ch, send ? (size_t)n : 0, send ? 0 : (size_t)n);

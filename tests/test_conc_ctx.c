@@ -158,7 +158,7 @@ static void test_watch(void)
  * cancelled: each child is cancelled (it was created before or after the
  * cancel, never missed). TSan checks the locking. */
 #define CHURN_THREADS 4
-#define CHURN_ROUNDS 2000
+#define CHURN_ROUNDS  2000
 
 struct churn {
     struct sl_ctx *root;

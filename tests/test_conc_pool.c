@@ -100,8 +100,13 @@ static void test_run(void)
 {
     struct counts c;
     counts_init(&c, 0);
-    struct sl_pool_opts o = {.workers = 4, .jobs_cap = 16, .results_cap = 8, .fn = square,
-                             .drop = drop_job, .drop_result = drop_result, .arg = &c};
+    struct sl_pool_opts o = {.workers = 4,
+                             .jobs_cap = 16,
+                             .results_cap = 8,
+                             .fn = square,
+                             .drop = drop_job,
+                             .drop_result = drop_result,
+                             .arg = &c};
     struct sl_pool *p = sl_pool_start(&o);
     T_OK(p);
     struct submit s = {p, RUN_N};
@@ -127,16 +132,21 @@ static void test_run(void)
     counts_destroy(&c);
 }
 
-#define CW 3   /* workers, each held inside fn */
-#define CQ 10  /* jobs left queued behind them */
+#define CW 3  /* workers, each held inside fn */
+#define CQ 10 /* jobs left queued behind them */
 
 static void test_cancel_with_queued_jobs(void)
 {
     struct counts c;
     counts_init(&c, 1);
     struct sl_ctx *ctx = sl_ctx_new(NULL, SL_NEVER);
-    struct sl_pool_opts o = {.workers = CW, .jobs_cap = CQ, .results_cap = 1, .fn = square,
-                             .drop = drop_job, .drop_result = drop_result, .arg = &c,
+    struct sl_pool_opts o = {.workers = CW,
+                             .jobs_cap = CQ,
+                             .results_cap = 1,
+                             .fn = square,
+                             .drop = drop_job,
+                             .drop_result = drop_result,
+                             .arg = &c,
                              .ctx = ctx};
     struct sl_pool *p = sl_pool_start(&o);
     T_OK(p);
@@ -173,8 +183,13 @@ static void test_cancel_blocked_results(void)
     struct counts c;
     counts_init(&c, 0);
     struct sl_ctx *ctx = sl_ctx_new(NULL, SL_NEVER);
-    struct sl_pool_opts o = {.workers = 2, .jobs_cap = 4, .results_cap = 1, .fn = square,
-                             .drop = drop_job, .drop_result = drop_result, .arg = &c,
+    struct sl_pool_opts o = {.workers = 2,
+                             .jobs_cap = 4,
+                             .results_cap = 1,
+                             .fn = square,
+                             .drop = drop_job,
+                             .drop_result = drop_result,
+                             .arg = &c,
                              .ctx = ctx};
     struct sl_pool *p = sl_pool_start(&o);
     T_OK(p);

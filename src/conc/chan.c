@@ -31,11 +31,11 @@ struct sl_chan {
     pthread_mutex_t mu;
     pthread_cond_t not_empty;
     pthread_cond_t not_full;
-    size_t cap;    /* immutable */
-    size_t head;   /* index of the oldest item */
+    size_t cap;  /* immutable */
+    size_t head; /* index of the oldest item */
     size_t len;
-    size_t nrecv;  /* receivers blocked in a wait */
-    size_t nsend;  /* senders blocked in a wait */
+    size_t nrecv; /* receivers blocked in a wait */
+    size_t nsend; /* senders blocked in a wait */
     int closed;
     void **ring;
 };

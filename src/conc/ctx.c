@@ -27,13 +27,13 @@
 
 struct sl_ctx {
     pthread_mutex_t mu;
-    struct sl_ctx *parent;          /* immutable; we hold a ref on it */
-    int64_t deadline;               /* effective (min with parent's); immutable */
-    atomic_int err;                 /* 0 or the reason; written under mu */
-    atomic_int refs;                /* owner + one per live child */
-    struct sl_ctx *children;        /* guarded by mu */
-    struct sl_ctx *prev, *next;     /* siblings; guarded by parent->mu */
-    struct sl_ctx_watch *watchers;  /* guarded by mu */
+    struct sl_ctx *parent;         /* immutable; we hold a ref on it */
+    int64_t deadline;              /* effective (min with parent's); immutable */
+    atomic_int err;                /* 0 or the reason; written under mu */
+    atomic_int refs;               /* owner + one per live child */
+    struct sl_ctx *children;       /* guarded by mu */
+    struct sl_ctx *prev, *next;    /* siblings; guarded by parent->mu */
+    struct sl_ctx_watch *watchers; /* guarded by mu */
 };
 
 static void ctx_unref(struct sl_ctx *ctx)

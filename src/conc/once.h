@@ -9,7 +9,9 @@ struct sl_once {
     pthread_mutex_t mu;
     int done; /* guarded by mu */
 };
+/* clang-format off */
 #define SL_ONCE_INIT {PTHREAD_MUTEX_INITIALIZER, 0}
+/* clang-format on */
 
 void sl_once_do(struct sl_once *once, void (*fn)(void *arg), void *arg);
 

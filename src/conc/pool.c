@@ -27,8 +27,8 @@ struct sl_pool {
     struct sl_chan *jobs;
     struct sl_chan *results;
     pthread_t *threads;
-    int started;      /* threads created */
-    atomic_int live;  /* workers not yet finished */
+    int started;     /* threads created */
+    atomic_int live; /* workers not yet finished */
 };
 
 static void *worker(void *arg)

@@ -18,14 +18,14 @@ struct sl_chan;
 struct sl_pool;
 
 struct sl_pool_opts {
-    int workers;              /* >= 1 */
-    size_t jobs_cap;          /* capacity of the job channel, >= 1 */
-    size_t results_cap;       /* capacity of the results channel, >= 1 */
+    int workers;        /* >= 1 */
+    size_t jobs_cap;    /* capacity of the job channel, >= 1 */
+    size_t results_cap; /* capacity of the results channel, >= 1 */
     void *(*fn)(void *job, void *arg, struct sl_ctx *ctx);
     void (*drop)(void *job, void *arg);
     void (*drop_result)(void *result, void *arg);
     void *arg;
-    struct sl_ctx *ctx;       /* borrowed; may be NULL */
+    struct sl_ctx *ctx; /* borrowed; may be NULL */
 };
 
 /* Starts the workers. NULL on failure (no thread left running). */
