@@ -16,9 +16,16 @@
  *               SQLite CONSTRAINT/MISMATCH/TOOBIG: the rows are at fault;
  *   SL_ERETRY   class 08 (connection), 40001, 40P01, 57P01-57P03, a lost
  *               connection, SQLITE_BUSY/LOCKED: transient, retry;
+ *   SL_ECANCELED  57014 (query_canceled) / SQLITE_INTERRUPT: sl_sink_cancel
+ *               stopped it: stop (the caller knows why it cancelled);
  *   SL_EDB      everything else: stop.
+ * sl_sink_open itself fails with SL_EDBCONN when it cannot connect.
  * err->msg holds the server's message (primary + detail), err->sqlstate the
  * code ("" for SQLite, which has none; its extended code is in the text).
+ * Like sl_err_set, the first error wins: pass a cleared err.
+ *
+ * PostgreSQL sessions run with TimeZone = 'UTC', so a timestamptz value
+ * without an offset means UTC whichever COPY format carries it.
  */
 #ifndef SL_SINK_SINK_H
 #define SL_SINK_SINK_H
@@ -52,6 +59,8 @@ int sl_sink_ping(struct sl_sink *s, struct sl_error *err);
  * that it interrupts the running statement. */
 void sl_sink_cancel(struct sl_sink *s);
 
+/* Runs sql. With nparams == 0, sql may hold several statements separated
+ * by ';' (DDL scripts); with parameters, exactly one. */
 int sl_sink_exec(struct sl_sink *s, const char *sql, int nparams, const char *const *params,
                  struct sl_error *err);
 /* Runs a query; cb is called for each row with its values (NULL = SQL NULL,
@@ -60,9 +69,18 @@ typedef int (*sl_sink_row_cb)(void *arg, int ncols, const char *const *vals);
 int sl_sink_query(struct sl_sink *s, const char *sql, int nparams, const char *const *params,
                   sl_sink_row_cb cb, void *arg, struct sl_error *err);
 
+/* BEGIN (SQLite: BEGIN IMMEDIATE), COMMIT, ROLLBACK. A COMMIT of a
+ * transaction that an earlier error aborted fails with SL_EDB (PostgreSQL
+ * would silently roll it back). ROLLBACK on a lost connection returns
+ * SL_ERETRY; the transaction is gone either way. */
 int sl_sink_begin(struct sl_sink *s, struct sl_error *err);
 int sl_sink_commit(struct sl_sink *s, struct sl_error *err);
 int sl_sink_rollback(struct sl_sink *s, struct sl_error *err);
+/* After a failed sl_sink_commit: 1 when the outcome is unknown (the
+ * connection dropped while COMMIT was in flight, so the transaction may or
+ * may not have committed: check, e.g. in the import ledger, before sending
+ * it again), 0 when it certainly did not commit. Reset by sl_sink_begin. */
+int sl_sink_last_commit_ambiguous(const struct sl_sink *s);
 
 /* Sets the table and columns that the insert/copy calls below write to
  * (identifiers are quoted by the sink) and prepares the statements. Column
@@ -89,6 +107,11 @@ int sl_sink_copy_is_binary(const struct sl_sink *s);
 
 /* Writes "ident" with embedded quotes doubled into out; 0 or SL_ELIMIT. */
 int sl_sink_quote_ident(const char *ident, char *out, size_t cap);
+/* A table name as the sinks use it: "schema.table" (split at the first
+ * dot) becomes "schema"."table", a name without a dot "table". Names are
+ * exact (case is kept), in every sink call that takes a table. 0 or
+ * SL_ELIMIT. */
+int sl_sink_quote_table(const char *table, char *out, size_t cap);
 
 /* Information about a table's columns, for mapping and checks. */
 struct sl_sink_column {
@@ -122,6 +145,9 @@ struct sl_sink_ops {
                      struct sl_error *err);
     int (*table_columns)(struct sl_sink *s, const char *table, struct sl_sink_column *cols,
                          size_t cap, size_t *n, struct sl_error *err);
+    int (*begin)(struct sl_sink *s, struct sl_error *err);
+    int (*commit)(struct sl_sink *s, struct sl_error *err);
+    int (*rollback)(struct sl_sink *s, struct sl_error *err);
 };
 
 /* Every sink starts with this. */
@@ -130,6 +156,8 @@ struct sl_sink {
     int dialect;
     int copy_binary; /* wish: 1 = binary when possible */
     int in_tx;
+    int copy_binary_ok;   /* set by prepare_insert: every column allows binary */
+    int commit_ambiguous; /* see sl_sink_last_commit_ambiguous */
 };
 
 #endif
