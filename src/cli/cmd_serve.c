@@ -1,15 +1,186 @@
-/* cmd_serve.c - 'sheetload serve' (not yet built). */
+/* cmd_serve.c - 'sheetload serve': options and environment, then run the
+ * upload service until SIGINT or SIGTERM, then stop it gracefully.
+ *
+ * Signals: SIGINT and SIGTERM are blocked before any thread starts (every
+ * thread inherits the mask) and the main thread takes them with sigwait(),
+ * so no code runs in a signal handler.
+ */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "cli/cli.h"
+#include "http/http.h"
+
+static void usage(void)
+{
+    printf("Usage: sheetload serve [OPTIONS]\n"
+           "\n"
+           "Runs the HTTP upload service: the tutorial's API (POST /upload, GET /health)\n"
+           "plus import jobs (POST /imports, GET /imports, GET|DELETE /imports/ID,\n"
+           "GET /imports/ID/rejects). Uploads are streamed to a private directory under\n"
+           "generated names; the client's file name is only ever displayed.\n"
+           "\n"
+           "Options (environment variable in brackets):\n"
+           "  --listen HOST:PORT       address to bind (127.0.0.1:8080) [SHEETLOAD_LISTEN];\n"
+           "                           port 0 picks a free port; the address is printed\n"
+           "  --db URL                 import target (postgres://..., sqlite:PATH)\n"
+           "                           [DATABASE_URL]; default sqlite:businesses.db\n"
+           "  --max-upload SIZE        largest file accepted, e.g. 3MB, 100MB, 1GiB (100MB)\n"
+           "                           [SHEETLOAD_MAX_UPLOAD]; larger uploads get 413\n"
+           "  --max-jobs N             imports running at once; more are queued (2)\n"
+           "                           [SHEETLOAD_MAX_JOBS]\n"
+           "  --max-connections N      open connections at once (64)\n"
+           "  --upload-dir DIR         where uploads are stored while imported (created\n"
+           "                           0700; default a fresh temp dir) [SHEETLOAD_UPLOAD_DIR]\n"
+           "  --shutdown-timeout D     on SIGTERM/SIGINT, how long running imports may\n"
+           "                           finish before they are cancelled (30s)\n"
+           "  --method-default M       method when ?method= is absent: sequential,\n"
+           "                           concurrent, batch (default) or copy\n"
+           "  -q, --quiet              log warnings and errors only\n"
+           "  -h, --help               show this help\n"
+           "\n"
+           "Authentication: when SHEETLOAD_TOKEN is set, every route but /health needs\n"
+           "'Authorization: Bearer <token>'.\n"
+           "\n"
+           "Example (the tutorial's client works unchanged):\n"
+           "  sheetload serve --db postgres://localhost/app &\n"
+           "  curl -X POST 'http://localhost:8080/upload?method=batch' -F \"file=@sample_data.xlsx\"\n"
+           "\n"
+           "Exit status: 0 after a graceful stop, 1 when the server cannot start, 2 usage.\n");
+}
+
+/* "--name value" or "--name=value": the value, else NULL (with *i moved). */
+static const char *optval(int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n))
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc)
+        return "";
+    return argv[++*i];
+}
+
+struct serve_args {
+    struct sl_http_opts o;
+    const char *max_upload, *max_jobs, *max_conns, *shutdown, *method;
+};
+
+static int apply(struct serve_args *a)
+{
+    if (a->max_upload) {
+        unsigned long long v;
+        if (sl_cli_parse_size(a->max_upload, &v) || v == 0)
+            return sl_cli_usage_error("serve", "--max-upload '%s' is not a size such as 3MB, 100MB or 1GiB",
+                                      a->max_upload);
+        a->o.max_upload = v;
+    }
+    long long v;
+    if (a->max_jobs) {
+        if (sl_cli_parse_long(a->max_jobs, 1, 1024, &v))
+            return sl_cli_usage_error("serve", "--max-jobs '%s' is not a number from 1 to 1024",
+                                      a->max_jobs);
+        a->o.max_jobs = (int)v;
+    }
+    if (a->max_conns) {
+        if (sl_cli_parse_long(a->max_conns, 1, 10000, &v))
+            return sl_cli_usage_error("serve", "--max-connections '%s' is not a number from 1 to 10000",
+                                      a->max_conns);
+        a->o.max_connections = (int)v;
+    }
+    a->o.shutdown_timeout_s = 30;
+    if (a->shutdown && sl_cli_parse_duration(a->shutdown, &a->o.shutdown_timeout_s))
+        return sl_cli_usage_error("serve", "--shutdown-timeout '%s' is not a duration such as 30s or 2m",
+                                  a->shutdown);
+    if (a->method) {
+        int m = sheetload_method_parse(a->method);
+        if (m <= 0)
+            return sl_cli_usage_error("serve", "--method-default '%s': use sequential, concurrent, batch or copy",
+                                      a->method);
+        a->o.method_default = m;
+    }
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct serve_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->o.listen = getenv("SHEETLOAD_LISTEN");
+    a->max_upload = getenv("SHEETLOAD_MAX_UPLOAD");
+    a->max_jobs = getenv("SHEETLOAD_MAX_JOBS");
+    a->o.upload_dir = getenv("SHEETLOAD_UPLOAD_DIR");
+    a->o.token = getenv("SHEETLOAD_TOKEN");
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+            sl_log_set_level(SL_LOG_WARNING);
+        else if ((v = optval(argc, argv, &i, "--listen")))
+            a->o.listen = v;
+        else if ((v = optval(argc, argv, &i, "--db")))
+            a->o.db = v;
+        else if ((v = optval(argc, argv, &i, "--max-upload")))
+            a->max_upload = v;
+        else if ((v = optval(argc, argv, &i, "--max-jobs")))
+            a->max_jobs = v;
+        else if ((v = optval(argc, argv, &i, "--max-connections")))
+            a->max_conns = v;
+        else if ((v = optval(argc, argv, &i, "--upload-dir")))
+            a->o.upload_dir = v;
+        else if ((v = optval(argc, argv, &i, "--shutdown-timeout")))
+            a->shutdown = v;
+        else if ((v = optval(argc, argv, &i, "--method-default")))
+            a->method = v;
+        else
+            return sl_cli_usage_error("serve", "unknown option '%s'", argv[i]);
+        if (v && !*v)
+            return sl_cli_usage_error("serve", "option '%s' needs a value", argv[i]);
+    }
+    if (a->o.upload_dir && !*a->o.upload_dir)
+        a->o.upload_dir = NULL;
+    return apply(a);
+}
 
 int sl_cmd_serve(int argc, char **argv)
 {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("Usage: sheetload serve [OPTIONS]\n\n'sheetload serve' is not yet built.\n");
-        return SL_EXIT_OK;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage();
+            return SL_EXIT_OK;
+        }
+    struct serve_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc)
+        return rc;
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct sl_error err;
+    memset(&err, 0, sizeof err);
+    struct sl_http_server *srv;
+    if (sl_http_start(&srv, &a.o, &err)) {
+        sl_error("%s", err.msg);
+        return SL_EXIT_FAIL;
     }
-    fprintf(stderr, "sheetload serve: not yet built\n");
-    return SL_EXIT_FAIL;
+    sl_info("listening on %s", sl_http_url(srv));
+    int sig = 0;
+    while (sigwait(&set, &sig))
+        ;
+    sl_info("%s received: stopping (running imports get %.0fs to finish)",
+            sig == SIGTERM ? "SIGTERM" : "SIGINT", a.o.shutdown_timeout_s);
+    sl_http_stop(srv);
+    sl_info("stopped");
+    return SL_EXIT_OK;
 }

@@ -1,0 +1,175 @@
+/* internal.h - what the files of the HTTP layer share: the server, the job
+ * table, one request's state, and the helpers between them.
+ *
+ * Threads: libmicrohttpd runs one thread per connection (the access handler
+ * may block while a synchronous /upload imports); the job table runs
+ * max_jobs worker threads. Locking: one mutex, jobs.mu, guards the job
+ * table, the queue and every field of every job marked (mu) below. It is
+ * never held while calling sheetload_import, libmicrohttpd or the database;
+ * sl_ctx_cancel is called under it (lock order: jobs.mu before a ctx's own
+ * lock, which ctx.h allows since a ctx never calls out).
+ */
+#ifndef SL_HTTP_INTERNAL_H
+#define SL_HTTP_INTERNAL_H
+
+#include <limits.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <sheetload.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "http/http.h"
+
+struct sl_ctx;
+
+enum sl_job_state { SL_JOB_QUEUED, SL_JOB_RUNNING, SL_JOB_COMPLETED, SL_JOB_FAILED,
+                    SL_JOB_CANCELLED };
+
+struct sl_job {
+    char id[32];                 /* immutable after creation */
+    int sync;                    /* from /upload: a connection waits for it */
+    int method;                  /* enum sheetload_method; immutable */
+    int force;
+    char display[256];           /* the client's file name, for display only */
+    char path[PATH_MAX];         /* the uploaded file (ours; unlinked when the job ends) */
+    char rejects[PATH_MAX];      /* where the importer writes rejects */
+    unsigned long long size;     /* bytes uploaded */
+    struct sl_ctx *ctx;          /* child of the server's root; freed with the job */
+    time_t created;              /* wall clock, for listings */
+    int64_t started_ns;          /* (mu) */
+    int state;                   /* (mu) enum sl_job_state */
+    int cancel_requested;        /* (mu) DELETE or client gone */
+    struct sheetload_progress progress; /* (mu) last snapshot */
+    struct sheetload_stats stats;       /* (mu) final, once state > RUNNING */
+    int rc;                      /* (mu) sheetload_import's result */
+    int refs;                    /* (mu) table + each waiting connection */
+    struct sl_job *next;         /* (mu) table list, newest first */
+    struct sl_job *qnext;        /* (mu) queue, oldest first */
+    struct sl_jobs *owner;       /* immutable */
+};
+
+struct sl_jobs {
+    pthread_mutex_t mu;
+    pthread_cond_t work;         /* signalled when the queue grows or stop */
+    pthread_cond_t done;         /* broadcast when a job ends (monotonic clock) */
+    struct sl_job *list;         /* (mu) */
+    struct sl_job *qhead, *qtail;/* (mu) */
+    int running;                 /* (mu) jobs in RUNNING */
+    int stopping;                /* (mu) no new jobs, workers exit when idle */
+    int nworkers;
+    pthread_t *workers;
+    unsigned long long seq;      /* (mu) job counter */
+    int keep;                    /* finished jobs kept */
+    struct sl_ctx *root;         /* cancelled at the end of the grace */
+    const struct sl_http_server *srv;
+};
+
+struct sl_http_server {
+    struct sl_http_opts o;       /* strings below are owned copies */
+    char *listen, *db, *token, *updir;
+    int updir_fd;                /* open O_DIRECTORY on the upload dir */
+    int updir_ours;              /* created by mkdtemp: removed at stop */
+    char url[128];
+    struct MHD_Daemon *mhd;
+    struct sl_jobs jobs;
+    unsigned long long max_upload;
+};
+
+/* One request, from the first call of the access handler to the
+ * request-completed callback; confined to its connection's thread. */
+struct sl_req {
+    struct sl_http_server *srv;
+    int64_t start_ns;
+    char method[16];
+    char path[256];
+    int status;                  /* of the response queued, 0 = none yet */
+    size_t bytes;                /* body bytes of the response */
+    int route;                   /* enum in server.c */
+    char arg[64];                /* the ID of /imports/ID */
+    int rejects;                 /* /imports/ID/rejects */
+    /* upload */
+    struct MHD_PostProcessor *pp;
+    int fd;                      /* temp file, -1 = none */
+    char tmp[PATH_MAX];          /* its path, "" = none */
+    char display[256];
+    int have_file;               /* a 'file' part began */
+    int file_done;               /* a second 'file' part is ignored */
+    int too_big;
+    int io_err;
+    unsigned long long file_bytes;
+    unsigned long long discarded;
+    unsigned char head[512];     /* first bytes of the file, for the type check */
+    size_t headlen;
+    char form_method[16];        /* a 'method' form field, if any */
+};
+
+/* jobs.c */
+int sl_jobs_init(struct sl_jobs *j, const struct sl_http_server *srv, int workers, int keep,
+                 struct sl_error *err);
+/* Stops: queued jobs are cancelled, running ones get grace_s, then the root
+ * is cancelled; joins the workers and frees every job. */
+void sl_jobs_stop(struct sl_jobs *j, double grace_s);
+/* Frees every job and the root context; after the daemon stopped. */
+void sl_jobs_free(struct sl_jobs *j);
+/* A new queued job for the uploaded file at path (the job takes the file:
+ * it is unlinked when the job ends). Returns it with one reference for the
+ * caller when sync, else NULL-safe borrowed (the table holds it). NULL and
+ * err filled when stopping or out of memory. */
+struct sl_job *sl_jobs_submit(struct sl_jobs *j, const char *path, const char *display,
+                              unsigned long long size, int method, int force, int sync,
+                              struct sl_error *err);
+/* Blocks until job ends; every ~200 ms calls gone(arg) and cancels the job
+ * when it returns non-zero (a client that disconnected). */
+void sl_jobs_wait(struct sl_jobs *j, struct sl_job *job, int (*gone)(void *), void *arg);
+/* Drops the caller's reference. */
+void sl_jobs_release(struct sl_jobs *j, struct sl_job *job);
+/* Finds a job by id and takes a reference; NULL if unknown. */
+struct sl_job *sl_jobs_get(struct sl_jobs *j, const char *id);
+/* Cancels; returns the state the job had. */
+int sl_jobs_cancel(struct sl_jobs *j, struct sl_job *job);
+const char *sl_job_state_name(int state);
+/* Caller holds j->mu: a JSON object (new reference) describing job. */
+struct json_t;
+struct json_t *sl_job_json_locked(const struct sl_job *job, int full);
+/* JSON array (new) of recent jobs, newest first. */
+struct json_t *sl_jobs_list_json(struct sl_jobs *j);
+/* A snapshot of a job's final fields, taken under the lock. */
+void sl_jobs_snapshot(struct sl_jobs *j, const struct sl_job *job, int *state, int *rc,
+                      struct sheetload_stats *stats);
+
+/* upload.c */
+int sl_updir_open(struct sl_http_server *s, struct sl_error *err);
+void sl_updir_close(struct sl_http_server *s);
+/* Begins streaming a multipart body of this request to a temp file. */
+int sl_upload_begin(struct sl_req *r, struct MHD_Connection *c);
+/* Feeds body bytes. */
+void sl_upload_feed(struct sl_req *r, const char *data, size_t size);
+/* Ends the body: closes the temp file. */
+void sl_upload_end(struct sl_req *r);
+/* Removes the temp file, if the request still owns one. */
+void sl_upload_discard(struct sl_req *r);
+/* Is the upload an .xlsx (zip) or a CSV-like text file by its first bytes? */
+int sl_upload_looks_ok(const unsigned char *head, size_t len);
+/* A fresh random name "PREFIX-<hex>SUFFIX". */
+void sl_random_name(char *out, size_t cap, const char *prefix, const char *suffix);
+
+/* routes.c */
+int sl_route_health(struct sl_req *r, struct MHD_Connection *c);
+int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync);
+int sl_route_list(struct sl_req *r, struct MHD_Connection *c);
+int sl_route_get(struct sl_req *r, struct MHD_Connection *c);
+int sl_route_rejects(struct sl_req *r, struct MHD_Connection *c);
+int sl_route_delete(struct sl_req *r, struct MHD_Connection *c);
+
+/* server.c: a method name (NULL or "" = dflt); 0 valid, -1 invalid. */
+int sl_http_method_arg(const char *name, int dflt, int *out);
+#define SL_HTTP_INVALID_METHOD "Invalid method. Use: sequential, concurrent, batch, or copy"
+/* server.c: queue a response and record it for the log. Return MHD_YES/NO. */
+int sl_reply_json(struct sl_req *r, struct MHD_Connection *c, int status, struct json_t *body);
+int sl_reply_error(struct sl_req *r, struct MHD_Connection *c, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int sl_reply(struct sl_req *r, struct MHD_Connection *c, int status, struct MHD_Response *resp,
+             size_t bytes);
+
+#endif

@@ -1,0 +1,247 @@
+/* routes.c - the handlers: GET /health, POST /upload, POST /imports,
+ * GET /imports, GET|DELETE /imports/ID, GET /imports/ID/rejects.
+ *
+ * Each runs on its connection's thread with the request's body already on
+ * disk (server.c, upload.c). A synchronous /upload waits for its job and
+ * watches its socket meanwhile: a client that goes away cancels the import.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "base/log.h"
+#include "http/internal.h"
+#include "sink/sink.h"
+
+int sl_route_health(struct sl_req *r, struct MHD_Connection *c)
+{
+    struct sl_error err;
+    struct sl_sink *sink = NULL;
+    sl_err_clear(&err);
+    int rc = sl_sink_open(&sink, r->srv->db, &err);
+    if (!rc)
+        rc = sl_sink_ping(sink, &err);
+    if (sink)
+        sl_sink_close(sink);
+    if (rc) {
+        char msg[sizeof err.msg + 64];
+        sl_err_format(&err, msg, sizeof msg);
+        return sl_reply_json(r, c, MHD_HTTP_SERVICE_UNAVAILABLE,
+                             json_pack("{s:s,s:s}", "status", "unhealthy", "error", msg));
+    }
+    return sl_reply_json(r, c, MHD_HTTP_OK, json_pack("{s:s}", "status", "healthy"));
+}
+
+/* Has the peer of a synchronous upload closed its side? A pending byte
+ * (a pipelined request) is not a close. */
+static int client_gone(void *arg)
+{
+    int fd = *(int *)arg;
+    char ch;
+    ssize_t n = recv(fd, &ch, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0)
+        return 1;
+    return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+}
+
+static int truthy(const char *v)
+{
+    return v && (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"));
+}
+
+static json_t *stats_json(const struct sheetload_stats *st)
+{
+    char buf[8192];
+    size_t n = sheetload_stats_json(st, buf, sizeof buf);
+    json_t *o = n < sizeof buf ? json_loads(buf, 0, NULL) : NULL;
+    return o ? o : json_object();
+}
+
+/* The HTTP status for a failed import. */
+static int status_for(int rc)
+{
+    switch (rc) {
+    case SL_EFORMAT:
+        return MHD_HTTP_BAD_REQUEST;
+    case SL_EEXISTS:
+        return MHD_HTTP_CONFLICT;
+    case SL_EZIP: case SL_EXML: case SL_EXLSX: case SL_ECSV: case SL_EUTF8: case SL_ELIMIT:
+    case SL_ENOTFOUND: case SL_ESCHEMA: case SL_EMAXERR: case SL_EDBDATA:
+        return MHD_HTTP_UNPROCESSABLE_CONTENT;
+    case SL_ECANCELED: case SL_ETIMEDOUT: case SL_EDBCONN: case SL_ERETRY:
+        return MHD_HTTP_SERVICE_UNAVAILABLE;
+    }
+    return MHD_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static int reply_sync_result(struct sl_req *r, struct MHD_Connection *c, struct sl_job *job)
+{
+    struct sheetload_stats *st = &job->stats; /* finished: no writer any more */
+    int state, rc;
+    sl_jobs_snapshot(&r->srv->jobs, job, &state, &rc, NULL);
+    const char *mname = st->method[0] ? st->method : sheetload_method_name(job->method);
+    if (state == SL_JOB_COMPLETED)
+        return sl_reply_json(r, c, MHD_HTTP_OK,
+                             json_pack("{s:s,s:s,s:s,s:o}", "message", "Import completed successfully",
+                                       "method", mname ? mname : "", "id", job->id,
+                                       "stats", stats_json(st)));
+    if (rc == SL_EFORMAT)
+        return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "Only Excel files allowed");
+    if (!rc)
+        rc = SL_ECANCELED;
+    char msg[sizeof st->err.msg + 64];
+    if (st->err.msg[0])
+        sl_err_format(&st->err, msg, sizeof msg);
+    else
+        snprintf(msg, sizeof msg, "import of '%s' failed: %s", job->display, sl_strerror(rc));
+    return sl_reply_json(r, c, status_for(rc),
+                         json_pack("{s:s,s:s,s:o}", "error", msg, "id", job->id, "stats",
+                                   stats_json(st)));
+}
+
+int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
+{
+    struct sl_http_server *s = r->srv;
+    if (r->too_big)
+        return sl_reply_error(r, c, MHD_HTTP_CONTENT_TOO_LARGE,
+                              "file '%s' is over the upload limit of %llu bytes (--max-upload)",
+                              r->display, s->max_upload);
+    if (r->io_err)
+        return sl_reply_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                              "the server could not store the upload; see its log");
+    if (!r->have_file || !r->tmp[0])
+        return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "No file uploaded");
+    if (r->file_bytes == 0)
+        return sl_reply_error(r, c, MHD_HTTP_UNPROCESSABLE_CONTENT, "file '%s' is empty",
+                              r->display);
+    if (!sl_upload_looks_ok(r->head, r->headlen))
+        return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "Only Excel files allowed");
+    int method;
+    const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "method");
+    if (sl_http_method_arg(q && *q ? q : r->form_method, s->o.method_default, &method))
+        return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, SL_HTTP_INVALID_METHOD);
+    int force = truthy(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force"));
+
+    struct sl_error err;
+    sl_err_clear(&err);
+    struct sl_job *job = sl_jobs_submit(&s->jobs, r->tmp, r->display, r->file_bytes, method, force,
+                                        sync, &err);
+    if (!job)
+        return sl_reply_error(r, c, err.code == SL_ECANCELED ? MHD_HTTP_SERVICE_UNAVAILABLE
+                                                             : MHD_HTTP_INTERNAL_SERVER_ERROR,
+                              "%s", err.msg);
+    r->tmp[0] = '\0'; /* the job owns the file now */
+    if (!sync) {
+        char loc[96];
+        snprintf(loc, sizeof loc, "/imports/%s", job->id);
+        json_t *b = json_pack("{s:s,s:s,s:s}", "id", job->id, "status", "queued", "location", loc);
+        char *text = json_dumps(b, JSON_COMPACT);
+        json_decref(b);
+        if (!text)
+            return MHD_NO;
+        size_t len = strlen(text);
+        struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+        if (!resp) {
+            free(text);
+            return MHD_NO;
+        }
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, loc);
+        return sl_reply(r, c, MHD_HTTP_ACCEPTED, resp, len);
+    }
+    /* No idle timeout while the import runs; set again (which restarts the
+     * timer) before the answer goes out. */
+    MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int fd = ci ? ci->connect_fd : -1;
+    sl_jobs_wait(&s->jobs, job, fd >= 0 ? client_gone : NULL, &fd);
+    MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)s->o.conn_timeout_s);
+    int ret = reply_sync_result(r, c, job);
+    sl_jobs_release(&s->jobs, job);
+    return ret;
+}
+
+int sl_route_list(struct sl_req *r, struct MHD_Connection *c)
+{
+    return sl_reply_json(r, c, MHD_HTTP_OK,
+                         json_pack("{s:o}", "imports", sl_jobs_list_json(&r->srv->jobs)));
+}
+
+static int not_found(struct sl_req *r, struct MHD_Connection *c)
+{
+    return sl_reply_error(r, c, MHD_HTTP_NOT_FOUND, "import '%s' not found", r->arg);
+}
+
+int sl_route_get(struct sl_req *r, struct MHD_Connection *c)
+{
+    struct sl_jobs *j = &r->srv->jobs;
+    struct sl_job *job = sl_jobs_get(j, r->arg);
+    if (!job)
+        return not_found(r, c);
+    pthread_mutex_lock(&j->mu);
+    json_t *o = sl_job_json_locked(job, 1);
+    pthread_mutex_unlock(&j->mu);
+    sl_jobs_release(j, job);
+    return sl_reply_json(r, c, MHD_HTTP_OK, o);
+}
+
+int sl_route_delete(struct sl_req *r, struct MHD_Connection *c)
+{
+    struct sl_jobs *j = &r->srv->jobs;
+    struct sl_job *job = sl_jobs_get(j, r->arg);
+    if (!job)
+        return not_found(r, c);
+    int was = sl_jobs_cancel(j, job);
+    int state, rc;
+    sl_jobs_snapshot(j, job, &state, &rc, NULL);
+    int code = was == SL_JOB_RUNNING ? MHD_HTTP_ACCEPTED : MHD_HTTP_OK;
+    const char *shown = was == SL_JOB_RUNNING && state == SL_JOB_RUNNING ? "cancelling"
+                                                                        : sl_job_state_name(state);
+    int ret = sl_reply_json(r, c, code, json_pack("{s:s,s:s}", "id", job->id, "status", shown));
+    sl_jobs_release(j, job);
+    return ret;
+}
+
+int sl_route_rejects(struct sl_req *r, struct MHD_Connection *c)
+{
+    struct sl_jobs *j = &r->srv->jobs;
+    struct sl_job *job = sl_jobs_get(j, r->arg);
+    if (!job)
+        return not_found(r, c);
+    int state, rc;
+    sl_jobs_snapshot(j, job, &state, &rc, NULL);
+    int ret;
+    if (state <= SL_JOB_RUNNING) {
+        ret = sl_reply_error(r, c, MHD_HTTP_CONFLICT,
+                             "import '%s' is %s; its rejects are ready when it ends", job->id,
+                             sl_job_state_name(state));
+        goto out;
+    }
+    int fd = open(job->rejects, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st;
+    struct MHD_Response *resp;
+    size_t len = 0;
+    if (fd >= 0 && !fstat(fd, &st)) {
+        len = (size_t)st.st_size;
+        resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd); /* takes fd */
+    } else {
+        if (fd >= 0)
+            close(fd);
+        static const char none[] = "row,reason,sqlstate\n";
+        len = sizeof none - 1;
+        resp = MHD_create_response_from_buffer(len, (void *)none, MHD_RESPMEM_PERSISTENT);
+    }
+    if (resp)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/csv; charset=utf-8");
+    ret = sl_reply(r, c, MHD_HTTP_OK, resp, len);
+out:
+    sl_jobs_release(j, job);
+    return ret;
+}

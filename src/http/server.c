@@ -1,0 +1,436 @@
+/* server.c - the HTTP daemon of 'sheetload serve': start and stop,
+ * routing, authentication, early answers (limits, bad requests) and the
+ * per-request log line.
+ *
+ * Threads: libmicrohttpd with one thread per connection (see
+ * docs/internals/http.md for why): the access handler of a synchronous
+ * /upload blocks while its import runs. A struct sl_req belongs to its
+ * connection's thread from the first call of the access handler to the
+ * request-completed callback. The server struct is read-only once started,
+ * except for the job table (jobs.c, its own mutex).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "http/internal.h"
+
+enum { R_NONE, R_HEALTH, R_UPLOAD, R_IMPORTS, R_IMPORT, R_REJECTS };
+
+#define DEFAULT_MAX_UPLOAD (100ULL * 1000 * 1000)
+/* Multipart framing allowed on top of the file's own bytes before a
+ * Content-Length is refused without reading the body. */
+#define MULTIPART_SLACK (64 * 1024)
+
+int sl_reply(struct sl_req *r, struct MHD_Connection *c, int status, struct MHD_Response *resp,
+             size_t bytes)
+{
+    if (!resp)
+        return MHD_NO;
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    if (ok == MHD_YES) {
+        r->status = status;
+        r->bytes = bytes;
+    }
+    return ok;
+}
+
+int sl_reply_json(struct sl_req *r, struct MHD_Connection *c, int status, json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!text)
+        return MHD_NO;
+    size_t len = strlen(text);
+    /* jansson allocates with malloc by default; MHD frees with free. */
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    return sl_reply(r, c, status, resp, len);
+}
+
+int sl_reply_error(struct sl_req *r, struct MHD_Connection *c, int status, const char *fmt, ...)
+{
+    char msg[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return sl_reply_json(r, c, status, json_pack("{s:s}", "error", msg));
+}
+
+/* Constant-time over the expected token: the time does not depend on how
+ * much of a wrong guess matches. */
+static int token_ok(const char *want, const char *got)
+{
+    size_t wl = strlen(want), gl = got ? strlen(got) : 0;
+    unsigned char d = (unsigned char)(wl != gl);
+    for (size_t i = 0; i < wl; i++)
+        d |= (unsigned char)want[i] ^ (unsigned char)(i < gl ? got[i] : 0);
+    return d == 0;
+}
+
+static int authorized(const struct sl_http_server *s, struct MHD_Connection *c)
+{
+    if (!s->token || !*s->token)
+        return 1;
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!h || strncasecmp(h, "Bearer ", 7))
+        return 0;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return token_ok(s->token, h);
+}
+
+static int valid_id(const char *p, size_t n)
+{
+    if (n == 0 || n >= 64)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'z') ||
+              (p[i] >= 'A' && p[i] <= 'Z') || p[i] == '-' || p[i] == '_'))
+            return 0;
+    return 1;
+}
+
+/* Sets r->route (and r->arg); returns the methods allowed there, "" = no
+ * such route. */
+static const char *route(struct sl_req *r, const char *url)
+{
+    size_t n = strlen(url);
+    if (n > 1 && url[n - 1] == '/')
+        n--;
+    if (n == 7 && !strncmp(url, "/health", 7))
+        return r->route = R_HEALTH, "GET, HEAD";
+    if (n == 7 && !strncmp(url, "/upload", 7))
+        return r->route = R_UPLOAD, "POST";
+    if (n == 8 && !strncmp(url, "/imports", 8))
+        return r->route = R_IMPORTS, "GET, POST";
+    if (n > 9 && !strncmp(url, "/imports/", 9)) {
+        const char *id = url + 9, *slash = memchr(id, '/', n - 9);
+        size_t idlen = slash ? (size_t)(slash - id) : n - 9;
+        if (!valid_id(id, idlen))
+            return "";
+        memcpy(r->arg, id, idlen);
+        r->arg[idlen] = '\0';
+        if (!slash)
+            return r->route = R_IMPORT, "GET, DELETE";
+        if ((size_t)(url + n - slash) == 8 && !strncmp(slash, "/rejects", 8))
+            return r->route = R_REJECTS, "GET";
+    }
+    return "";
+}
+
+static int method_allowed(const char *allow, const char *m)
+{
+    size_t ml = strlen(m);
+    for (const char *p = allow; (p = strstr(p, m)); p += ml)
+        if ((p == allow || p[-1] == ' ') && (p[ml] == ',' || p[ml] == '\0'))
+            return 1;
+    return 0;
+}
+
+int sl_http_method_arg(const char *name, int dflt, int *out)
+{
+    static const struct {
+        const char *name;
+        int m;
+    } names[] = {{"sequential", SHEETLOAD_SEQUENTIAL}, {"concurrent", SHEETLOAD_CONCURRENT},
+                 {"batch", SHEETLOAD_BATCH},           {"copy", SHEETLOAD_COPY}};
+    if (!name || !*name) {
+        *out = dflt;
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(name, names[i].name)) {
+            *out = names[i].m;
+            return 0;
+        }
+    return -1;
+}
+
+
+
+/* The first call for a request: route, authenticate, refuse what can be
+ * refused before reading a body. */
+static enum MHD_Result first_call(struct sl_http_server *s, struct sl_req *r,
+                                  struct MHD_Connection *c)
+{
+    const char *allow = route(r, r->path);
+    if (!*allow)
+        return sl_reply_error(r, c, MHD_HTTP_NOT_FOUND, "no route for '%s'; see /health, /upload, /imports",
+                              r->path);
+    if (!method_allowed(allow, r->method)) {
+        json_t *b = json_pack("{s:s}", "error", "method not allowed");
+        char *text = json_dumps(b, JSON_COMPACT);
+        json_decref(b);
+        if (!text)
+            return MHD_NO;
+        size_t len = strlen(text);
+        struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+        if (!resp) {
+            free(text);
+            return MHD_NO;
+        }
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+        return sl_reply(r, c, MHD_HTTP_METHOD_NOT_ALLOWED, resp, len);
+    }
+    if (r->route != R_HEALTH && !authorized(s, c))
+        return sl_reply_error(r, c, MHD_HTTP_UNAUTHORIZED, "unauthorized");
+    int is_upload = r->route == R_UPLOAD || (r->route == R_IMPORTS && !strcmp(r->method, "POST"));
+    if (!is_upload)
+        return MHD_YES;
+    int m;
+    if (sl_http_method_arg(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "method"),
+                           s->o.method_default, &m))
+        return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, SL_HTTP_INVALID_METHOD);
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(cl, &end, 10);
+        if (!errno && !*end && v > s->max_upload + MULTIPART_SLACK)
+            return sl_reply_error(r, c, MHD_HTTP_CONTENT_TOO_LARGE,
+                                  "upload of %llu bytes is over the limit of %llu bytes (--max-upload)",
+                                  v, s->max_upload);
+    }
+    if (sl_upload_begin(r, c))
+        return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "No file uploaded");
+    return MHD_YES;
+}
+
+static enum MHD_Result dispatch(struct sl_req *r, struct MHD_Connection *c)
+{
+    switch (r->route) {
+    case R_HEALTH:
+        return sl_route_health(r, c);
+    case R_UPLOAD:
+        return sl_route_upload(r, c, 1);
+    case R_IMPORTS:
+        return !strcmp(r->method, "POST") ? sl_route_upload(r, c, 0) : sl_route_list(r, c);
+    case R_IMPORT:
+        return !strcmp(r->method, "DELETE") ? sl_route_delete(r, c) : sl_route_get(r, c);
+    case R_REJECTS:
+        return sl_route_rejects(r, c);
+    }
+    return sl_reply_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "no handler");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    struct sl_http_server *s = cls;
+    struct sl_req *r = *con_cls;
+    (void)version;
+    if (!r) {
+        r = sl_calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        r->srv = s;
+        r->fd = -1;
+        r->start_ns = sl_now_ns();
+        sl_strlcpy(r->method, method, sizeof r->method);
+        sl_strlcpy(r->path, url, sizeof r->path);
+        *con_cls = r;
+        return first_call(s, r, c);
+    }
+    if (*upload_data_size) {
+        sl_upload_feed(r, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        /* An over-limit body is read and dropped so that the client gets
+         * its 413, but not forever. */
+        if (r->discarded > s->max_upload + (64ULL << 20))
+            return MHD_NO;
+        return MHD_YES;
+    }
+    if (r->status)
+        return MHD_YES;
+    sl_upload_end(r);
+    return dispatch(r, c);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct sl_req *r = *con_cls;
+    (void)cls, (void)c;
+    if (!r)
+        return;
+    sl_upload_discard(r);
+    double ms = (double)(sl_now_ns() - r->start_ns) / 1e6;
+    const char *why = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
+                      : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? " (client closed the connection)"
+                      : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? " (timeout)"
+                      : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? " (shutdown)"
+                      : " (connection error)";
+    sl_info("http: %s %s %d %zu bytes %.1f ms%s", r->method, r->path, r->status, r->bytes, ms, why);
+    sl_free(r);
+    *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    (void)cls;
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    sl_warn("http: %s", msg);
+}
+
+/* "HOST:PORT", ":PORT", "PORT" or "HOST" (port 8080); IPv4 or localhost. */
+static int parse_listen(const char *spec, struct sockaddr_in *sa, struct sl_error *err)
+{
+    char host[128] = "127.0.0.1";
+    const char *port = "8080";
+    const char *colon = strrchr(spec, ':');
+    int all_digits = spec[strspn(spec, "0123456789")] == '\0' && *spec;
+    if (colon) {
+        size_t hl = (size_t)(colon - spec);
+        if (hl >= sizeof host)
+            return sl_err_set(err, SL_EINVAL, "--listen '%s': host name too long", spec);
+        if (hl) {
+            memcpy(host, spec, hl);
+            host[hl] = '\0';
+        }
+        port = colon + 1;
+    } else if (all_digits) {
+        port = spec;
+    } else {
+        sl_strlcpy(host, spec, sizeof host);
+    }
+    char *end;
+    errno = 0;
+    long p = strtol(port, &end, 10);
+    if (!*port || *end || errno || p < 0 || p > 65535)
+        return sl_err_set(err, SL_EINVAL, "--listen '%s': port '%s' is not a number 0-65535",
+                          spec, port);
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t)p);
+    if (!strcmp(host, "localhost"))
+        sl_strlcpy(host, "127.0.0.1", sizeof host);
+    if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+        return sl_err_set(err, SL_EINVAL,
+                          "--listen '%s': '%s' is not an IPv4 address (use 127.0.0.1 or 0.0.0.0)",
+                          spec, host);
+    return 0;
+}
+
+static char *dup_or_null(const char *s) { return s ? sl_strdup(s) : NULL; }
+
+static void server_free(struct sl_http_server *s)
+{
+    sl_updir_close(s);
+    sl_free(s->listen);
+    sl_free(s->db);
+    sl_free(s->token);
+    sl_free(s);
+}
+
+int sl_http_start(struct sl_http_server **out, const struct sl_http_opts *opts,
+                  struct sl_error *err)
+{
+    *out = NULL;
+    struct sl_http_server *s = sl_calloc(1, sizeof *s);
+    if (!s)
+        return sl_err_set(err, SL_ENOMEM, "out of memory");
+    s->o = *opts;
+    s->updir_fd = -1;
+    const char *db = opts->db ? opts->db : getenv("DATABASE_URL");
+    s->listen = sl_strdup(opts->listen ? opts->listen : "127.0.0.1:8080");
+    s->db = sl_strdup(db && *db ? db : "sqlite:businesses.db");
+    s->token = dup_or_null(opts->token && *opts->token ? opts->token : NULL);
+    s->o.listen = s->listen;
+    s->o.db = s->db;
+    s->o.token = s->token;
+    s->max_upload = opts->max_upload ? opts->max_upload : DEFAULT_MAX_UPLOAD;
+    if (s->o.max_jobs <= 0)
+        s->o.max_jobs = 2;
+    if (s->o.max_connections <= 0)
+        s->o.max_connections = 64;
+    if (s->o.conn_timeout_s <= 0)
+        s->o.conn_timeout_s = 60;
+    if (s->o.shutdown_timeout_s < 0)
+        s->o.shutdown_timeout_s = 30;
+    if (!s->o.method_default)
+        s->o.method_default = SHEETLOAD_BATCH;
+    if (s->o.recent_jobs <= 0)
+        s->o.recent_jobs = 100;
+    int rc;
+    if (!s->listen || !s->db) {
+        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+        goto fail;
+    }
+    struct sockaddr_in sa;
+    if ((rc = parse_listen(s->listen, &sa, err)))
+        goto fail;
+    if ((rc = sl_updir_open(s, err)))
+        goto fail;
+    if ((rc = sl_jobs_init(&s->jobs, s, s->o.max_jobs, s->o.recent_jobs, err)))
+        goto fail_updir;
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    s->mhd = MHD_start_daemon(flags, ntohs(sa.sin_port), NULL, NULL, on_request, s,
+                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+                              MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_connections,
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.conn_timeout_s,
+                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+    if (!s->mhd) {
+        rc = sl_err_set(err, SL_EIO, "cannot listen on '%s': %s (is the port in use?)", s->listen,
+                        strerror(errno ? errno : EADDRINUSE));
+        goto fail_jobs;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    char host[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
+    snprintf(s->url, sizeof s->url, "http://%s:%u", host,
+             info ? (unsigned)info->port : (unsigned)ntohs(sa.sin_port));
+    *out = s;
+    return 0;
+fail_jobs:
+    sl_jobs_stop(&s->jobs, 0);
+    sl_jobs_free(&s->jobs);
+fail_updir:
+fail:
+    server_free(s);
+    return rc;
+}
+
+const char *sl_http_url(const struct sl_http_server *s) { return s->url; }
+
+void sl_http_stop(struct sl_http_server *s)
+{
+    if (!s)
+        return;
+    MHD_socket lfd = MHD_quiesce_daemon(s->mhd);
+    sl_jobs_stop(&s->jobs, s->o.shutdown_timeout_s);
+    MHD_stop_daemon(s->mhd);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
+    sl_jobs_free(&s->jobs);
+    server_free(s);
+}
