@@ -402,7 +402,12 @@ int sl_cmd_gen(int argc, char **argv)
             fprintf(stderr, "sheetload gen: cannot write '%s': %s\n", o.out, strerror(e));
             goto done;
         }
-    } else if (write_xlsx(&o, tmp, bad, why, sizeof why)) {
+    } else if (!(f = fopen(tmp, "wb")) || fclose(f)) {
+        /* libxlsxwriter creates the file only at the end: find out now. */
+        f = NULL;
+        fprintf(stderr, "sheetload gen: cannot write '%s': %s\n", o.out, strerror(errno));
+        goto done;
+    } else if ((f = NULL), write_xlsx(&o, tmp, bad, why, sizeof why)) {
         fprintf(stderr, "sheetload gen: cannot write '%s': %s\n", o.out, why);
         goto done;
     }
