@@ -1,0 +1,284 @@
+/* xlsx.c - the workbook: open the package, find the workbook part through
+ * _rels/.rels, list its sheets, resolve the chosen sheet, shared strings and
+ * styles through the workbook's relationships, then stream the sheet
+ * (xlsx_sheet.c). Part lookup is exact first, then ASCII-case-insensitive
+ * (zip.c); relationship types are matched on their suffix, so Transitional
+ * and Strict packages read the same. */
+#include "read/xlsx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "read/xlsx_int.h"
+#include "read/xml.h"
+#include "read/zip.h"
+
+struct wb_ctx {
+    struct sl_xlsx *x;
+    int in_sheets, seen_sheets, seen_pr, oom;
+    size_t cap;
+};
+
+static void wb_start(void *ud, const char *name, const char **atts, int depth)
+{
+    struct wb_ctx *c = ud;
+    struct sl_xlsx *x = c->x;
+    if (depth == 2) {
+        if (!c->seen_pr && !strcmp(name, "workbookPr")) {
+            c->seen_pr = 1;
+            const char *v = sl_xlsx_attr(atts, "date1904");
+            if (v) {
+                while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
+                    v++;
+                size_t n = strlen(v);
+                while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\n' ||
+                             v[n - 1] == '\r'))
+                    n--;
+                x->date1904 = (n == 1 && v[0] == '1') || (n == 4 && !strncasecmp(v, "true", 4));
+            }
+        } else if (!c->seen_sheets && !strcmp(name, "sheets")) {
+            c->in_sheets = c->seen_sheets = 1;
+        }
+        return;
+    }
+    if (depth != 3 || !c->in_sheets || strcmp(name, "sheet"))
+        return;
+    const char *sname = NULL, *rid = NULL;
+    for (const char **a = atts; a[0]; a += 2) {
+        if (!strcmp(a[0], "name"))
+            sname = a[1];
+        else if (sl_xml_has_ns(a[0]) && !strcmp(sl_xml_local(a[0]), "id"))
+            rid = a[1];
+    }
+    if (x->nsheets == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 8;
+        struct sl_xlsx_sheet *v = sl_realloc(x->sheets, cap * sizeof *v);
+        if (!v) {
+            c->oom = 1;
+            return;
+        }
+        x->sheets = v;
+        c->cap = cap;
+    }
+    struct sl_xlsx_sheet *s = &x->sheets[x->nsheets];
+    s->name = sl_strdup(sname ? sname : "");
+    s->rid = rid ? sl_strdup(rid) : NULL;
+    if (!s->name || (rid && !s->rid)) {
+        sl_free(s->name);
+        sl_free(s->rid);
+        c->oom = 1;
+        return;
+    }
+    x->nsheets++;
+}
+
+static void wb_end(void *ud, const char *name, int depth)
+{
+    struct wb_ctx *c = ud;
+    if (depth == 2)
+        c->in_sheets = 0;
+}
+
+/* The sheet chosen by opts->sheet: a name, else a 1-based number. */
+static int choose_sheet(struct sl_xlsx *x, const char *want, struct sl_error *err)
+{
+    x->cur = 0;
+    if (!want) {
+        if (x->nsheets == 0)
+            return sl_err_set(err, SL_EXLSX, "the workbook '%s' lists no sheets", x->wb_part);
+        return 0;
+    }
+    for (size_t i = 0; i < x->nsheets; i++)
+        if (!strcmp(x->sheets[i].name, want)) {
+            x->cur = i;
+            return 0;
+        }
+    if (want[0] >= '0' && want[0] <= '9' && strspn(want, "0123456789") == strlen(want)) {
+        unsigned long long n = strtoull(want, NULL, 10);
+        if (n >= 1 && n <= x->nsheets) {
+            x->cur = (size_t)n - 1;
+            return 0;
+        }
+    }
+    char list[700];
+    size_t off = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < x->nsheets && off < sizeof list - 1; i++) {
+        int k = snprintf(list + off, sizeof list - off, "%s'%s'", i ? ", " : "", x->sheets[i].name);
+        if (k < 0 || (size_t)k >= sizeof list - off) {
+            snprintf(list + off, sizeof list - off, ", ...");
+            break;
+        }
+        off += (size_t)k;
+    }
+    if (x->nsheets == 0)
+        return sl_err_set(err, SL_ENOTFOUND, "sheet '%s' not found; the workbook has no sheets",
+                          want);
+    return sl_err_set(err, SL_ENOTFOUND, "sheet '%s' not found; the workbook has %s", want, list);
+}
+
+static int open_parts(struct sl_xlsx *x, const struct sl_reader_opts *opts, struct sl_error *err)
+{
+    struct sl_xlsx_rels root = {0}, wbr = {0};
+    char *wbrels_name = NULL;
+    int rc = sl_xlsx_read_rels(x, "", &root, err);
+    if (rc)
+        goto out;
+    const char *wb = sl_xlsx_rel_by_type(&root, "/officeDocument");
+    long wi = sl_zip_find(x->zip, wb ? wb : "xl/workbook.xml");
+    if (wi < 0) {
+        if (wb)
+            rc = sl_err_set(err, SL_EXLSX,
+                            "'_rels/.rels' names the workbook part '%s', but the archive has no "
+                            "such part; the file is broken",
+                            wb);
+        else
+            rc = sl_err_set(err, SL_EXLSX,
+                            "no workbook: '_rels/.rels' names none and there is no "
+                            "'xl/workbook.xml'; is this an .xlsx file?");
+        goto out;
+    }
+    x->wb_part = sl_strdup(sl_zip_name(x->zip, wi));
+    if (!x->wb_part) {
+        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
+    struct wb_ctx c = {x, 0, 0, 0, 0, 0};
+    struct sl_xml_handler h = {wb_start, wb_end};
+    rc = sl_xlsx_parse_part(x, wi, &h, &c, NULL, err);
+    if (!rc && c.oom)
+        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+    if (rc)
+        goto out;
+    rc = choose_sheet(x, opts ? opts->sheet : NULL, err);
+    if (rc)
+        goto out;
+    rc = sl_xlsx_read_rels(x, x->wb_part, &wbr, err);
+    if (rc)
+        goto out;
+    const char *slash = strrchr(x->wb_part, '/');
+    size_t need = strlen(x->wb_part) + 16;
+    wbrels_name = sl_malloc(need);
+    if (!wbrels_name) {
+        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (slash)
+        snprintf(wbrels_name, need, "%.*s/_rels/%s.rels", (int)(slash - x->wb_part), x->wb_part,
+                 slash + 1);
+    else
+        snprintf(wbrels_name, need, "_rels/%s.rels", x->wb_part);
+
+    /* The sheet part. */
+    struct sl_xlsx_sheet *sh = &x->sheets[x->cur];
+    const char *target = NULL;
+    for (size_t i = 0; sh->rid && i < wbr.n; i++)
+        if (!strcmp(wbr.v[i].id, sh->rid))
+            target = wbr.v[i].target;
+    if (!target) {
+        rc = sl_err_set(err, SL_EXLSX,
+                        "sheet '%s': its relationship '%s' is not in '%s'; the file is broken",
+                        sh->name, sh->rid ? sh->rid : "(none)", wbrels_name);
+        goto out;
+    }
+    long si = sl_zip_find(x->zip, target);
+    if (si < 0) {
+        rc = sl_err_set(err, SL_EXLSX,
+                        "'%s': sheet '%s' is named in '%s' but the archive has no such part; the "
+                        "file is broken",
+                        target, sh->name, wbrels_name);
+        goto out;
+    }
+
+    /* Shared strings and styles (both optional). */
+    const char *sst = sl_xlsx_rel_by_type(&wbr, "/sharedStrings");
+    long ssi = sst ? sl_zip_find(x->zip, sst) : sl_zip_find(x->zip, "xl/sharedStrings.xml");
+    if (ssi >= 0 && (rc = sl_xlsx_load_sst(x, ssi, err)))
+        goto out;
+    const char *sty = sl_xlsx_rel_by_type(&wbr, "/styles");
+    long sti = sty ? sl_zip_find(x->zip, sty) : -1;
+    if (sti >= 0 && (rc = sl_xlsx_load_styles(x, sti, err)))
+        goto out;
+    rc = sl_xlsx_sheet_start(x, si, err);
+out:
+    sl_xlsx_rels_free(&root);
+    sl_xlsx_rels_free(&wbr);
+    sl_free(wbrels_name);
+    return rc;
+}
+
+int sl_xlsx_open(struct sl_xlsx **out, const char *path, const struct sl_reader_opts *opts,
+                 struct sl_error *err)
+{
+    *out = NULL;
+    struct sl_xlsx *x = sl_calloc(1, sizeof *x);
+    if (!x)
+        return sl_err_set(err, SL_ENOMEM, "out of memory");
+    if (opts)
+        x->lim = opts->limits;
+    sl_limits_defaults(&x->lim);
+    int rc = sl_zip_open(&x->zip, path, &x->lim, err);
+    if (!rc)
+        rc = open_parts(x, opts, err);
+    if (rc) {
+        sl_xlsx_close(x);
+        return rc;
+    }
+    *out = x;
+    return 0;
+}
+
+int sl_xlsx_next(struct sl_xlsx *x, struct sl_row *row, struct sl_error *err)
+{
+    if (x->finished)
+        return 0;
+    int rc = sl_xml_run(x->xml, err);
+    if (rc == 1) {
+        *row = x->out;
+        return 1;
+    }
+    x->finished = 1;
+    if (rc < 0 && err) {
+        if (x->nsheets)
+            sl_strlcpy(err->sheet, x->sheets[x->cur].name, sizeof err->sheet);
+        if (x->err_row) {
+            err->row = x->err_row;
+            err->col = x->err_col > 0 && x->err_col < 100000 ? (int)x->err_col : 0;
+        }
+    }
+    return rc;
+}
+
+void sl_xlsx_close(struct sl_xlsx *x)
+{
+    if (!x)
+        return;
+    sl_xlsx_sheet_free(x);
+    sl_xlsx_sst_free(&x->sst);
+    sl_free(x->xf);
+    for (size_t i = 0; i < x->nsheets; i++) {
+        sl_free(x->sheets[i].name);
+        sl_free(x->sheets[i].rid);
+    }
+    sl_free(x->sheets);
+    sl_free(x->wb_part);
+    sl_zip_close(x->zip);
+    sl_free(x);
+}
+
+size_t sl_xlsx_sheet_count(const struct sl_xlsx *x) { return x->nsheets; }
+
+const char *sl_xlsx_sheet_name(const struct sl_xlsx *x, size_t i)
+{
+    return i < x->nsheets ? x->sheets[i].name : NULL;
+}
+
+size_t sl_xlsx_current_sheet(const struct sl_xlsx *x) { return x->cur; }
+
+uint64_t sl_xlsx_bytes_read(const struct sl_xlsx *x) { return x->xml ? sl_xml_pos(x->xml) : 0; }
+
+uint64_t sl_xlsx_bytes_total(const struct sl_xlsx *x) { return x->xml ? sl_xml_size(x->xml) : 0; }

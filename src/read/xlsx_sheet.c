@@ -1,0 +1,448 @@
+/* xlsx_sheet.c - streaming one worksheet part, one row at a time.
+ *
+ * expat calls the handlers below as it parses; at the end of a <row> that
+ * holds a value, the row is finished and the parser suspended, so the
+ * caller gets it from sl_xlsx_next() before any more XML is read. Memory is
+ * one row: the cells array and a text buffer reused from row to row.
+ * Shared-string cells point into the shared strings' arena (no copy); other
+ * cells' text is appended to the row's text buffer, and the pointers are set
+ * when the row is finished (the buffer may move while it grows).
+ *
+ * Positions follow SPEC §3: <row r> or the previous row + 1; <c r> gives the
+ * column (its row part is not used: cells are placed in their <row>), a
+ * <c> without r is the previous cell's column + 1; a later cell at the same
+ * position replaces an earlier one, an empty later cell clears it. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "read/cellfmt.h"
+#include "read/xlsx_int.h"
+#include "read/xml.h"
+
+#define MAX_COL 18278 /* ZZZ: the most a three-letter reference can say */
+#define MAX_ROW 1000000000000LL
+
+static void fail_cell(struct sl_xlsx *x, int code, const char *fmt, const char *what)
+{
+    x->err_row = x->rownum;
+    x->err_col = x->col;
+    sl_xml_fail(x->xml, code, fmt, what);
+}
+
+/* Parses "A1", "$B$7", ... into a column; 0 when it is no such reference. */
+static long ref_col(const char *r)
+{
+    const char *p = r;
+    long col = 0;
+    int letters = 0;
+    if (*p == '$')
+        p++;
+    for (; letters < 4; p++, letters++) {
+        char ch = *p;
+        if (ch >= 'a' && ch <= 'z')
+            ch = (char)(ch - 'a' + 'A');
+        if (ch < 'A' || ch > 'Z')
+            break;
+        col = col * 26 + (ch - 'A' + 1);
+    }
+    if (letters < 1 || letters > 3)
+        return 0;
+    if (*p == '$')
+        p++;
+    if (*p < '0' || *p > '9')
+        return 0;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    return *p ? 0 : col;
+}
+
+static int parse_ll(const char *s, long long *out)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    if (*s == '+')
+        s++;
+    long long v = 0;
+    const char *d = s;
+    while (*s >= '0' && *s <= '9') {
+        if (v > MAX_ROW)
+            return -1;
+        v = v * 10 + (*s++ - '0');
+    }
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    if (s == d || *s)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int ctype_of(const char *t)
+{
+    if (!t)
+        return CT_N;
+    switch (t[0]) {
+    case 's':
+        if (!t[1])
+            return CT_S;
+        if (!strcmp(t, "str"))
+            return CT_STR;
+        break;
+    case 'i':
+        if (!strcmp(t, "inlineStr"))
+            return CT_INLINE;
+        break;
+    case 'b':
+        if (!t[1])
+            return CT_B;
+        break;
+    case 'e':
+        if (!t[1])
+            return CT_E;
+        break;
+    case 'd':
+        if (!t[1])
+            return CT_D;
+        break;
+    }
+    return CT_N;
+}
+
+static long style_of(const struct sl_xlsx *x, const char *s)
+{
+    long long v;
+    if (!s || !*s)
+        v = 0;
+    else if (s[0] == '-') /* a negative index names no xf */
+        return -1;
+    else if (parse_ll(s, &v))
+        v = 0;
+    return v < (long long)x->nxf ? (long)v : -1;
+}
+
+static void row_begin(struct sl_xlsx *x)
+{
+    for (size_t i = 0; i < x->used; i++) {
+        x->cells[i].text = "";
+        x->cells[i].len = 0;
+        x->cells[i].kind = SL_CELL_EMPTY;
+    }
+    x->used = 0;
+    sl_buf_reset(&x->rowtext);
+    x->col = 0;
+}
+
+static int ensure_cells(struct sl_xlsx *x, size_t n)
+{
+    if (n <= x->cells_cap)
+        return 0;
+    size_t cap = x->cells_cap ? x->cells_cap : 64;
+    while (cap < n)
+        cap *= 2;
+    struct sl_cell *c = sl_realloc(x->cells, cap * sizeof *c);
+    if (!c)
+        return SL_ENOMEM;
+    x->cells = c;
+    size_t *o = sl_realloc(x->cell_off, cap * sizeof *o);
+    if (!o)
+        return SL_ENOMEM;
+    x->cell_off = o;
+    for (size_t i = x->cells_cap; i < cap; i++) {
+        c[i].text = "";
+        c[i].len = 0;
+        c[i].kind = SL_CELL_EMPTY;
+    }
+    x->cells_cap = cap;
+    return 0;
+}
+
+static void sheet_start(void *ud, const char *name, const char **atts, int depth)
+{
+    struct sl_xlsx *x = ud;
+    sl_xml_collect(x->xml, NULL); /* only text before a child element counts */
+    switch (depth) {
+    case 2:
+        if (!x->seen_sd && !strcmp(name, "sheetData"))
+            x->in_sd = x->seen_sd = 1;
+        return;
+    case 3:
+        if (x->in_sd && name[0] == 'r' && name[1] == 'o' && !strcmp(name, "row")) {
+            const char *r = sl_xlsx_attr(atts, "r");
+            long long num;
+            if (!r) {
+                num = x->rownum + 1;
+            } else if (parse_ll(r, &num) || num > MAX_ROW) {
+                x->col = 0;
+                fail_cell(x, SL_EXLSX, "row number '%s' is not a number", r);
+                return;
+            }
+            x->rownum = num;
+            x->in_row = 1;
+            row_begin(x);
+        }
+        return;
+    case 4:
+        if (x->in_row && name[0] == 'c' && !name[1]) {
+            const char *r = NULL, *t = NULL, *s = NULL;
+            for (const char **a = atts; a[0]; a += 2) {
+                const char *an = a[0];
+                if (an[1])
+                    continue;
+                if (an[0] == 'r')
+                    r = a[1];
+                else if (an[0] == 't')
+                    t = a[1];
+                else if (an[0] == 's')
+                    s = a[1];
+            }
+            long col = r ? ref_col(r) : 0;
+            x->col = col ? col : x->col + 1;
+            x->ctype = ctype_of(t);
+            x->style = style_of(x, s);
+            x->in_c = 1;
+            x->have_v = x->have_is = 0;
+            if (x->col > MAX_COL)
+                fail_cell(x, SL_EXLSX, "a cell passes column %s, the last one a sheet can have",
+                          "ZZZ");
+        }
+        return;
+    case 5:
+        if (!x->in_c)
+            return;
+        if (name[0] == 'v' && !name[1] && !x->have_v) {
+            x->have_v = 1;
+            sl_buf_reset(&x->vbuf);
+            sl_xml_collect(x->xml, &x->vbuf);
+        } else if (!x->have_is && !strcmp(name, "is")) {
+            x->have_is = x->in_is = 1;
+            sl_buf_reset(&x->isbuf);
+        }
+        return;
+    case 6:
+        if (!x->in_is)
+            return;
+        if (name[0] == 't' && !name[1])
+            sl_xml_collect(x->xml, &x->isbuf);
+        else if (name[0] == 'r' && !name[1])
+            x->in_r = 1;
+        return;
+    case 7:
+        if (x->in_r && name[0] == 't' && !name[1])
+            sl_xml_collect(x->xml, &x->isbuf);
+        return;
+    }
+}
+
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* Puts text into the current cell (len 0 clears it). ext: text that lives
+ * elsewhere (a shared string), else it is copied into the row's buffer. */
+static void put_cell(struct sl_xlsx *x, const char *text, size_t len, int kind, int ext)
+{
+    size_t i = (size_t)x->col - 1;
+    if (ensure_cells(x, i + 1)) {
+        fail_cell(x, SL_ENOMEM, "%s", "out of memory");
+        return;
+    }
+    struct sl_cell *c = &x->cells[i];
+    if (i >= x->used)
+        x->used = i + 1;
+    if (len == 0) {
+        c->text = "";
+        c->len = 0;
+        c->kind = SL_CELL_EMPTY;
+        return;
+    }
+    c->len = len;
+    c->kind = kind;
+    if (ext) {
+        c->text = text;
+        x->cell_off[i] = SIZE_MAX;
+        return;
+    }
+    x->cell_off[i] = x->rowtext.len;
+    sl_buf_add(&x->rowtext, text, len);
+    sl_buf_addch(&x->rowtext, '\0');
+    if (x->rowtext.err)
+        fail_cell(x, x->rowtext.err, "%s",
+                  x->rowtext.err == SL_ELIMIT ? "the row's text passes its memory limit"
+                                              : "out of memory");
+}
+
+static void put_string(struct sl_xlsx *x, struct sl_buf *b, int kind)
+{
+    size_t n = b->data ? sl_xesc_decode(b->data, b->len) : 0;
+    put_cell(x, b->data, n, kind, 0);
+}
+
+static void cell_shared(struct sl_xlsx *x)
+{
+    const char *s = x->vbuf.data;
+    size_t n = x->vbuf.len;
+    while (n && is_blank(*s))
+        s++, n--;
+    while (n && is_blank(s[n - 1]))
+        n--;
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+        if (v < 1000000000000ULL)
+            v = v * 10 + (uint64_t)(s[i] - '0');
+    if (i == 0 || i < n) {
+        fail_cell(x, SL_EXLSX, "shared string index '%s' is not a number", x->vbuf.data);
+        return;
+    }
+    if (v >= x->sst.n) {
+        char what[64];
+        snprintf(what, sizeof what, "%llu", (unsigned long long)v);
+        x->err_row = x->rownum;
+        x->err_col = x->col;
+        sl_xml_fail(x->xml, SL_EXLSX,
+                    "shared string %s does not exist (the table has %zu strings)", what, x->sst.n);
+        return;
+    }
+    uint32_t a = x->sst.off[v], b = x->sst.off[v + 1];
+    put_cell(x, x->sst.arena.data + a, b - a - 1, SL_CELL_STRING, 1);
+}
+
+static void cell_number(struct sl_xlsx *x)
+{
+    double d;
+    char out[SL_CELLFMT_MAX];
+    if (sl_parse_double(x->vbuf.data, x->vbuf.len, &d)) {
+        /* Not a number: keep the text rather than lose it. */
+        size_t k = 0;
+        while (k < x->vbuf.len && is_blank(x->vbuf.data[k]))
+            k++;
+        put_cell(x, x->vbuf.data, k == x->vbuf.len ? 0 : x->vbuf.len, SL_CELL_STRING, 0);
+        return;
+    }
+    const struct sl_xlsx_xf *f = x->style >= 0 ? &x->xf[x->style] : &x->xf_none;
+    if (f->kind != SL_NF_NONE) {
+        size_t n = sl_fmt_serial(d, f->kind, x->date1904, out);
+        if (n) {
+            put_cell(x, out, n, SL_CELL_DATE, 0);
+            return;
+        }
+    }
+    size_t n = sl_fmt_number_padded(d, f->pad, out);
+    put_cell(x, out, n, SL_CELL_NUMBER, 0);
+}
+
+static void cell_end(struct sl_xlsx *x)
+{
+    x->in_c = x->in_is = x->in_r = 0;
+    if (x->ctype == CT_INLINE && x->have_is) {
+        put_string(x, &x->isbuf, SL_CELL_STRING);
+        return;
+    }
+    if (!x->have_v || x->vbuf.len == 0) {
+        put_cell(x, "", 0, SL_CELL_EMPTY, 0);
+        return;
+    }
+    switch (x->ctype) {
+    case CT_S:
+        cell_shared(x);
+        return;
+    case CT_INLINE:
+    case CT_STR:
+        put_string(x, &x->vbuf, SL_CELL_STRING);
+        return;
+    case CT_B: {
+        const char *s = x->vbuf.data;
+        size_t n = x->vbuf.len;
+        while (n && is_blank(*s))
+            s++, n--;
+        while (n && is_blank(s[n - 1]))
+            n--;
+        int t = (n == 1 && s[0] == '1') || (n == 4 && !memcmp(s, "true", 4));
+        put_cell(x, t ? "TRUE" : "FALSE", t ? 4 : 5, SL_CELL_BOOL, 0);
+        return;
+    }
+    case CT_E:
+        put_cell(x, x->vbuf.data, x->vbuf.len, SL_CELL_ERROR, 0);
+        return;
+    case CT_D: {
+        char out[SL_CELLFMT_MAX];
+        const struct sl_xlsx_xf *f = x->style >= 0 ? &x->xf[x->style] : &x->xf_none;
+        size_t n = sl_fmt_iso(x->vbuf.data, x->vbuf.len, f->kind, out);
+        if (n)
+            put_cell(x, out, n, SL_CELL_DATE, 0);
+        else
+            put_cell(x, x->vbuf.data, x->vbuf.len, SL_CELL_STRING, 0);
+        return;
+    }
+    default:
+        cell_number(x);
+    }
+}
+
+/* Finishes the row: pointers into the row's text, ncells; suspends the
+ * parser when the row holds a value. */
+static void row_end(struct sl_xlsx *x)
+{
+    x->in_row = 0;
+    size_t n = x->used;
+    while (n && x->cells[n - 1].kind == SL_CELL_EMPTY)
+        n--;
+    if (!n)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (x->cells[i].kind != SL_CELL_EMPTY && x->cell_off[i] != SIZE_MAX)
+            x->cells[i].text = x->rowtext.data + x->cell_off[i];
+    x->out.num = x->rownum;
+    x->out.ncells = n;
+    x->out.cells = x->cells;
+    sl_xml_suspend(x->xml);
+}
+
+static void sheet_end(void *ud, const char *name, int depth)
+{
+    struct sl_xlsx *x = ud;
+    sl_xml_collect(x->xml, NULL);
+    switch (depth) {
+    case 2:
+        x->in_sd = 0;
+        return;
+    case 3:
+        if (x->in_row)
+            row_end(x);
+        return;
+    case 4:
+        if (x->in_c)
+            cell_end(x);
+        return;
+    case 5:
+        x->in_is = 0;
+        return;
+    case 6:
+        x->in_r = 0;
+        return;
+    }
+}
+
+int sl_xlsx_sheet_start(struct sl_xlsx *x, long idx, struct sl_error *err)
+{
+    sl_buf_init(&x->vbuf, 0);
+    sl_buf_init(&x->isbuf, 0);
+    sl_buf_init(&x->rowtext, 0);
+    struct sl_xml_handler h = {sheet_start, sheet_end};
+    return sl_xml_open(&x->xml, x->zip, idx, &h, x, &x->lim, err);
+}
+
+void sl_xlsx_sheet_free(struct sl_xlsx *x)
+{
+    sl_xml_close(x->xml);
+    x->xml = NULL;
+    sl_buf_release(&x->vbuf);
+    sl_buf_release(&x->isbuf);
+    sl_buf_release(&x->rowtext);
+    sl_free(x->cells);
+    sl_free(x->cell_off);
+    x->cells = NULL;
+    x->cell_off = NULL;
+    x->cells_cap = x->used = 0;
+}

@@ -1,0 +1,217 @@
+/* xml.c - expat glue over one zip entry (xml.h).
+ *
+ * The inflating stream writes straight into expat's own buffer
+ * (XML_GetBuffer + XML_ParseBuffer), so bytes are copied once. A handler
+ * that suspends (XML_StopParser with resumable = true) leaves the rest of
+ * the buffer to XML_ResumeParser on the next sl_xml_run. Any DOCTYPE is
+ * refused: no OOXML part needs one, and refusing it closes the door on
+ * entity expansion bombs before expat's own protection is needed. */
+#include "read/xml.h"
+
+#include <expat.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "read/zip.h"
+
+#define CHUNK (256 * 1024)
+
+struct sl_xml {
+    XML_Parser p;
+    struct sl_zip_stream *in;
+    struct sl_xml_handler h;
+    void *ud;
+    int depth;
+    int max_depth;
+    int suspended; /* expat is suspended: resume before feeding */
+    int fed_final; /* the last buffer was given to expat */
+    int done;
+    struct sl_buf *collect;
+    size_t mark;      /* collect->len when collecting began */
+    uint64_t max_cell;
+    struct sl_error ferr; /* a handler's failure */
+};
+
+void sl_xml_fail(struct sl_xml *x, int code, const char *fmt, ...)
+{
+    if (x->ferr.code)
+        return;
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    sl_err_set(&x->ferr, code, "'%s' line %lu: %s", sl_zip_stream_name(x->in),
+               (unsigned long)XML_GetCurrentLineNumber(x->p), msg);
+    XML_StopParser(x->p, XML_FALSE);
+}
+
+void sl_xml_suspend(struct sl_xml *x)
+{
+    if (!x->ferr.code)
+        XML_StopParser(x->p, XML_TRUE);
+}
+
+static void on_text(void *ud, const XML_Char *s, int len)
+{
+    struct sl_xml *x = ud;
+    struct sl_buf *b = x->collect;
+    if (!b || x->ferr.code)
+        return;
+    if ((uint64_t)(b->len - x->mark) + (uint64_t)len > x->max_cell) {
+        sl_xml_fail(x, SL_ELIMIT,
+                    "a text passes the limit of %llu bytes for one cell; raise the limit if the "
+                    "file is genuine",
+                    (unsigned long long)x->max_cell);
+        return;
+    }
+    if (sl_buf_add(b, s, (size_t)len))
+        sl_xml_fail(x, b->err, b->err == SL_ELIMIT
+                                   ? "the text passes the memory limit for it; raise the limit "
+                                     "if the file is genuine"
+                                   : "out of memory");
+}
+
+void sl_xml_collect(struct sl_xml *x, struct sl_buf *b)
+{
+    x->collect = b;
+    if (b)
+        x->mark = b->len;
+}
+
+static void on_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+    struct sl_xml *x = ud;
+    if (x->ferr.code)
+        return;
+    if (++x->depth > x->max_depth) {
+        sl_xml_fail(x, SL_ELIMIT, "XML nested deeper than the limit of %d elements",
+                    x->max_depth);
+        return;
+    }
+    if (x->h.start)
+        x->h.start(x->ud, sl_xml_local(name), atts, x->depth);
+}
+
+static void on_end(void *ud, const XML_Char *name)
+{
+    struct sl_xml *x = ud;
+    if (x->ferr.code)
+        return;
+    if (x->h.end)
+        x->h.end(x->ud, sl_xml_local(name), x->depth);
+    x->depth--;
+}
+
+static void on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
+                       const XML_Char *pubid, int has_internal_subset)
+{
+    sl_xml_fail(ud, SL_EXML,
+                "has a DTD (<!DOCTYPE>), which no OOXML part needs; refused (an entity bomb?)");
+}
+
+static void on_entity(void *ud, const XML_Char *name, int is_param, const XML_Char *value,
+                      int value_len, const XML_Char *base, const XML_Char *sysid,
+                      const XML_Char *pubid, const XML_Char *notation)
+{
+    sl_xml_fail(ud, SL_EXML, "declares an entity, which no OOXML part needs; refused");
+}
+
+int sl_xml_open(struct sl_xml **out, struct sl_zip *z, long idx, const struct sl_xml_handler *h,
+                void *ud, const struct sheetload_limits *lim, struct sl_error *err)
+{
+    *out = NULL;
+    struct sl_xml *x = sl_calloc(1, sizeof *x);
+    if (!x)
+        return sl_err_set(err, SL_ENOMEM, "out of memory");
+    int rc = sl_zip_stream_open(&x->in, z, idx, err);
+    if (rc)
+        goto fail;
+    x->p = XML_ParserCreateNS(NULL, SL_XML_NSSEP);
+    if (!x->p) {
+        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+        goto fail;
+    }
+    x->h = *h;
+    x->ud = ud;
+    x->max_depth = lim->max_depth > 1000000 ? 1000000 : (int)lim->max_depth;
+    x->max_cell = lim->max_cell_bytes;
+    XML_SetUserData(x->p, x);
+    XML_SetElementHandler(x->p, on_start, on_end);
+    XML_SetCharacterDataHandler(x->p, on_text);
+    XML_SetStartDoctypeDeclHandler(x->p, on_doctype);
+    XML_SetEntityDeclHandler(x->p, on_entity);
+    XML_SetParamEntityParsing(x->p, XML_PARAM_ENTITY_PARSING_NEVER);
+    *out = x;
+    return 0;
+fail:
+    sl_xml_close(x);
+    return rc;
+}
+
+void sl_xml_close(struct sl_xml *x)
+{
+    if (!x)
+        return;
+    if (x->p)
+        XML_ParserFree(x->p);
+    sl_zip_stream_close(x->in);
+    sl_free(x);
+}
+
+/* After expat returned st: 1 suspended, 0 go on (or done), < 0 error. */
+static int status(struct sl_xml *x, enum XML_Status st, struct sl_error *err)
+{
+    if (x->ferr.code) {
+        if (err && !err->code) {
+            err->code = x->ferr.code;
+            memcpy(err->msg, x->ferr.msg, sizeof err->msg);
+        }
+        return x->ferr.code;
+    }
+    if (st == XML_STATUS_ERROR)
+        return sl_err_set(err, SL_EXML, "'%s' line %lu: %s; the part is not well-formed XML",
+                          sl_zip_stream_name(x->in), (unsigned long)XML_GetCurrentLineNumber(x->p),
+                          XML_ErrorString(XML_GetErrorCode(x->p)));
+    if (st == XML_STATUS_SUSPENDED) {
+        x->suspended = 1;
+        return 1;
+    }
+    if (x->fed_final)
+        x->done = 1;
+    return 0;
+}
+
+int sl_xml_run(struct sl_xml *x, struct sl_error *err)
+{
+    if (x->ferr.code)
+        return status(x, XML_STATUS_ERROR, err);
+    if (x->suspended) {
+        x->suspended = 0;
+        int rc = status(x, XML_ResumeParser(x->p), err);
+        if (rc)
+            return rc;
+    }
+    while (!x->done) {
+        void *buf = XML_GetBuffer(x->p, CHUNK);
+        if (!buf)
+            return sl_err_set(err, SL_ENOMEM, "'%s': out of memory parsing XML",
+                              sl_zip_stream_name(x->in));
+        long n = sl_zip_stream_read(x->in, buf, CHUNK, err);
+        if (n < 0)
+            return (int)n;
+        x->fed_final = n == 0;
+        int rc = status(x, XML_ParseBuffer(x->p, (int)n, x->fed_final), err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+const char *sl_xml_part(const struct sl_xml *x) { return sl_zip_stream_name(x->in); }
+unsigned long sl_xml_line(const struct sl_xml *x) { return XML_GetCurrentLineNumber(x->p); }
+uint64_t sl_xml_pos(const struct sl_xml *x) { return sl_zip_stream_pos(x->in); }
+uint64_t sl_xml_size(const struct sl_xml *x) { return sl_zip_stream_size(x->in); }

@@ -1,0 +1,71 @@
+/* xml.h - expat over one zip entry: namespace-aware, local names only,
+ * fed in chunks straight from the inflating stream, with a depth limit, no
+ * DTDs, and suspension so a caller can take one record (a row) at a time.
+ *
+ * Handlers get the local name (the part after any namespace) and expat's
+ * attribute array, whose names are local too for unprefixed attributes and
+ * "URI\x01local" for namespaced ones (see sl_xml_local). Character data is
+ * delivered only while a collect buffer is set (sl_xml_collect), appended
+ * into it; a handler may stop the parse with an error (sl_xml_fail) or
+ * suspend it (sl_xml_suspend) to hand a record to the caller. */
+#ifndef SL_READ_XML_H
+#define SL_READ_XML_H
+
+#include <sheetload.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+
+struct sl_zip;
+struct sl_xml;
+
+#define SL_XML_NSSEP '\x01'
+
+struct sl_xml_handler {
+    void (*start)(void *ud, const char *name, const char **atts, int depth);
+    void (*end)(void *ud, const char *name, int depth);
+};
+
+/* Opens zip entry idx for parsing. depth limit from lim->max_depth; a
+ * collected text run may not pass lim->max_cell_bytes. */
+int sl_xml_open(struct sl_xml **out, struct sl_zip *z, long idx, const struct sl_xml_handler *h,
+                void *ud, const struct sheetload_limits *lim, struct sl_error *err);
+/* Parses on: 1 = suspended by a handler, 0 = the part is done, < 0 error. */
+int sl_xml_run(struct sl_xml *x, struct sl_error *err);
+void sl_xml_close(struct sl_xml *x);
+
+/* From a handler: */
+void sl_xml_suspend(struct sl_xml *x);
+/* Collects character data into b (NULL stops collecting). The text since
+ * this call may not pass the cell limit. */
+void sl_xml_collect(struct sl_xml *x, struct sl_buf *b);
+/* Stops the parse with an error; msg is prefixed "'part' line N: ". */
+void sl_xml_fail(struct sl_xml *x, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+const char *sl_xml_part(const struct sl_xml *x);
+unsigned long sl_xml_line(const struct sl_xml *x);
+/* Compressed bytes consumed so far / in all (for progress). */
+uint64_t sl_xml_pos(const struct sl_xml *x);
+uint64_t sl_xml_size(const struct sl_xml *x);
+
+/* The local part of an expanded name ("URI\x01local" or "local"). */
+static inline const char *sl_xml_local(const char *name)
+{
+    const char *p = name, *l = name;
+    for (; *p; p++)
+        if (*p == SL_XML_NSSEP)
+            l = p + 1;
+    return l;
+}
+/* Whether an attribute name is in a namespace. */
+static inline int sl_xml_has_ns(const char *name)
+{
+    for (; *name; name++)
+        if (*name == SL_XML_NSSEP)
+            return 1;
+    return 0;
+}
+
+#endif

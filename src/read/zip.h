@@ -1,0 +1,43 @@
+/* zip.h - the .xlsx container: open an archive, find a part, stream one
+ * part's inflated bytes, with limits against zip bombs.
+ *
+ * One struct sl_zip per open archive, used by one thread at a time. Entry
+ * names returned are borrowed from the archive (valid until sl_zip_close).
+ * Errors name the part in quotes ("'xl/worksheets/sheet1.xml': ..."). */
+#ifndef SL_READ_ZIP_H
+#define SL_READ_ZIP_H
+
+#include <sheetload.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sl_zip;
+struct sl_zip_stream;
+
+/* Opens the archive at path. lim: filled limits (sl_limits_defaults). */
+int sl_zip_open(struct sl_zip **out, const char *path, const struct sheetload_limits *lim,
+                struct sl_error *err);
+void sl_zip_close(struct sl_zip *z);
+/* The entry named name (a leading '/' ignored): an exact match, else one
+ * that ignores ASCII case; -1 when there is none. */
+long sl_zip_find(struct sl_zip *z, const char *name);
+/* The entry's name as stored (borrowed). */
+const char *sl_zip_name(struct sl_zip *z, long idx);
+
+/* Opens entry idx for reading. Refuses it up front when the central
+ * directory already says it passes a limit. */
+int sl_zip_stream_open(struct sl_zip_stream **out, struct sl_zip *z, long idx,
+                       struct sl_error *err);
+/* Reads up to cap inflated bytes: > 0 bytes read, 0 at the end of the
+ * entry, < 0 error (limits are enforced on the bytes actually inflated,
+ * since headers can lie; the CRC is checked at the end). */
+long sl_zip_stream_read(struct sl_zip_stream *s, void *buf, size_t cap, struct sl_error *err);
+void sl_zip_stream_close(struct sl_zip_stream *s);
+/* The part's name (borrowed). */
+const char *sl_zip_stream_name(const struct sl_zip_stream *s);
+/* Compressed bytes of the entry consumed so far (estimated from the share
+ * inflated) and in all. */
+uint64_t sl_zip_stream_pos(const struct sl_zip_stream *s);
+uint64_t sl_zip_stream_size(const struct sl_zip_stream *s);
+
+#endif
