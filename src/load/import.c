@@ -1,0 +1,365 @@
+/* import.c - sheetload_import(): one import from start to end, on the
+ * calling thread: resolve the target, open the file, map its header, find
+ * or start the import in the ledger, run the pipeline (pipeline.c), then
+ * close the ledger entry and write the rejects file. No global state: every
+ * piece of an import lives in this call's frame. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/sha256.h"
+#include "conc/ctx.h"
+#include "load/load.h"
+
+struct run {
+    const struct sheetload_opts *o;
+    struct sheetload_stats *st;
+    struct sl_plan plan;
+    const char *target;
+    struct sl_reader *reader;
+    struct sl_sink *ctl;
+    struct sl_sink **sinks;
+    int nsinks;
+    struct sl_ctx *ctx;
+    struct sl_ledger_batch *done;
+    size_t ndone;
+    struct sl_rejects *rejects;
+    char sheet[128];
+    int64_t t0;
+};
+
+static int cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
+}
+
+static void utc_stamp(char *out, size_t cap, int pg)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(out, cap, "%04d-%02d-%02d %02d:%02d:%02d.%06ld%s", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000, pg ? "+00" : "");
+}
+
+/* NAME.rejects.csv beside the input. */
+static void default_rejects(const char *file, char *out, size_t cap)
+{
+    const char *slash = strrchr(file, '/');
+    const char *base = slash ? slash + 1 : file;
+    const char *dot = strrchr(base, '.');
+    size_t n = dot && dot != base ? (size_t)(dot - file) : strlen(file);
+    snprintf(out, cap, "%.*s.rejects.csv", (int)n, file);
+}
+
+static int settle_plan(struct run *r)
+{
+    const struct sheetload_opts *o = r->o;
+    struct sl_plan *p = &r->plan;
+    struct sl_error *err = &r->st->err;
+    if (o->method < 0 || o->method > SHEETLOAD_COPY)
+        return sl_err_set(err, SL_EINVAL, "unknown method %d", o->method);
+    if (o->batch_size < 0 || o->batch_size > SL_LOAD_MAX_BATCH)
+        return sl_err_set(err, SL_EINVAL, "batch size %d is out of range (1..%d)", o->batch_size,
+                          SL_LOAD_MAX_BATCH);
+    if (o->workers < 0 || o->workers > SL_LOAD_MAX_WORKERS)
+        return sl_err_set(err, SL_EINVAL, "workers %d is out of range (1..%d)", o->workers,
+                          SL_LOAD_MAX_WORKERS);
+    p->method = o->method ? o->method : p->sqlite ? SHEETLOAD_BATCH : SHEETLOAD_COPY;
+    p->batch_size = o->batch_size ? o->batch_size : SL_LOAD_DEFAULT_BATCH;
+    if (p->sqlite || p->method == SHEETLOAD_SEQUENTIAL)
+        p->writers = 1;
+    else if (o->workers)
+        p->writers = o->workers;
+    else
+        p->writers = cpus() < SL_LOAD_MAX_WRITERS ? cpus() : SL_LOAD_MAX_WRITERS;
+    p->converters = cpus() < SL_LOAD_MAX_CONVERTERS ? cpus() : SL_LOAD_MAX_CONVERTERS;
+    p->dry_run = o->dry_run;
+    p->default_table = !o->table;
+    sl_strlcpy(p->table, o->table ? o->table : SL_LOAD_DEFAULT_TABLE, sizeof p->table);
+    if (!*p->table)
+        return sl_err_set(err, SL_EINVAL, "the table name is empty");
+    utc_stamp(p->stamp, sizeof p->stamp, !p->sqlite);
+    return 0;
+}
+
+/* The ledger's decision: resume an unfinished import, refuse a finished
+ * one, or start a new one. */
+static int open_ledger(struct run *r, int *resumed)
+{
+    const struct sheetload_opts *o = r->o;
+    struct sheetload_stats *st = r->st;
+    struct sl_error *err = &st->err;
+    struct sl_ledger_import li;
+    int rc;
+    *resumed = 0;
+    if (o->resume_id) {
+        char sha[80], table[160], sheet[160];
+        rc = sl_ledger_get(r->ctl, o->resume_id, &li, sha, sizeof sha, table, sizeof table, sheet,
+                           sizeof sheet, err);
+        if (rc == SL_ENOTFOUND)
+            return sl_err_set(err, rc, "there is no import %lld in the ledger of '%s'",
+                              o->resume_id, st->target);
+        if (rc)
+            return rc;
+        if (strcmp(sha, st->sha256))
+            return sl_err_set(err, SL_EINVAL, "import %lld was of another file (SHA-256 %.12s..., "
+                              "this file is %.12s...); --resume needs the same file",
+                              o->resume_id, sha, st->sha256);
+        if (strcmp(table, r->plan.table) || strcmp(sheet, r->sheet))
+            return sl_err_set(err, SL_EINVAL, "import %lld loaded sheet '%s' into table '%s'; "
+                              "give the same --sheet and --table to resume it",
+                              o->resume_id, sheet, table);
+        if (!strcmp(li.status, "completed"))
+            return sl_err_set(err, SL_EEXISTS, "import %lld already completed on %.19s",
+                              o->resume_id, li.started);
+        *resumed = 1;
+    } else if (st->sha256[0]) {
+        if (o->restart && (rc = sl_ledger_abandon(r->ctl, st->sha256, r->plan.table, r->sheet, err)))
+            return rc;
+        rc = sl_ledger_find(r->ctl, st->sha256, r->plan.table, r->sheet, "running,failed,cancelled",
+                            &li, err);
+        if (rc == 0)
+            *resumed = 1;
+        else if (rc != SL_ENOTFOUND)
+            return rc;
+        if (!*resumed && !o->force) {
+            sl_err_clear(err);
+            rc = sl_ledger_find(r->ctl, st->sha256, r->plan.table, r->sheet, "completed", &li, err);
+            if (rc == 0)
+                return sl_err_set(err, SL_EEXISTS,
+                                  "file '%s' was already imported into table '%s' (import %lld, "
+                                  "%.19s UTC); use --force to import it again",
+                                  st->file, r->plan.table, li.id, li.started);
+            if (rc != SL_ENOTFOUND)
+                return rc;
+        }
+        sl_err_clear(err);
+    }
+    if (*resumed) {
+        if (li.batch_size > 0 && li.batch_size != r->plan.batch_size) {
+            if (r->o->batch_size)
+                sl_warn("resuming import %lld with its batch size %d (not %d): batches are cut "
+                        "by position", li.id, li.batch_size, r->plan.batch_size);
+            r->plan.batch_size = li.batch_size;
+        }
+        r->plan.import_id = li.id;
+        if ((rc = sl_ledger_resume(r->ctl, li.id, &r->plan, err)))
+            return rc;
+        return sl_ledger_batches(r->ctl, li.id, &r->done, &r->ndone, err);
+    }
+    return sl_ledger_start(r->ctl, &r->plan, st->sha256, st->file, r->sheet, &r->plan.import_id,
+                           err);
+}
+
+static int open_writers(struct run *r)
+{
+    struct sl_error *err = &r->st->err;
+    r->sinks = sl_calloc((size_t)r->plan.writers, sizeof *r->sinks);
+    if (!r->sinks)
+        return sl_err_set(err, SL_ENOMEM, "out of memory");
+    r->nsinks = r->plan.writers;
+    for (int i = 0; i < r->plan.writers; i++) {
+        int rc = sl_sink_open(&r->sinks[i], r->target, err);
+        if (!rc)
+            rc = sl_sink_prepare_insert(r->sinks[i], r->plan.table,
+                                        (const char *const *)r->plan.cols, r->plan.ncols, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Connects the control connection and settles table, mapping and ledger. */
+static int prepare(struct run *r, const struct sl_row *first, int *header_is_data)
+{
+    const struct sheetload_opts *o = r->o;
+    struct sl_plan *p = &r->plan;
+    struct sl_error *err = &r->st->err;
+    struct sl_sink_column *cols = NULL;
+    size_t ncols = 0;
+    int rc = 0;
+    int need_db = !(p->dry_run && p->default_table);
+    if (need_db && p->dry_run && p->sqlite) {
+        const char *path = NULL;
+        struct stat sb;
+        sl_target_is_sqlite(r->target, &path);
+        if (path && stat(path, &sb) != 0)
+            return sl_err_set(err, SL_ENOTFOUND, "table '%s' not found: the SQLite file '%s' does "
+                              "not exist", p->table, path);
+    }
+    if (need_db && (rc = sl_sink_open(&r->ctl, r->target, err)))
+        return rc;
+    if (!p->dry_run) {
+        if ((rc = sl_ledger_ensure(r->ctl, err)))
+            return rc;
+        if (p->default_table && (rc = sl_schema_default_table(r->ctl, err)))
+            return rc;
+    }
+    if (!p->default_table) {
+        cols = sl_calloc(SL_LOAD_MAX_COLS, sizeof *cols);
+        if (!cols)
+            return sl_err_set(err, SL_ENOMEM, "out of memory");
+        rc = sl_sink_table_columns(r->ctl, p->table, cols, SL_LOAD_MAX_COLS, &ncols, err);
+        if (!rc && ncols == 0)
+            rc = sl_err_set(err, SL_ESCHEMA, "table '%s' does not exist in '%s'; create it first, "
+                            "or leave out --table to load into 'businesses'", p->table,
+                            r->st->target);
+    }
+    if (!rc)
+        rc = sl_schema_map(p, o, first, cols, ncols, header_is_data, err);
+    sl_free(cols);
+    return rc;
+}
+
+static void close_all(struct run *r)
+{
+    for (int i = 0; i < r->nsinks; i++)
+        if (r->sinks[i])
+            sl_sink_close(r->sinks[i]);
+    sl_free(r->sinks);
+    r->sinks = NULL;
+    r->nsinks = 0;
+}
+
+int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
+{
+    struct run r;
+    struct sl_error *err = &st->err;
+    struct sl_row first;
+    int rc, have_first = 0, header_is_data = 0, resumed = 0, ledger_open = 0;
+    memset(st, 0, sizeof *st);
+    memset(&r, 0, sizeof r);
+    r.o = o;
+    r.st = st;
+    r.t0 = sl_now_ns();
+    if (!o || !o->file || !*o->file)
+        return sl_err_set(err, SL_EINVAL, "no input file given");
+    sl_strlcpy(st->file, o->display_name ? o->display_name : o->file, sizeof st->file);
+    r.target = o->db ? o->db : getenv("DATABASE_URL") ? getenv("DATABASE_URL")
+                                                        : SL_LOAD_DEFAULT_TARGET;
+    r.plan.sqlite = sl_target_is_sqlite(r.target, NULL);
+    sl_target_redact(r.target, st->target, sizeof st->target);
+    if ((rc = settle_plan(&r)))
+        goto out;
+    sl_strlcpy(st->method, sheetload_method_name(r.plan.method), sizeof st->method);
+    st->workers = r.plan.writers;
+    st->batch_size = r.plan.batch_size;
+    sl_strlcpy(st->table, r.plan.table, sizeof st->table);
+    if (strcmp(o->file, "-") && sl_sha256_file(o->file, st->sha256)) {
+        rc = sl_err_set(err, SL_EIO, "cannot read '%s': %s", o->file, strerror(errno));
+        goto out;
+    }
+    r.ctx = sl_ctx_new(o->parent, sl_deadline_after(o->timeout_s));
+    if (!r.ctx) {
+        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
+    struct sl_reader_opts ro = {o->sheet, o->delimiter, o->limits};
+    if ((rc = sl_reader_open(&r.reader, o->file, &ro, err)))
+        goto out;
+    sl_strlcpy(r.sheet, sl_reader_current_sheet(r.reader), sizeof r.sheet);
+    rc = sl_reader_next(r.reader, &first, err);
+    if (rc < 0)
+        goto out;
+    have_first = rc == 1;
+    if ((rc = prepare(&r, have_first ? &first : NULL, &header_is_data)))
+        goto out;
+    if (!r.plan.dry_run) {
+        if ((rc = open_ledger(&r, &resumed)))
+            goto out;
+        ledger_open = 1;
+        st->import_id = r.plan.import_id;
+        st->resumed = resumed;
+        st->batch_size = r.plan.batch_size;
+        if ((rc = sl_indexes_prepare(r.ctl, &r.plan, o->keep_indexes, err)))
+            goto out;
+        if ((rc = open_writers(&r)))
+            goto out;
+    } else if (!(r.rejects = sl_rejects_new())) {
+        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
+    struct sl_pipeline_in in = {
+        .opts = o, .plan = &r.plan, .reader = r.reader,
+        .first_data = have_first && header_is_data ? &first : NULL,
+        .sinks = r.sinks, .done = r.done, .ndone = r.ndone, .ctx = r.ctx,
+        .rejects = r.rejects, .t0 = r.t0,
+    };
+    rc = sl_pipeline_run(&in, st);
+    close_all(&r);
+    long long accounted = st->success_count + st->error_count + st->skipped_blank;
+    int complete = rc == 0 && in.eof && accounted == in.rows_read;
+    if (rc == 0 && !complete) {
+        rc = sl_ctx_err(r.ctx);
+        if (!rc)
+            rc = SL_ECANCELED;
+        if (rc == SL_ETIMEDOUT)
+            sl_err_set(err, rc, "the deadline of %gs passed; the import stopped cleanly",
+                       o->timeout_s);
+        else
+            sl_err_set(err, rc, "the import was cancelled; it stopped cleanly");
+    }
+    st->cancelled = rc == SL_ECANCELED || rc == SL_ETIMEDOUT || rc == SL_EMAXERR;
+    if (ledger_open) {
+        struct sl_error e;
+        sl_err_clear(&e);
+        int irc = sl_indexes_finish(r.ctl, &r.plan, &e);
+        if (irc && !rc) {
+            rc = irc;
+            *err = e;
+        }
+    }
+out:
+    close_all(&r);
+    st->total_records = st->success_count + st->error_count + st->skipped_blank;
+    st->duration_s = sl_ns_to_s(sl_now_ns() - r.t0);
+    st->records_per_second = st->duration_s > 0 ? (double)st->total_records / st->duration_s : 0;
+    if (ledger_open) {
+        struct sl_error e;
+        sl_err_clear(&e);
+        const char *status = rc == 0 ? "completed" : st->cancelled ? "cancelled" : "failed";
+        if (sl_ledger_finish(r.ctl, r.plan.import_id, status, st, &e))
+            sl_warn("could not record the end of import %lld in the ledger: %s",
+                    r.plan.import_id, e.msg);
+    }
+    if (st->error_count > 0 && (ledger_open || r.rejects)) {
+        char path[512];
+        long long written = 0;
+        struct sl_error e;
+        sl_err_clear(&e);
+        if (o->rejects_path)
+            sl_strlcpy(path, o->rejects_path, sizeof path);
+        else
+            default_rejects(o->file, path, sizeof path);
+        int wrc = sl_rejects_write(r.rejects, r.rejects ? NULL : r.ctl, r.plan.import_id, &r.plan,
+                                   path, &written, &e);
+        if (written > 0)
+            sl_strlcpy(st->rejects_path, path, sizeof st->rejects_path);
+        if (wrc && !rc) {
+            rc = wrc;
+            *err = e;
+        }
+    }
+    if (rc && !err->code)
+        sl_err_set(err, rc, "%s", sl_strerror(rc));
+    if (r.ctl)
+        sl_sink_close(r.ctl);
+    if (r.reader)
+        sl_reader_close(r.reader);
+    sl_rejects_free(r.rejects);
+    sl_free(r.done);
+    sl_plan_release(&r.plan);
+    sl_ctx_free(r.ctx);
+    return rc;
+}

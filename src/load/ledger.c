@@ -1,0 +1,349 @@
+/* ledger.c - the import ledger that makes an import exactly-once:
+ * sheetload_imports (one row per import), sheetload_batches (one row per
+ * batch, committed in the batch's own transaction) and sheetload_rejects
+ * (the rejected rows, committed with their batch). The same SQL serves both
+ * dialects except for the column types of the CREATE statements. Every
+ * function runs on the connection it is given, by the thread that owns it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "load/load.h"
+
+static const char *const pg_ddl[] = {
+    "CREATE TABLE IF NOT EXISTS sheetload_imports (id bigserial PRIMARY KEY, "
+    "file_sha256 text NOT NULL, file_name text, sheet text, target_table text NOT NULL, "
+    "method text, batch_size integer, status text NOT NULL, started_at timestamptz, "
+    "finished_at timestamptz, total_records bigint NOT NULL DEFAULT 0, "
+    "success_count bigint NOT NULL DEFAULT 0, error_count bigint NOT NULL DEFAULT 0, "
+    "skipped_blank bigint NOT NULL DEFAULT 0, message text)",
+    "CREATE INDEX IF NOT EXISTS sheetload_imports_file ON sheetload_imports "
+    "(file_sha256, target_table)",
+    "CREATE TABLE IF NOT EXISTS sheetload_batches (import_id bigint NOT NULL, "
+    "batch_no bigint NOT NULL, first_row bigint, last_row bigint, rows_total integer, "
+    "rows_done integer NOT NULL DEFAULT 0, rows_inserted integer NOT NULL DEFAULT 0, "
+    "rows_rejected integer NOT NULL DEFAULT 0, rows_blank integer NOT NULL DEFAULT 0, "
+    "PRIMARY KEY (import_id, batch_no))",
+    "CREATE TABLE IF NOT EXISTS sheetload_rejects (import_id bigint NOT NULL, "
+    "batch_no bigint NOT NULL, row_num bigint NOT NULL, reason text, sqlstate text, "
+    "vals text, PRIMARY KEY (import_id, row_num))",
+};
+static const char *const lite_ddl[] = {
+    "CREATE TABLE IF NOT EXISTS sheetload_imports (id integer PRIMARY KEY AUTOINCREMENT, "
+    "file_sha256 text NOT NULL, file_name text, sheet text, target_table text NOT NULL, "
+    "method text, batch_size integer, status text NOT NULL, started_at datetime, "
+    "finished_at datetime, total_records integer NOT NULL DEFAULT 0, "
+    "success_count integer NOT NULL DEFAULT 0, error_count integer NOT NULL DEFAULT 0, "
+    "skipped_blank integer NOT NULL DEFAULT 0, message text)",
+    "CREATE INDEX IF NOT EXISTS sheetload_imports_file ON sheetload_imports "
+    "(file_sha256, target_table)",
+    "CREATE TABLE IF NOT EXISTS sheetload_batches (import_id integer NOT NULL, "
+    "batch_no integer NOT NULL, first_row integer, last_row integer, rows_total integer, "
+    "rows_done integer NOT NULL DEFAULT 0, rows_inserted integer NOT NULL DEFAULT 0, "
+    "rows_rejected integer NOT NULL DEFAULT 0, rows_blank integer NOT NULL DEFAULT 0, "
+    "PRIMARY KEY (import_id, batch_no))",
+    "CREATE TABLE IF NOT EXISTS sheetload_rejects (import_id integer NOT NULL, "
+    "batch_no integer NOT NULL, row_num integer NOT NULL, reason text, sqlstate text, "
+    "vals text, PRIMARY KEY (import_id, row_num))",
+};
+
+int sl_ledger_ensure(struct sl_sink *s, struct sl_error *err)
+{
+    const char *const *ddl = sl_sink_dialect(s) == SL_DIALECT_PG ? pg_ddl : lite_ddl;
+    for (size_t i = 0; i < 4; i++) {
+        int rc = sl_sink_exec(s, ddl[i], 0, NULL, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Now, UTC, as the ledger stores it. */
+static void now_text(char *out, size_t cap)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(out, cap, "%04d-%02d-%02d %02d:%02d:%02d.%06ld", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+}
+
+static void stamp(struct sl_sink *s, char *out, size_t cap)
+{
+    now_text(out, cap);
+    if (sl_sink_dialect(s) == SL_DIALECT_PG) {
+        size_t n = strlen(out);
+        sl_strlcpy(out + n, "+00", cap - n);
+    }
+}
+
+static long long num(const char *s)
+{
+    return strtoll(s, NULL, 10);
+}
+
+static int get_import_cb(void *arg, int ncols, const char *const *v)
+{
+    struct sl_ledger_import *o = arg;
+    if (ncols < 4)
+        return 0;
+    o->id = v[0] ? num(v[0]) : 0;
+    sl_strlcpy(o->status, v[1] ? v[1] : "", sizeof o->status);
+    sl_strlcpy(o->started, v[2] ? v[2] : "", sizeof o->started);
+    o->batch_size = v[3] ? (int)strtol(v[3], NULL, 10) : 0;
+    return 0;
+}
+
+int sl_ledger_find(struct sl_sink *s, const char *sha, const char *table, const char *sheet,
+                   const char *statuses, struct sl_ledger_import *out, struct sl_error *err)
+{
+    const char *params[4] = {sha, table, sheet ? sheet : "", statuses};
+    memset(out, 0, sizeof *out);
+    const char *sql =
+        "SELECT id, status, started_at, batch_size FROM sheetload_imports "
+        "WHERE file_sha256 = $1 AND target_table = $2 AND coalesce(sheet, '') = $3 "
+        "AND ',' || $4 || ',' LIKE '%,' || status || ',%' ORDER BY id DESC LIMIT 1";
+    int rc = sl_sink_query(s, sql, 4, params, get_import_cb, out, err);
+    if (rc)
+        return rc;
+    return out->id ? 0 : SL_ENOTFOUND;
+}
+
+struct get_one {
+    struct sl_ledger_import *imp;
+    char *sha, *table, *sheet;
+    size_t shacap, tcap, scap;
+};
+
+static int get_one_cb(void *arg, int ncols, const char *const *v)
+{
+    struct get_one *g = arg;
+    get_import_cb(g->imp, ncols, v);
+    if (ncols >= 7) {
+        sl_strlcpy(g->sha, v[4] ? v[4] : "", g->shacap);
+        sl_strlcpy(g->table, v[5] ? v[5] : "", g->tcap);
+        sl_strlcpy(g->sheet, v[6] ? v[6] : "", g->scap);
+    }
+    return 0;
+}
+
+int sl_ledger_get(struct sl_sink *s, long long id, struct sl_ledger_import *out, char *sha,
+                  size_t shacap, char *table, size_t tcap, char *sheet, size_t scap,
+                  struct sl_error *err)
+{
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", id);
+    const char *params[1] = {ids};
+    struct get_one g = {out, sha, table, sheet, shacap, tcap, scap};
+    memset(out, 0, sizeof *out);
+    int rc = sl_sink_query(s,
+                           "SELECT id, status, started_at, batch_size, file_sha256, target_table, "
+                           "coalesce(sheet, '') FROM sheetload_imports WHERE id = $1",
+                           1, params, get_one_cb, &g, err);
+    if (rc)
+        return rc;
+    return out->id ? 0 : SL_ENOTFOUND;
+}
+
+int sl_ledger_abandon(struct sl_sink *s, const char *sha, const char *table, const char *sheet,
+                      struct sl_error *err)
+{
+    char now[48];
+    stamp(s, now, sizeof now);
+    const char *params[4] = {sha, table, sheet ? sheet : "", now};
+    return sl_sink_exec(s,
+                        "UPDATE sheetload_imports SET status = 'abandoned', finished_at = $4 "
+                        "WHERE file_sha256 = $1 AND target_table = $2 AND coalesce(sheet, '') = $3 "
+                        "AND status IN ('running', 'failed', 'cancelled')",
+                        4, params, err);
+}
+
+static int id_cb(void *arg, int ncols, const char *const *v)
+{
+    if (ncols >= 1 && v[0])
+        *(long long *)arg = num(v[0]);
+    return 0;
+}
+
+int sl_ledger_start(struct sl_sink *s, const struct sl_plan *p, const char *sha, const char *file,
+                    const char *sheet, long long *id, struct sl_error *err)
+{
+    char now[48], bs[24];
+    stamp(s, now, sizeof now);
+    snprintf(bs, sizeof bs, "%d", p->batch_size);
+    const char *params[7] = {sha, file, sheet ? sheet : "", p->table,
+                             sheetload_method_name(p->method), bs, now};
+    *id = 0;
+    int rc = sl_sink_query(s,
+                           "INSERT INTO sheetload_imports (file_sha256, file_name, sheet, "
+                           "target_table, method, batch_size, status, started_at) VALUES "
+                           "($1, $2, $3, $4, $5, $6, 'running', $7) RETURNING id",
+                           7, params, id_cb, id, err);
+    if (!rc && !*id)
+        rc = sl_err_set(err, SL_EDB, "the ledger gave no id for the new import");
+    return rc;
+}
+
+int sl_ledger_resume(struct sl_sink *s, long long id, const struct sl_plan *p, struct sl_error *err)
+{
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", id);
+    const char *params[2] = {ids, sheetload_method_name(p->method)};
+    return sl_sink_exec(s,
+                        "UPDATE sheetload_imports SET status = 'running', method = $2, "
+                        "finished_at = NULL WHERE id = $1",
+                        2, params, err);
+}
+
+struct batches {
+    struct sl_ledger_batch *v;
+    size_t n, cap;
+};
+
+static int batch_row(struct sl_ledger_batch *b, int ncols, const char *const *v)
+{
+    if (ncols < 6)
+        return SL_EDB;
+    long long *f[6] = {&b->batch_no, &b->rows_total, &b->rows_done,
+                       &b->inserted, &b->rejected, &b->blank};
+    for (int i = 0; i < 6; i++)
+        *f[i] = v[i] ? num(v[i]) : 0;
+    return 0;
+}
+
+static int batches_cb(void *arg, int ncols, const char *const *v)
+{
+    struct batches *bs = arg;
+    if (bs->n == bs->cap) {
+        size_t cap = bs->cap ? bs->cap * 2 : 64;
+        struct sl_ledger_batch *nv = sl_realloc(bs->v, cap * sizeof *nv);
+        if (!nv)
+            return SL_ENOMEM;
+        bs->v = nv;
+        bs->cap = cap;
+    }
+    int rc = batch_row(&bs->v[bs->n], ncols, v);
+    if (!rc)
+        bs->n++;
+    return rc;
+}
+
+#define BATCH_COLS "batch_no, rows_total, rows_done, rows_inserted, rows_rejected, rows_blank"
+
+int sl_ledger_batches(struct sl_sink *s, long long id, struct sl_ledger_batch **out, size_t *n,
+                      struct sl_error *err)
+{
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", id);
+    const char *params[1] = {ids};
+    struct batches bs = {0};
+    int rc = sl_sink_query(s,
+                           "SELECT " BATCH_COLS " FROM sheetload_batches WHERE import_id = $1 "
+                           "ORDER BY batch_no",
+                           1, params, batches_cb, &bs, err);
+    if (rc) {
+        sl_free(bs.v);
+        if (rc == SL_ENOMEM)
+            sl_err_set(err, rc, "out of memory reading the ledger");
+        return rc;
+    }
+    *out = bs.v;
+    *n = bs.n;
+    return 0;
+}
+
+struct one_batch {
+    struct sl_ledger_batch *b;
+    int *found;
+};
+
+static int one_batch_cb(void *arg, int ncols, const char *const *v)
+{
+    struct one_batch *o = arg;
+    if (batch_row(o->b, ncols, v) == 0)
+        *o->found = 1;
+    return 0;
+}
+
+int sl_ledger_batch(struct sl_sink *s, long long id, long long batch_no,
+                    struct sl_ledger_batch *out, int *found, struct sl_error *err)
+{
+    char ids[32], bn[32];
+    snprintf(ids, sizeof ids, "%lld", id);
+    snprintf(bn, sizeof bn, "%lld", batch_no);
+    const char *params[2] = {ids, bn};
+    struct one_batch o = {out, found};
+    *found = 0;
+    memset(out, 0, sizeof *out);
+    return sl_sink_query(s,
+                         "SELECT " BATCH_COLS " FROM sheetload_batches WHERE import_id = $1 "
+                         "AND batch_no = $2",
+                         2, params, one_batch_cb, &o, err);
+}
+
+int sl_ledger_put_batch(struct sl_sink *s, long long id, const struct sl_block *b, long long done,
+                        long long ins, long long rej, long long blank, struct sl_error *err)
+{
+    char v[9][32];
+    long long nums[9] = {id, b->batch_no, b->first_row, b->last_row, (long long)b->nrows,
+                         done, ins, rej, blank};
+    const char *params[9];
+    for (int i = 0; i < 9; i++) {
+        snprintf(v[i], sizeof v[i], "%lld", nums[i]);
+        params[i] = v[i];
+    }
+    return sl_sink_exec(s,
+                        "INSERT INTO sheetload_batches (import_id, batch_no, first_row, last_row, "
+                        "rows_total, rows_done, rows_inserted, rows_rejected, rows_blank) VALUES "
+                        "($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (import_id, batch_no) "
+                        "DO UPDATE SET rows_done = excluded.rows_done, "
+                        "rows_inserted = excluded.rows_inserted, "
+                        "rows_rejected = excluded.rows_rejected, rows_blank = excluded.rows_blank",
+                        9, params, err);
+}
+
+int sl_ledger_put_reject(struct sl_sink *s, long long id, const struct sl_block *b,
+                         const struct sl_brow *r, struct sl_error *err)
+{
+    char ids[32], bn[32], rn[32];
+    struct sl_buf vals;
+    snprintf(ids, sizeof ids, "%lld", id);
+    snprintf(bn, sizeof bn, "%lld", b->batch_no);
+    snprintf(rn, sizeof rn, "%lld", r->num);
+    sl_buf_init(&vals, 0);
+    sl_csv_record(&vals, r->cells, r->ncells);
+    if (vals.err)
+        return sl_err_set(err, SL_ENOMEM, "out of memory recording a rejected row");
+    const char *params[6] = {ids, bn, rn, r->reason ? r->reason : "", r->sqlstate,
+                             vals.data ? vals.data : ""};
+    int rc = sl_sink_exec(s,
+                          "INSERT INTO sheetload_rejects (import_id, batch_no, row_num, reason, "
+                          "sqlstate, vals) VALUES ($1, $2, $3, $4, $5, $6) "
+                          "ON CONFLICT (import_id, row_num) DO NOTHING",
+                          6, params, err);
+    sl_buf_release(&vals);
+    return rc;
+}
+
+int sl_ledger_finish(struct sl_sink *s, long long id, const char *status,
+                     const struct sheetload_stats *st, struct sl_error *err)
+{
+    char v[6][32], now[48];
+    long long nums[6] = {id, st->total_records, st->success_count, st->error_count,
+                         st->skipped_blank, 0};
+    for (int i = 0; i < 5; i++)
+        snprintf(v[i], sizeof v[i], "%lld", nums[i]);
+    stamp(s, now, sizeof now);
+    const char *params[8] = {v[0], v[1], v[2], v[3], v[4], status, now,
+                             st->err.code ? st->err.msg : NULL};
+    return sl_sink_exec(s,
+                        "UPDATE sheetload_imports SET total_records = $2, success_count = $3, "
+                        "error_count = $4, skipped_blank = $5, status = $6, finished_at = $7, "
+                        "message = $8 WHERE id = $1",
+                        8, params, err);
+}

@@ -1,0 +1,218 @@
+/* load.h - internals of one import (src/load): defaults, the plan shared by
+ * every stage, blocks, and the functions each file of the layer provides.
+ *
+ * The plan is built on the calling thread before any stage starts and is
+ * read-only afterwards, so every thread may read it without a lock. A block
+ * is owned by exactly one stage at a time and moves through channels. */
+#ifndef SL_LOAD_LOAD_H
+#define SL_LOAD_LOAD_H
+
+#include <sheetload.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "read/reader.h"
+#include "sink/sink.h"
+
+/* Defaults, in one place (bench results tune them). */
+#define SL_LOAD_DEFAULT_TABLE "businesses"
+#define SL_LOAD_DEFAULT_TARGET "sqlite:businesses.db"
+#define SL_LOAD_DEFAULT_BATCH 5000
+#define SL_LOAD_MAX_BATCH 1000000
+#define SL_LOAD_MAX_WRITERS 8      /* default writers: online CPUs, at most this */
+#define SL_LOAD_MAX_WORKERS 64     /* --workers upper bound */
+#define SL_LOAD_MAX_CONVERTERS 4   /* convert+validate threads: CPUs, at most this */
+#define SL_LOAD_MAX_COLS 1024      /* columns of a target table */
+#define SL_LOAD_HINT_BUDGET 16     /* COPY bad-row hints used per batch before halving */
+#define SL_LOAD_RETRY_FIRST_MS 100 /* retry backoff: first delay */
+#define SL_LOAD_RETRY_MAX_MS 5000  /* ... doubling up to this */
+#define SL_LOAD_RETRY_ATTEMPTS 10  /* ... at most this many reconnects */
+#define SL_LOAD_RETRY_TOTAL_S 60.0 /* ... within this time */
+#define SL_LOAD_PROGRESS_NS 250000000LL
+
+/* ---- arena: stable allocations freed all at once -------------------------- */
+struct sl_arena_chunk;
+struct sl_arena {
+    struct sl_arena_chunk *head;
+};
+void *sl_arena_alloc(struct sl_arena *a, size_t n);
+char *sl_arena_strndup(struct sl_arena *a, const char *s, size_t n);
+void sl_arena_release(struct sl_arena *a);
+
+/* ---- the plan: what goes where ------------------------------------------- */
+struct sl_plan {
+    int sqlite;                 /* target dialect */
+    int default_table;          /* the businesses table: validate, stamp */
+    char table[128];
+    size_t ncols;               /* columns written, in this order */
+    char **cols;                /* names (owned) */
+    size_t nmap;                /* source cell i goes to column map[i] (-1 = ignored) */
+    int *map;
+    int stamp1, stamp2;         /* created_at/updated_at column (-1 = none) */
+    char stamp[40];             /* their value: the import's start, UTC */
+    int v_name, v_email, v_website; /* columns to validate (-1 = none) */
+    size_t nheader;             /* source header cells (for the rejects file) */
+    char **header;
+    int method;                 /* resolved: never DEFAULT */
+    int writers;
+    int converters;
+    int batch_size;
+    int dry_run;
+    long long import_id;
+};
+void sl_plan_release(struct sl_plan *p);
+
+/* ---- blocks --------------------------------------------------------------- */
+enum sl_row_state { SL_ROW_OK = 0, SL_ROW_BLANK, SL_ROW_REJECT };
+
+struct sl_bcell {
+    const char *text; /* NUL-terminated copy (arena) */
+    size_t len;
+};
+
+struct sl_brow {
+    long long num;           /* 1-based source row */
+    size_t ncells;
+    struct sl_bcell *cells;  /* original cells (arena) */
+    const char **vals;       /* plan->ncols values, NULL = SQL NULL (arena) */
+    const char *reason;      /* why rejected (arena or static) */
+    char sqlstate[6];
+    unsigned char state;     /* enum sl_row_state, set by convert */
+    unsigned char dbrej;     /* the database refused it (writer) */
+};
+
+struct sl_block {
+    long long batch_no;
+    long long first_row, last_row;
+    size_t nrows, cap;
+    struct sl_brow *rows;
+    struct sl_arena arena;
+    /* From the ledger (resume) and then the writer: rows [0, done) are in
+     * the database's ledger, with these counts. complete = nothing to do. */
+    int complete;
+    long long done;
+    long long inserted, rejected, blank;
+    int rc;                  /* 0 or why the writer gave up on this block */
+    struct sl_error err;
+};
+struct sl_block *sl_block_new(long long batch_no, size_t cap);
+/* Appends a copy of row (cells copied); 0 or SL_ENOMEM. */
+int sl_block_add(struct sl_block *b, const struct sl_row *row);
+void sl_block_free(struct sl_block *b);
+
+/* ---- convert.c: values and validation ------------------------------------ */
+/* Converts and validates every row of b in place (vals, state, reason). */
+int sl_convert_block(const struct sl_plan *p, struct sl_block *b);
+/* The rules, exposed for tests: 0 = fine, else -1 with why (one line). */
+int sl_validate_email(const char *s, char *why, size_t cap);
+int sl_validate_website(const char *s, char *why, size_t cap);
+/* Column-name matching: lower case, spaces and underscores dropped. */
+void sl_name_norm(const char *s, size_t len, char *out, size_t cap);
+/* Appends cells as one CSV record (no newline) to a sl_buf. */
+struct sl_buf;
+void sl_csv_record(struct sl_buf *b, const struct sl_bcell *cells, size_t n);
+void sl_csv_field(struct sl_buf *b, const char *s, size_t len);
+
+/* ---- schema.c: tables and the header mapping ---------------------------- */
+/* Creates the businesses table (and its indexes) when missing, or checks it. */
+int sl_schema_default_table(struct sl_sink *s, struct sl_error *err);
+/* Builds p->cols/map from the header row (or --columns). cols/ncols: the
+ * table's columns (ncols = 0 when unknown, dry run without a table).
+ * *header_is_data is set when the first row is data after all. */
+int sl_schema_map(struct sl_plan *p, const struct sheetload_opts *o, const struct sl_row *first,
+                  const struct sl_sink_column *cols, size_t ncols, int *header_is_data,
+                  struct sl_error *err);
+
+/* ---- ledger.c: sheetload_imports / _batches / _rejects ------------------- */
+struct sl_ledger_batch {
+    long long batch_no, rows_total, rows_done, inserted, rejected, blank;
+};
+struct sl_ledger_import {
+    long long id;
+    char status[16];
+    char started[40];
+    int batch_size;
+};
+int sl_ledger_ensure(struct sl_sink *s, struct sl_error *err);
+/* The newest import of (sha, table, sheet) with a status in the list
+ * ("running,failed,cancelled" or "completed"); 0 = found, SL_ENOTFOUND. */
+int sl_ledger_find(struct sl_sink *s, const char *sha, const char *table, const char *sheet,
+                   const char *statuses, struct sl_ledger_import *out, struct sl_error *err);
+int sl_ledger_get(struct sl_sink *s, long long id, struct sl_ledger_import *out, char *sha,
+                  size_t shacap, char *table, size_t tcap, char *sheet, size_t scap,
+                  struct sl_error *err);
+int sl_ledger_abandon(struct sl_sink *s, const char *sha, const char *table, const char *sheet,
+                      struct sl_error *err);
+int sl_ledger_start(struct sl_sink *s, const struct sl_plan *p, const char *sha, const char *file,
+                    const char *sheet, long long *id, struct sl_error *err);
+int sl_ledger_resume(struct sl_sink *s, long long id, const struct sl_plan *p,
+                     struct sl_error *err);
+/* Loads every batch row of an import; *out sorted by batch_no (sl_free). */
+int sl_ledger_batches(struct sl_sink *s, long long id, struct sl_ledger_batch **out, size_t *n,
+                      struct sl_error *err);
+int sl_ledger_batch(struct sl_sink *s, long long id, long long batch_no,
+                    struct sl_ledger_batch *out, int *found, struct sl_error *err);
+/* Records b's progress (rows [0, done)) and counts; inside the caller's tx. */
+int sl_ledger_put_batch(struct sl_sink *s, long long id, const struct sl_block *b, long long done,
+                        long long ins, long long rej, long long blank, struct sl_error *err);
+int sl_ledger_put_reject(struct sl_sink *s, long long id, const struct sl_block *b,
+                         const struct sl_brow *r, struct sl_error *err);
+int sl_ledger_finish(struct sl_sink *s, long long id, const char *status,
+                     const struct sheetload_stats *st, struct sl_error *err);
+
+/* ---- rejects.c ------------------------------------------------------------ */
+struct sl_rejects;
+struct sl_rejects *sl_rejects_new(void);
+/* Keeps one rejected row (dry run, where there is no ledger). */
+int sl_rejects_add(struct sl_rejects *rj, const struct sl_brow *r);
+/* Writes the file: from the list, or from the ledger when s != NULL. Sets
+ * *written = rows written (0 = no file created). */
+int sl_rejects_write(struct sl_rejects *rj, struct sl_sink *s, long long import_id,
+                     const struct sl_plan *p, const char *path, long long *written,
+                     struct sl_error *err);
+void sl_rejects_free(struct sl_rejects *rj);
+
+/* ---- indexes.c: "load first, index after" (issue 7 fills these in) ------- */
+int sl_indexes_prepare(struct sl_sink *s, const struct sl_plan *p, int keep, struct sl_error *err);
+int sl_indexes_finish(struct sl_sink *s, const struct sl_plan *p, struct sl_error *err);
+
+/* ---- writer.c: one writer stage's work on one block ---------------------- */
+struct sl_ctx;
+struct sl_writer {
+    struct sl_sink *sink;          /* owned by this writer's thread */
+    const struct sl_plan *plan;
+    struct sl_ctx *ctx;
+    unsigned seed;                 /* jitter */
+    void *owner;                   /* the pipeline */
+    const char **scratch;          /* values of one attempt */
+    size_t scratch_cap;
+    size_t *idx;
+    size_t idx_cap;
+};
+/* Writes every row of b from b->done on, with the plan's method; fills
+ * b's counts. Never inserts a row twice (retries reload the ledger). */
+int sl_writer_block(struct sl_writer *w, struct sl_block *b);
+void sl_writer_release(struct sl_writer *w);
+
+/* ---- pipeline.c: the threads of one import -------------------------------- */
+struct sl_pipeline_in {
+    const struct sheetload_opts *opts;
+    const struct sl_plan *plan;
+    struct sl_reader *reader;        /* positioned after the header */
+    const struct sl_row *first_data; /* a first row already read (or NULL) */
+    struct sl_sink **sinks;          /* plan->writers, moved in; NULL in dry run */
+    const struct sl_ledger_batch *done; /* resume: ledger batches, sorted */
+    size_t ndone;
+    struct sl_ctx *ctx;
+    struct sl_rejects *rejects;      /* dry run */
+    int64_t t0;
+    /* out */
+    long long rows_read;             /* data rows the reader delivered */
+    int eof;                         /* the reader reached the end of the sheet */
+};
+int sl_pipeline_run(struct sl_pipeline_in *in, struct sheetload_stats *st);
+
+/* ---- stats.c -------------------------------------------------------------- */
+void sl_go_duration(double seconds, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,325 @@
+/* pipeline.c - the threads of one import (DESIGN.md, "Data flow"):
+ *
+ *   reader (1 thread) ─▶ blocks ─▶ convert ×N ─▶ batches ─▶ writer ×M ─▶ results ─▶ fan-in
+ *
+ * Ownership: a block belongs to exactly one stage at a time; a successful
+ * channel send moves it on, a failed one leaves it with the sender, which
+ * frees it. The plan is read-only. Each writer owns its sink. Statistics are
+ * folded by the fan-in, on the calling thread, from the blocks it receives;
+ * nothing is counted from several threads. The reader publishes its byte
+ * count through an atomic for the progress line. No locks of our own: the
+ * channels and the context hold theirs.
+ *
+ * Shutdown: the reader closes `blocks` at the end of the file (or on error
+ * or cancel); the last converter to leave closes `batches`; the last writer
+ * to leave closes `results`; the fan-in reads `results` until it is closed.
+ * Results are sent without a context so that a batch that committed is
+ * always counted, even after a cancel. On a cancel, the stages stop taking
+ * work; blocks left in the channels are freed after every thread joined. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "base/err.h"
+#include "conc/chan.h"
+#include "conc/ctx.h"
+#include "load/load.h"
+
+struct pipe {
+    struct sl_pipeline_in *in;
+    const struct sl_plan *plan;
+    struct sl_ctx *ctx;
+    struct sl_chan *blocks, *batches, *results;
+    atomic_int converters_left, writers_left;
+    atomic_llong bytes_read;
+    long long bytes_total;
+    /* reader thread's own; read after it joined */
+    int read_rc;
+    struct sl_error read_err;
+    long long rows_read;
+    int eof;
+    struct sl_writer *writers;
+    size_t ndone_next; /* reader: cursor into in->done */
+};
+
+/* The ledger's word on batch_no (resume), or NULL. */
+static const struct sl_ledger_batch *ledger_for(struct pipe *pp, long long batch_no)
+{
+    const struct sl_pipeline_in *in = pp->in;
+    while (pp->ndone_next < in->ndone && in->done[pp->ndone_next].batch_no < batch_no)
+        pp->ndone_next++;
+    if (pp->ndone_next < in->ndone && in->done[pp->ndone_next].batch_no == batch_no)
+        return &in->done[pp->ndone_next];
+    return NULL;
+}
+
+static int ship(struct pipe *pp, struct sl_block *b)
+{
+    const struct sl_ledger_batch *lb = ledger_for(pp, b->batch_no);
+    if (lb) {
+        if (lb->rows_total != (long long)b->nrows)
+            return sl_err_set(&pp->read_err, SL_EDB,
+                              "batch %lld of the import in the ledger has %lld rows but the file "
+                              "gives %zu; the file or the batch size changed, use --restart",
+                              b->batch_no, lb->rows_total, b->nrows);
+        b->done = lb->rows_done;
+        b->inserted = lb->inserted;
+        b->rejected = lb->rejected;
+        b->blank = lb->blank;
+        b->complete = lb->rows_done >= lb->rows_total;
+    }
+    atomic_store(&pp->bytes_read, (long long)sl_reader_bytes_read(pp->in->reader));
+    int rc = sl_chan_send(pp->blocks, b, pp->ctx);
+    if (rc)
+        sl_block_free(b);
+    return rc;
+}
+
+static void *reader_main(void *arg)
+{
+    struct pipe *pp = arg;
+    struct sl_block *b = NULL;
+    long long batch_no = 0;
+    size_t bs = (size_t)pp->plan->batch_size;
+    struct sl_row row;
+    int rc = 0, have_first = pp->in->first_data != NULL;
+    for (;;) {
+        if (have_first) {
+            row = *pp->in->first_data;
+            have_first = 0;
+        } else {
+            rc = sl_reader_next(pp->in->reader, &row, &pp->read_err);
+            if (rc <= 0)
+                break;
+        }
+        if (!b && !(b = sl_block_new(batch_no, bs < 1024 ? bs : 1024))) {
+            rc = sl_err_set(&pp->read_err, SL_ENOMEM, "out of memory reading the file");
+            break;
+        }
+        if (sl_block_add(b, &row)) {
+            rc = sl_err_set(&pp->read_err, SL_ENOMEM, "out of memory reading the file");
+            break;
+        }
+        pp->rows_read++;
+        if (b->nrows == bs) {
+            rc = ship(pp, b);
+            b = NULL;
+            batch_no++;
+            if (rc)
+                break;
+        }
+    }
+    if (rc == 0)
+        pp->eof = 1;
+    if (rc == 0 && b && b->nrows) {
+        rc = ship(pp, b);
+        b = NULL;
+    }
+    sl_block_free(b);
+    atomic_store(&pp->bytes_read, (long long)sl_reader_bytes_read(pp->in->reader));
+    if (rc < 0 && rc != SL_ECANCELED && rc != SL_ETIMEDOUT && rc != SL_ECLOSED) {
+        pp->read_rc = rc;
+        sl_ctx_cancel(pp->ctx, SL_ECANCELED); /* stop the others; the error is ours */
+    }
+    sl_chan_close(pp->blocks);
+    return NULL;
+}
+
+static void *convert_main(void *arg)
+{
+    struct pipe *pp = arg;
+    void *item;
+    while (sl_chan_recv(pp->blocks, &item, pp->ctx) == 0) {
+        struct sl_block *b = item;
+        if (!b->complete && sl_convert_block(pp->plan, b)) {
+            b->rc = sl_err_set(&b->err, SL_ENOMEM, "out of memory converting rows");
+            b->complete = 1; /* nothing of it is written */
+            b->done = 0;
+            b->inserted = b->rejected = b->blank = 0;
+        }
+        if (sl_chan_send(pp->batches, b, pp->ctx))
+            sl_block_free(b);
+    }
+    if (atomic_fetch_sub(&pp->converters_left, 1) == 1)
+        sl_chan_close(pp->batches);
+    return NULL;
+}
+
+static void *writer_main(void *arg)
+{
+    struct sl_writer *w = arg;
+    struct pipe *pp = w->owner;
+    void *item;
+    while (sl_chan_recv(pp->batches, &item, pp->ctx) == 0) {
+        struct sl_block *b = item;
+        if (!b->rc)
+            sl_writer_block(w, b);
+        if (sl_chan_send(pp->results, b, NULL))
+            sl_block_free(b); /* cannot happen: results closes after us */
+    }
+    if (atomic_fetch_sub(&pp->writers_left, 1) == 1)
+        sl_chan_close(pp->results);
+    return NULL;
+}
+
+static void drain(struct sl_chan *ch)
+{
+    void *item;
+    if (!ch)
+        return;
+    while (sl_chan_try_recv(ch, &item) == 0)
+        sl_block_free(item);
+}
+
+static void report(struct pipe *pp, const struct sheetload_stats *st, int64_t t0)
+{
+    const struct sheetload_opts *o = pp->in->opts;
+    if (!o->progress)
+        return;
+    struct sheetload_progress pr;
+    memset(&pr, 0, sizeof pr);
+    pr.rows_inserted = st->success_count;
+    pr.rows_rejected = st->error_count;
+    pr.rows_done = st->success_count + st->error_count + st->skipped_blank;
+    pr.bytes_read = atomic_load(&pp->bytes_read);
+    pr.bytes_total = pp->bytes_total;
+    pr.elapsed_s = sl_ns_to_s(sl_now_ns() - t0);
+    pr.rows_per_s = pr.elapsed_s > 0 ? (double)pr.rows_done / pr.elapsed_s : 0;
+    pr.percent = pp->bytes_total > 0 ? 100.0 * (double)pr.bytes_read / (double)pp->bytes_total : -1;
+    if (pr.percent > 100)
+        pr.percent = 100;
+    o->progress(&pr, o->progress_arg);
+}
+
+/* The fan-in: fold every block's result into the statistics. */
+static int fan_in(struct pipe *pp, struct sheetload_stats *st)
+{
+    const struct sheetload_opts *o = pp->in->opts;
+    int64_t t0 = pp->in->t0, next = sl_now_ns() + SL_LOAD_PROGRESS_NS;
+    int rc = 0;
+    for (;;) {
+        void *item = NULL;
+        struct sl_ctx *tick = NULL;
+        if (o->progress)
+            tick = sl_ctx_new(NULL, next);
+        int r = sl_chan_recv(pp->results, &item, tick);
+        sl_ctx_free(tick);
+        if (r == SL_ETIMEDOUT || (o->progress && sl_now_ns() >= next)) {
+            report(pp, st, t0);
+            next = sl_now_ns() + SL_LOAD_PROGRESS_NS;
+        }
+        if (r == SL_ECLOSED)
+            break;
+        if (r || !item)
+            continue;
+        struct sl_block *b = item;
+        if (b->complete && !b->rc)
+            st->batches_skipped++;
+        st->success_count += b->inserted;
+        st->error_count += b->rejected;
+        st->skipped_blank += b->blank;
+        if (pp->in->rejects && !b->rc) {
+            for (size_t i = 0; i < b->nrows; i++)
+                if (b->rows[i].state == SL_ROW_REJECT &&
+                    sl_rejects_add(pp->in->rejects, &b->rows[i]) && !rc)
+                    rc = sl_err_set(&st->err, SL_ENOMEM, "out of memory keeping rejected rows");
+        }
+        if (b->rc && b->rc != SL_ECANCELED && b->rc != SL_ETIMEDOUT && !rc) {
+            rc = b->rc;
+            st->err = b->err;
+            if (!st->err.code)
+                st->err.code = rc;
+            sl_ctx_cancel(pp->ctx, SL_ECANCELED);
+        }
+        if (o->max_errors > 0 && st->error_count >= o->max_errors && !rc) {
+            rc = sl_err_set(&st->err, SL_EMAXERR,
+                            "stopped after %lld rejected rows (--max-errors %lld)",
+                            st->error_count, o->max_errors);
+            sl_ctx_cancel(pp->ctx, SL_ECANCELED);
+        }
+        sl_block_free(b);
+    }
+    report(pp, st, t0);
+    return rc;
+}
+
+int sl_pipeline_run(struct sl_pipeline_in *in, struct sheetload_stats *st)
+{
+    const struct sl_plan *p = in->plan;
+    struct pipe pp;
+    pthread_t rd, cv[SL_LOAD_MAX_CONVERTERS], wr[SL_LOAD_MAX_WORKERS];
+    int ncv = 0, nwr = 0, rd_started = 0, rc = 0;
+    int nconv = p->converters, nwrite = in->sinks ? p->writers : 1;
+    memset(&pp, 0, sizeof pp);
+    pp.in = in;
+    pp.plan = p;
+    pp.ctx = in->ctx;
+    pp.bytes_total = (long long)sl_reader_bytes_total(in->reader);
+    pp.blocks = sl_chan_new((size_t)nconv * 2);
+    pp.batches = sl_chan_new((size_t)nwrite * 2);
+    pp.results = sl_chan_new((size_t)nwrite * 2 + 2);
+    pp.writers = sl_calloc((size_t)nwrite, sizeof *pp.writers);
+    if (!pp.blocks || !pp.batches || !pp.results || !pp.writers) {
+        rc = sl_err_set(&st->err, SL_ENOMEM, "out of memory starting the import");
+        goto out;
+    }
+    atomic_store(&pp.converters_left, nconv);
+    atomic_store(&pp.writers_left, nwrite);
+    for (int i = 0; i < nwrite; i++) {
+        struct sl_writer *w = &pp.writers[i];
+        w->sink = in->sinks ? in->sinks[i] : NULL;
+        w->plan = p;
+        w->ctx = in->ctx;
+        w->seed = (unsigned)(sl_now_ns() ^ (i * 7919));
+        w->owner = &pp;
+    }
+    /* Start from the end of the line so every consumer exists first. */
+    for (; nwr < nwrite; nwr++)
+        if (pthread_create(&wr[nwr], NULL, writer_main, &pp.writers[nwr]))
+            break;
+    for (; nwr == nwrite && ncv < nconv; ncv++)
+        if (pthread_create(&cv[ncv], NULL, convert_main, &pp))
+            break;
+    if (nwr == nwrite && ncv == nconv && pthread_create(&rd, NULL, reader_main, &pp) == 0)
+        rd_started = 1;
+    if (!rd_started) {
+        /* Threads that did start see cancelled, closed channels and leave. */
+        rc = sl_err_set(&st->err, SL_ENOMEM, "could not start the import's threads");
+        sl_ctx_cancel(in->ctx, SL_ECANCELED);
+        sl_chan_close(pp.blocks);
+        sl_chan_close(pp.batches);
+        sl_chan_close(pp.results);
+    }
+    int frc = 0;
+    if (rd_started)
+        frc = fan_in(&pp, st);
+    if (rd_started)
+        pthread_join(rd, NULL);
+    for (int i = 0; i < ncv; i++)
+        pthread_join(cv[i], NULL);
+    for (int i = 0; i < nwr; i++)
+        pthread_join(wr[i], NULL);
+    if (!rc && pp.read_rc) {
+        rc = pp.read_rc;
+        st->err = pp.read_err;
+    }
+    if (!rc)
+        rc = frc;
+    in->rows_read = pp.rows_read;
+    in->eof = pp.eof;
+out:
+    drain(pp.blocks);
+    drain(pp.batches);
+    drain(pp.results);
+    if (pp.writers)
+        for (int i = 0; i < nwrite; i++)
+            sl_writer_release(&pp.writers[i]);
+    sl_free(pp.writers);
+    sl_chan_free(pp.blocks);
+    sl_chan_free(pp.batches);
+    sl_chan_free(pp.results);
+    return rc;
+}

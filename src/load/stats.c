@@ -1,0 +1,122 @@
+/* stats.c - the statistics of an import as JSON (the tutorial's ImportStats
+ * names first: total_records, success_count, error_count, duration,
+ * records_per_second; then ours), and the method names. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "load/load.h"
+
+static const char *const methods[] = {NULL, "sequential", "concurrent", "batch", "copy"};
+
+const char *sheetload_method_name(int method)
+{
+    return method > 0 && method <= SHEETLOAD_COPY ? methods[method] : NULL;
+}
+
+int sheetload_method_parse(const char *name)
+{
+    for (int i = 1; name && i <= SHEETLOAD_COPY; i++)
+        if (!strcmp(name, methods[i]))
+            return i;
+    return -1;
+}
+
+/* Go's time.Duration.String(): "1.5s", "2m3.25s", "1h0m0s", "350ms". */
+void sl_go_duration(double s, char *out, size_t cap)
+{
+    if (!(s > 0)) {
+        sl_strlcpy(out, "0s", cap);
+        return;
+    }
+    char num[48];
+    const char *unit = "s";
+    double v = s;
+    if (s < 1e-6)
+        v = s * 1e9, unit = "ns";
+    else if (s < 1e-3)
+        v = s * 1e6, unit = "\xc2\xb5s";
+    else if (s < 1)
+        v = s * 1e3, unit = "ms";
+    if (s >= 60) {
+        long long whole = (long long)s;
+        long long h = whole / 3600, m = (whole % 3600) / 60;
+        double sec = s - (double)(h * 3600 + m * 60);
+        snprintf(num, sizeof num, "%.6f", sec);
+        char *e = num + strlen(num) - 1;
+        while (*e == '0')
+            *e-- = '\0';
+        if (*e == '.')
+            *e = '\0';
+        if (h)
+            snprintf(out, cap, "%lldh%lldm%ss", h, m, num);
+        else
+            snprintf(out, cap, "%lldm%ss", m, num);
+        return;
+    }
+    snprintf(num, sizeof num, "%.6f", v);
+    char *e = num + strlen(num) - 1;
+    while (*e == '0')
+        *e-- = '\0';
+    if (*e == '.')
+        *e = '\0';
+    snprintf(out, cap, "%s%s", num, unit);
+}
+
+size_t sheetload_stats_json(const struct sheetload_stats *st, char *buf, size_t cap)
+{
+    char dur[64];
+    sl_go_duration(st->duration_s, dur, sizeof dur);
+    json_t *o = json_object();
+    if (!o)
+        goto oom;
+    json_object_set_new(o, "total_records", json_integer(st->total_records));
+    json_object_set_new(o, "success_count", json_integer(st->success_count));
+    json_object_set_new(o, "error_count", json_integer(st->error_count));
+    json_object_set_new(o, "skipped_blank", json_integer(st->skipped_blank));
+    json_object_set_new(o, "duration", json_string(dur));
+    json_object_set_new(o, "duration_ms", json_real(round(st->duration_s * 1e6) / 1e3));
+    json_object_set_new(o, "records_per_second",
+                        json_real(round(st->records_per_second * 10) / 10));
+    json_object_set_new(o, "method", json_string(st->method));
+    json_object_set_new(o, "workers", json_integer(st->workers));
+    json_object_set_new(o, "batch_size", json_integer(st->batch_size));
+    json_object_set_new(o, "file", json_string(st->file));
+    json_object_set_new(o, "sha256", json_string(st->sha256));
+    json_object_set_new(o, "target", json_string(st->target));
+    json_object_set_new(o, "table", json_string(st->table));
+    json_object_set_new(o, "rejects_file", st->rejects_path[0] ? json_string(st->rejects_path)
+                                                               : json_null());
+    json_object_set_new(o, "import_id", json_integer(st->import_id));
+    json_object_set_new(o, "resumed", json_boolean(st->resumed));
+    json_object_set_new(o, "batches_skipped", json_integer(st->batches_skipped));
+    json_object_set_new(o, "cancelled", json_boolean(st->cancelled));
+    if (st->err.code) {
+        char line[1400];
+        sl_err_format(&st->err, line, sizeof line);
+        json_object_set_new(o, "error", json_string(line));
+        json_object_set_new(o, "error_code", json_string(sl_strerror(st->err.code)));
+        if (st->err.sqlstate[0])
+            json_object_set_new(o, "sqlstate", json_string(st->err.sqlstate));
+    } else {
+        json_object_set_new(o, "error", json_null());
+    }
+    char *s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
+    json_decref(o);
+    if (!s)
+        goto oom;
+    size_t n = strlen(s);
+    if (cap) {
+        size_t k = n < cap - 1 ? n : cap - 1;
+        memcpy(buf, s, k);
+        buf[k] = '\0';
+    }
+    free(s);
+    return n;
+oom:
+    if (cap)
+        sl_strlcpy(buf, "{}", cap);
+    return 2;
+}
