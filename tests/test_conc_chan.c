@@ -3,6 +3,7 @@
  * Deterministic: threads are known to be asleep (sl_chan_waiters) before
  * the test acts; no sleep is used to synchronise. */
 #include <pthread.h>
+#include <unistd.h>
 #include <sched.h>
 #include <stdint.h>
 
@@ -375,6 +376,7 @@ static void test_handoff(void)
 
 int main(void)
 {
+    alarm(120); /* a hang (a lost wake-up) fails instead of waiting for ctest */
     T_RUN(test_fifo);
     T_RUN(test_try);
     T_RUN(test_close_wakes_receivers);

@@ -2,6 +2,7 @@
  * inherited and fired, watchers woken, lifetimes in any order, and the
  * wait group and run-once beside them. Deterministic: barriers and counts. */
 #include <pthread.h>
+#include <unistd.h>
 #include <stdatomic.h>
 
 #include "base/clock.h"
@@ -270,6 +271,7 @@ static void test_wg_once(void)
 
 int main(void)
 {
+    alarm(120); /* a hang (a lost wake-up) fails instead of waiting for ctest */
     T_RUN(test_tree);
     T_RUN(test_deadlines);
     T_RUN(test_watch);

@@ -3,6 +3,7 @@
  * either processed or dropped (counted; ASan checks that nothing leaks).
  * Deterministic: workers are held in fn by a semaphore, never by sleeps. */
 #include <pthread.h>
+#include <unistd.h>
 #include <sched.h>
 #include <semaphore.h>
 #include <stdatomic.h>
@@ -226,6 +227,7 @@ static void test_bad_opts(void)
 
 int main(void)
 {
+    alarm(120); /* a hang (a lost wake-up) fails instead of waiting for ctest */
     T_RUN(test_bad_opts);
     T_RUN(test_run);
     T_RUN(test_cancel_with_queued_jobs);
