@@ -19,6 +19,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/log.h"
 #include "sink/sink_int.h"
 
 #define PG_MAX_PARAMS 65535
@@ -144,10 +145,21 @@ static void swap_cancel(struct sl_pg *p, PGcancel *c)
         PQfreeCancel(old);
 }
 
+/* Server notices ("table does not exist, skipping") go to the debug log,
+ * not straight to stderr. */
+static void on_notice(void *arg, const char *msg)
+{
+    char m[512];
+    one_line(m, sizeof m, msg);
+    sl_debug("PostgreSQL: %s", m);
+    (void)arg;
+}
+
 /* What a fresh session needs: UTC for zone-less timestamps (both COPY
  * formats agree), a cancel object. */
 static int session_setup(struct sl_pg *p, struct sl_error *err)
 {
+    PQsetNoticeProcessor(p->conn, on_notice, NULL);
     PGresult *res = PQexec(p->conn, "SET TimeZone = 'UTC'");
     int rc = check(p, res, PGRES_COMMAND_OK, err);
     if (rc)
