@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# sheetload serve against SQLite: the tutorial's routes and every error code,
+# safety (traversal names, private dir, upload limit while streaming,
+# token), jobs and their rejects, request logs, graceful stop.
+set -u
+. "$SL_SRC/tests/lib.sh"
+. "$SL_SRC/tests/serve/lib.sh"
+cd "$T" || fail "cd"
+mkdir -p up cwd/a/b
+DBF="$T/t.db"
+
+"$SHEETLOAD" gen --rows 50 --seed 1 -o sample_data.xlsx >/dev/null || fail "gen sample_data.xlsx"
+"$SHEETLOAD" gen --rows 200 --bad 7 --seed 2 --bad-list bad.txt -o bad.csv >/dev/null || fail "gen bad.csv"
+"$SHEETLOAD" gen --rows 30 --seed 3 -o small.csv >/dev/null || fail "gen small.csv"
+"$SHEETLOAD" gen --rows 3000 --seed 4 -o big.csv >/dev/null || fail "gen big.csv"
+cd cwd/a/b || fail "cd"
+serve_start "$T/log" --db "sqlite:$DBF" --upload-dir "$T/up" --max-upload 100KB
+cd "$T" || fail "cd"
+PORT=${URL##*:}
+
+# The private upload directory.
+[ "$(stat -c %a up)" = 700 ] || fail "upload dir mode $(stat -c %a up), want 700"
+
+# GET /health
+req "$URL/health"; expect 200 "health"
+[ "$BODY" = '{"status":"healthy"}' ] || fail "health body: $BODY"
+
+# The tutorial's exact command.
+out=$(curl -s -X POST "http://localhost:$PORT/upload?method=batch" -F "file=@sample_data.xlsx") || fail "tutorial curl"
+[ "$(jq_get "$out" "j['message']")" = "Import completed successfully" ] || fail "tutorial upload: $out"
+[ "$(jq_get "$out" "j['method']")" = batch ] || fail "method: $out"
+[ "$(jq_get "$out" "j['stats']['total_records']")" = 50 ] || fail "total_records: $out"
+[ "$(jq_get "$out" "j['stats']['success_count']")" = 50 ] || fail "success_count: $out"
+[ "$(sqlite3 "$DBF" 'select count(*) from businesses')" = 50 ] || fail "table does not hold 50 rows"
+
+# The same file again: refused by the importer's ledger (409), unless forced.
+req -X POST "$URL/upload?method=batch" -F "file=@sample_data.xlsx"; expect 409 "re-upload"
+echo "$BODY" | grep -q '"error"' || fail "409 without error: $BODY"
+req -X POST "$URL/upload?method=batch&force=1" -F "file=@sample_data.xlsx"; expect 200 "forced re-upload"
+[ "$(sqlite3 "$DBF" 'select count(*) from businesses')" = 100 ] || fail "forced re-upload did not add 50 rows"
+
+# Every method name, and 'copy'.
+for m in sequential concurrent copy; do
+  "$SHEETLOAD" gen --rows 20 --seed "1$m" -f csv -o "m_$m.csv" 2>/dev/null ||
+    "$SHEETLOAD" gen --rows 20 --seed 11 -o "m_$m.csv" >/dev/null
+  req -X POST "$URL/upload?method=$m" -F "file=@m_$m.csv"; expect 200 "method $m"
+  [ "$(jq_get "$BODY" "j['method']")" = "$m" ] || fail "method $m echoed as: $BODY"
+done
+
+# 400s
+req -X POST "$URL/upload"; expect 400 "no body"
+[ "$BODY" = '{"error":"No file uploaded"}' ] || fail "no file body: $BODY"
+req -X POST "$URL/upload" -F "other=1"; expect 400 "form without file"
+[ "$BODY" = '{"error":"No file uploaded"}' ] || fail "no file body: $BODY"
+printf '%%PDF-1.4\n%%\xe2\xe3\xcf\xd3\n1 0 obj\n' >doc.xlsx
+req -X POST "$URL/upload" -F "file=@doc.xlsx"; expect 400 "pdf"
+[ "$BODY" = '{"error":"Only Excel files allowed"}' ] || fail "pdf body: $BODY"
+head -c 3000 /dev/urandom | tr -d 'P' >junk.xlsx
+req -X POST "$URL/upload" -F "file=@junk.xlsx"; expect 400 "random bytes"
+req -X POST "$URL/upload?method=fast" -F "file=@small.csv"; expect 400 "bad method"
+[ "$BODY" = '{"error":"Invalid method. Use: sequential, concurrent, batch, or copy"}' ] || fail "method body: $BODY"
+
+# 422: a zip that is not a workbook; an empty file.
+python3 -c 'import zipfile; z=zipfile.ZipFile("notbook.xlsx","w"); z.writestr("hello.txt","hi"); z.close()'
+req -X POST "$URL/upload" -F "file=@notbook.xlsx"; expect 422 "zip without a workbook"
+echo "$BODY" | grep -q '"error"' || fail "422 without error: $BODY"
+: >empty.csv
+req -X POST "$URL/upload" -F "file=@empty.csv"; expect 422 "empty file"
+
+# 404, 405
+req "$URL/nope"; expect 404 "unknown route"
+req "$URL/imports/doesnotexist"; expect 404 "unknown job"
+req -X PUT "$URL/upload"; expect 405 "PUT /upload"
+req -X DELETE "$URL/health"; expect 405 "DELETE /health"
+
+# 413: by Content-Length before the body is read, and while streaming a
+# chunked body (no Content-Length); neither leaves a file behind.
+req -X POST "$URL/upload" -F "file=@big.csv"; expect 413 "over the limit"
+req -X POST "$URL/upload" -H "Transfer-Encoding: chunked" -F "file=@big.csv"; expect 413 "over the limit, chunked"
+grep -q "POST /upload 413" log || fail "no log line for the 413"
+
+# A traversal file name lands only in the private dir, under our name.
+req -X POST "$URL/upload" -F "file=@small.csv;filename=../../etc/passwd.xlsx"; expect 200 "traversal name"
+[ "$(jq_get "$BODY" "j['stats']['total_records']")" = 30 ] || fail "traversal upload: $BODY"
+[ ! -e cwd/etc ] && [ ! -e cwd/a/etc ] && [ ! -e etc ] || fail "a file appeared outside the upload dir"
+find "$T" -name 'passwd*' | grep -q . && fail "a file named passwd* exists: $(find "$T" -name 'passwd*')"
+
+# Jobs: 202 + Location, progress to the end, listing, rejects as CSV.
+out=$(curl -s -D hdr -X POST "$URL/imports?method=batch" -F "file=@bad.csv") || fail "POST /imports"
+grep -q '^HTTP/1.1 202' hdr || fail "POST /imports: $(head -1 hdr)"
+id=$(jq_get "$out" "j['id']")
+grep -qi "^Location: /imports/$id" hdr || fail "no Location header"
+done_job() { req "$URL/imports/$id"; [ "$(jq_get "$BODY" "j['status']")" != queued ] && [ "$(jq_get "$BODY" "j['status']")" != running ]; }
+wait_for done_job || fail "job $id did not end"
+[ "$(jq_get "$BODY" "j['status']")" = completed ] || fail "job: $BODY"
+[ "$(jq_get "$BODY" "j['stats']['total_records']")" = 200 ] || fail "job total: $BODY"
+nbad=$(grep -vc ',blank$' bad.txt)
+[ "$(jq_get "$BODY" "j['stats']['error_count']")" = "$nbad" ] || fail "job errors, want $nbad: $BODY"
+[ "$(jq_get "$BODY" "j['progress']['percent']")" = 100.0 ] || fail "job percent: $BODY"
+req "$URL/imports"; expect 200 "GET /imports"
+[ "$(jq_get "$BODY" "j['imports'][0]['id']")" = "$id" ] || fail "GET /imports: $BODY"
+curl -s -D rhdr "$URL/imports/$id/rejects" >rejects.csv || fail "GET rejects"
+grep -qi '^Content-Type: text/csv' rhdr || fail "rejects content type: $(cat rhdr)"
+[ "$(tail -n +2 rejects.csv | wc -l)" = "$nbad" ] || fail "rejects: want $nbad rows: $(cat rejects.csv)"
+for r in $(grep -v ',blank$' bad.txt | cut -d, -f1); do
+  grep -q "^$r," rejects.csv || fail "row $r missing from the rejects"
+done
+req -X DELETE "$URL/imports/$id"; expect 200 "DELETE of a finished job"
+[ "$(jq_get "$BODY" "j['status']")" = completed ] || fail "DELETE finished: $BODY"
+
+# No upload is left in the private dir once its import ended.
+wait_for bash -c '[ -z "$(ls -A up | grep -v rejects.csv)" ]' || fail "files left in upload dir: $(ls -A up)"
+
+# Logs: one line per request and per import.
+grep -Eq '^sheetload: http: GET /health 200 [0-9]+ bytes [0-9.]+ ms$' log || fail "no request log line"
+grep -Eq "^sheetload: import [0-9a-z]+: file 'sample_data.xlsx': completed, 50 rows" log || fail "no import log line"
+
+serve_stop
+[ -z "$(ls -A up)" ] || fail "upload dir not empty after stop: $(ls -A up)"
+
+# Token: every route but /health needs it; constant-time compare.
+SHEETLOAD_TOKEN=s3cret serve_start "$T/log2" --db "sqlite:$DBF"
+req "$URL/health"; expect 200 "health without token"
+req "$URL/imports"; expect 401 "no token"
+[ "$BODY" = '{"error":"unauthorized"}' ] || fail "401 body: $BODY"
+req -H "Authorization: Bearer s3cre" "$URL/imports"; expect 401 "wrong token"
+req -H "Authorization: Bearer s3cret2" "$URL/imports"; expect 401 "longer token"
+req -H "Authorization: Basic s3cret" "$URL/imports"; expect 401 "basic scheme"
+req -X POST "$URL/upload" -F "file=@small.csv"; expect 401 "upload without token"
+req -H "Authorization: Bearer s3cret" "$URL/imports"; expect 200 "right token"
+serve_stop
+
+# An unreachable database: 503 from /health.
+serve_start "$T/log3" --db "postgresql://sl@127.0.0.1:1/nodb?connect_timeout=2"
+req "$URL/health"; expect 503 "health with the database down"
+[ "$(jq_get "$BODY" "j['status']")" = unhealthy ] || fail "503 body: $BODY"
+[ -n "$(jq_get "$BODY" "j['error']")" ] || fail "503 without a reason: $BODY"
+serve_stop
+
+# Usage errors.
+"$SHEETLOAD" serve --max-upload lots 2>err; check_rc 2 $? "--max-upload lots"
+grep -q "max-upload 'lots'" err || fail "no message for --max-upload lots"
+"$SHEETLOAD" serve --listen 127.0.0.1:99999 2>err; check_rc 1 $? "bad port"
+done_ok
