@@ -1,15 +1,380 @@
-/* cmd_import.c - 'sheetload import' (not yet built). */
+/* cmd_import.c - 'sheetload import FILE': options → sheetload_import(),
+ * a summary (or JSON) on stdout, a progress line on a terminal, and clean
+ * cancellation on SIGINT/SIGTERM.
+ *
+ * Threads: the main thread runs the import; a signal thread waits for
+ * SIGINT/SIGTERM (blocked in every thread, so only it receives them) and
+ * cancels the import's parent context on the first, exits at once on the
+ * second. SIGUSR2, sent by the main thread, tells it to leave. The progress
+ * callback runs on the main thread (the import's fan-in) and owns the
+ * progress line state. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <sheetload.h>
+
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/log.h"
 #include "cli/cli.h"
+#include "conc/ctx.h"
+
+enum { EXIT_ALREADY = 3, EXIT_DEADLINE = 124 };
+
+static void help(void)
+{
+    printf(
+        "Usage: sheetload import FILE [OPTIONS]\n"
+        "\n"
+        "Loads a spreadsheet (.xlsx or .csv) into PostgreSQL or SQLite. Every good row goes into\n"
+        "the table exactly once; every bad row is explained in a rejects file.\n"
+        "\n"
+        "Target:\n"
+        "  --db URL            postgres://..., postgresql://..., a libpq keyword string (\"\" = libpq's\n"
+        "                      PG* variables), sqlite:PATH or a path ending in .db/.sqlite.\n"
+        "                      Default: $DATABASE_URL, else sqlite:businesses.db\n"
+        "  --table T           load into the existing table T instead of 'businesses'; header cells\n"
+        "                      are matched to its columns ignoring case, spaces and underscores;\n"
+        "                      values go as text and the database converts them\n"
+        "  --columns a,b,c     map the sheet's columns by position (an empty name skips a column);\n"
+        "                      the first row is skipped as a header only if it names these columns\n"
+        "  --sheet NAME|N      the sheet to read (default: the first)\n"
+        "  --delimiter C       CSV delimiter (default: detected among , ; TAB); 'tab' for TAB\n"
+        "\n"
+        "How:\n"
+        "  --method M          sequential | concurrent | batch | copy (default: copy for PostgreSQL,\n"
+        "                      batch for SQLite)\n"
+        "  --workers N         writer connections (default: CPUs, at most 8; SQLite: always 1)\n"
+        "  --batch-size B      rows per batch and per transaction (default 5000)\n"
+        "  --timeout D         deadline for the whole import (30s, 5m, 1h); stops cleanly\n"
+        "  --max-errors N      stop cleanly after N rejected rows\n"
+        "  --dry-run           read, convert and validate everything; write nothing\n"
+        "  --keep-indexes      do not drop and rebuild secondary indexes around the load\n"
+        "\n"
+        "Again:\n"
+        "  An interrupted import is resumed by running the same command again: the batches the\n"
+        "  import ledger (table sheetload_batches) holds are skipped, no row goes in twice.\n"
+        "  --resume ID         resume import ID (see sheetload_imports)\n"
+        "  --restart           abandon an unfinished import of this file and start again; the rows\n"
+        "                      it already inserted STAY in the table\n"
+        "  --force             import a file that was already imported completely into the table\n"
+        "\n"
+        "Output:\n"
+        "  --rejects FILE      where rejected rows go (default NAME.rejects.csv beside the input,\n"
+        "                      written only when a row was rejected): row,reason,sqlstate,cells...\n"
+        "  --json              print the statistics as JSON on stdout\n"
+        "  --quiet             no progress line, no warnings\n"
+        "  -h, --help          this help\n"
+        "\n"
+        "A progress line (rows, rows/s, percent, ETA) is shown on stderr when it is a terminal.\n"
+        "The first SIGINT (Ctrl-C) or SIGTERM stops cleanly: batches in flight commit or roll back\n"
+        "whole and the statistics are printed; a second one exits at once (the ledger still\n"
+        "lets the next run resume).\n"
+        "\n"
+        "Exit codes:\n"
+        "  0    every row accounted for (some may be rejected: see the rejects file)\n"
+        "  1    the import failed or stopped (--max-errors); the statistics say how far it got\n"
+        "  2    usage error\n"
+        "  3    this file was already imported into this table (use --force)\n"
+        "  124  the --timeout deadline passed\n"
+        "  130  interrupted by SIGINT (143: SIGTERM)\n");
+}
+
+/* ---- signals ------------------------------------------------------------- */
+struct sigwatch {
+    pthread_t thread;
+    sigset_t set;
+    struct sl_ctx *ctx;
+    atomic_int signo; /* the first signal received, 0 = none */
+};
+
+static void *sig_main(void *arg)
+{
+    struct sigwatch *sw = arg;
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&sw->set, &sig))
+            continue;
+        if (sig == SIGUSR2)
+            return NULL;
+        int expected = 0;
+        if (atomic_compare_exchange_strong(&sw->signo, &expected, sig)) {
+            static const char m[] = "\nsheetload import: stopping cleanly (again to quit at once)\n";
+            ssize_t w = write(2, m, sizeof m - 1);
+            (void)w;
+            sl_ctx_cancel(sw->ctx, SL_ECANCELED);
+        } else {
+            _exit(128 + sig);
+        }
+    }
+}
+
+/* ---- progress -------------------------------------------------------------- */
+struct progress_line {
+    int shown;
+};
+
+static void fmt_eta(double s, char *out, size_t cap)
+{
+    if (s < 0 || s > 360000)
+        snprintf(out, cap, "?");
+    else if (s >= 3600)
+        snprintf(out, cap, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
+    else if (s >= 60)
+        snprintf(out, cap, "%dm%02ds", (int)s / 60, (int)s % 60);
+    else
+        snprintf(out, cap, "%ds", (int)s);
+}
+
+static void on_progress(const struct sheetload_progress *p, void *arg)
+{
+    struct progress_line *pl = arg;
+    char eta[32] = "?";
+    if (p->percent > 0 && p->percent < 100 && p->elapsed_s > 0)
+        fmt_eta(p->elapsed_s * (100 - p->percent) / p->percent, eta, sizeof eta);
+    else if (p->percent >= 100)
+        snprintf(eta, sizeof eta, "0s");
+    if (p->percent >= 0)
+        fprintf(stderr, "\r\033[K%lld rows  %.0f rows/s  %.1f%%  ETA %s", p->rows_done,
+                p->rows_per_s, p->percent, eta);
+    else
+        fprintf(stderr, "\r\033[K%lld rows  %.0f rows/s", p->rows_done, p->rows_per_s);
+    fflush(stderr);
+    pl->shown = 1;
+}
+
+/* ---- options --------------------------------------------------------------- */
+struct args {
+    struct sheetload_opts o;
+    int json, quiet;
+};
+
+static const char *value(int argc, char **argv, int *i, const char *name, const char *inl)
+{
+    if (inl)
+        return inl;
+    if (*i + 1 >= argc)
+        return NULL;
+    (void)name;
+    return argv[++*i];
+}
+
+static int parse(int argc, char **argv, struct args *a)
+{
+    long long n;
+    for (int i = 1; i < argc; i++) {
+        char *arg = argv[i], name[64];
+        const char *inl = NULL;
+        if (arg[0] != '-' || !strcmp(arg, "-")) {
+            if (a->o.file)
+                return sl_cli_usage_error("import", "more than one file given ('%s', '%s')",
+                                          a->o.file, arg);
+            a->o.file = arg;
+            continue;
+        }
+        if (!strcmp(arg, "--")) {
+            if (i + 1 < argc && !a->o.file)
+                a->o.file = argv[++i];
+            continue;
+        }
+        const char *eq = strchr(arg, '=');
+        if (eq && !strncmp(arg, "--", 2)) {
+            snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
+            inl = eq + 1;
+        } else {
+            snprintf(name, sizeof name, "%s", arg);
+        }
+#define FLAG(s) (!strcmp(name, s))
+#define NEED(v)                                                                       \
+    const char *v = value(argc, argv, &i, name, inl);                                 \
+    if (!v)                                                                           \
+        return sl_cli_usage_error("import", "option '%s' needs a value", name)
+        if (FLAG("-h") || FLAG("--help")) {
+            help();
+            return -1;
+        } else if (FLAG("--db")) {
+            NEED(v);
+            a->o.db = v;
+        } else if (FLAG("--method")) {
+            NEED(v);
+            int m = sheetload_method_parse(v);
+            if (m < 0)
+                return sl_cli_usage_error("import", "unknown method '%s'; use sequential, "
+                                          "concurrent, batch or copy", v);
+            a->o.method = m;
+        } else if (FLAG("--table")) {
+            NEED(v);
+            if (!*v)
+                return sl_cli_usage_error("import", "--table needs a table name");
+            a->o.table = v;
+        } else if (FLAG("--columns")) {
+            NEED(v);
+            a->o.columns = v;
+        } else if (FLAG("--sheet")) {
+            NEED(v);
+            a->o.sheet = v;
+        } else if (FLAG("--workers")) {
+            NEED(v);
+            if (sl_cli_parse_long(v, 1, 64, &n))
+                return sl_cli_usage_error("import", "--workers '%s' is not a number from 1 to 64", v);
+            a->o.workers = (int)n;
+        } else if (FLAG("--batch-size")) {
+            NEED(v);
+            if (sl_cli_parse_long(v, 1, 1000000, &n))
+                return sl_cli_usage_error("import", "--batch-size '%s' is not a number from 1 to "
+                                          "1000000", v);
+            a->o.batch_size = (int)n;
+        } else if (FLAG("--delimiter")) {
+            NEED(v);
+            if (!strcmp(v, "tab") || !strcmp(v, "\\t"))
+                a->o.delimiter = '\t';
+            else if (strlen(v) == 1 && v[0] != '"' && v[0] != '\n' && v[0] != '\r')
+                a->o.delimiter = v[0];
+            else
+                return sl_cli_usage_error("import", "--delimiter '%s' must be one character "
+                                          "(or 'tab')", v);
+        } else if (FLAG("--rejects")) {
+            NEED(v);
+            a->o.rejects_path = v;
+        } else if (FLAG("--max-errors")) {
+            NEED(v);
+            if (sl_cli_parse_long(v, 1, (long long)1 << 62, &n))
+                return sl_cli_usage_error("import", "--max-errors '%s' is not a positive number", v);
+            a->o.max_errors = n;
+        } else if (FLAG("--timeout")) {
+            NEED(v);
+            double d;
+            if (sl_cli_parse_duration(v, &d) || d <= 0)
+                return sl_cli_usage_error("import", "--timeout '%s' is not a duration (e.g. 30s, "
+                                          "500ms, 5m)", v);
+            a->o.timeout_s = d;
+        } else if (FLAG("--resume")) {
+            NEED(v);
+            if (sl_cli_parse_long(v, 1, (long long)1 << 62, &n))
+                return sl_cli_usage_error("import", "--resume '%s' is not an import id", v);
+            a->o.resume_id = n;
+        } else if (FLAG("--dry-run")) {
+            a->o.dry_run = 1;
+        } else if (FLAG("--keep-indexes")) {
+            a->o.keep_indexes = 1;
+        } else if (FLAG("--force")) {
+            a->o.force = 1;
+        } else if (FLAG("--restart")) {
+            a->o.restart = 1;
+        } else if (FLAG("--json")) {
+            a->json = 1;
+        } else if (FLAG("--quiet") || FLAG("-q")) {
+            a->quiet = 1;
+        } else {
+            return sl_cli_usage_error("import", "unknown option '%s'", name);
+        }
+        if (inl && (FLAG("--dry-run") || FLAG("--keep-indexes") || FLAG("--force") ||
+                    FLAG("--restart") || FLAG("--json") || FLAG("--quiet")))
+            return sl_cli_usage_error("import", "option '%s' takes no value", name);
+#undef FLAG
+#undef NEED
+    }
+    if (!a->o.file)
+        return sl_cli_usage_error("import", "no file given");
+    if ((a->o.restart != 0) + (a->o.resume_id != 0) + (a->o.force != 0) > 1)
+        return sl_cli_usage_error("import", "--restart, --resume and --force exclude each other");
+    if (a->o.dry_run && (a->o.restart || a->o.resume_id))
+        return sl_cli_usage_error("import", "--dry-run writes nothing, so it cannot resume or "
+                                  "restart");
+    return 0;
+}
+
+static void summary(const struct sheetload_stats *st, int rc)
+{
+    char dur[64];
+    snprintf(dur, sizeof dur, "%.2fs", st->duration_s);
+    const char *verb = rc == 0 ? "imported" : "stopped importing";
+    printf("%s '%s' into %s (%s)%s\n", verb, st->file, st->table, st->target,
+           st->resumed ? ", resumed" : "");
+    printf("  rows:    %lld total, %lld inserted, %lld rejected, %lld blank skipped\n",
+           st->total_records, st->success_count, st->error_count, st->skipped_blank);
+    printf("  time:    %s, %.0f rows/s, method %s, %d writer%s, batch size %d\n", dur,
+           st->records_per_second, st->method, st->workers, st->workers == 1 ? "" : "s",
+           st->batch_size);
+    if (st->import_id)
+        printf("  ledger:  import %lld%s\n", st->import_id,
+               st->batches_skipped ? " (batches already in: skipped)" : "");
+    if (st->rejects_path[0])
+        printf("  rejects: %s\n", st->rejects_path);
+}
 
 int sl_cmd_import(int argc, char **argv)
 {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("Usage: sheetload import [OPTIONS]\n\n'sheetload import' is not yet built.\n");
+    struct args a;
+    struct sheetload_stats st;
+    struct sigwatch sw;
+    struct progress_line pl = {0};
+    int rc, started = 0;
+    memset(&a, 0, sizeof a);
+    rc = parse(argc, argv, &a);
+    if (rc == -1)
         return SL_EXIT_OK;
+    if (rc)
+        return rc;
+    if (a.quiet)
+        sl_log_set_level(SL_LOG_ERROR);
+    memset(&sw, 0, sizeof sw);
+    sw.ctx = sl_ctx_new(NULL, SL_NEVER);
+    if (!sw.ctx) {
+        fprintf(stderr, "sheetload import: out of memory\n");
+        return SL_EXIT_FAIL;
     }
-    fprintf(stderr, "sheetload import: not yet built\n");
-    return SL_EXIT_FAIL;
+    sigemptyset(&sw.set);
+    sigaddset(&sw.set, SIGINT);
+    sigaddset(&sw.set, SIGTERM);
+    sigaddset(&sw.set, SIGUSR2);
+    if (pthread_sigmask(SIG_BLOCK, &sw.set, NULL) == 0 &&
+        pthread_create(&sw.thread, NULL, sig_main, &sw) == 0)
+        started = 1;
+    a.o.parent = sw.ctx;
+    if (!a.quiet && isatty(2)) {
+        a.o.progress = on_progress;
+        a.o.progress_arg = &pl;
+    }
+    rc = sheetload_import(&a.o, &st);
+    if (pl.shown)
+        fprintf(stderr, "\r\033[K");
+    if (started) {
+        pthread_kill(sw.thread, SIGUSR2);
+        pthread_join(sw.thread, NULL);
+    }
+    int sig = atomic_load(&sw.signo);
+    if (rc) {
+        char line[1400];
+        sl_err_format(&st.err, line, sizeof line);
+        fprintf(stderr, "sheetload import: %s: %s\n",
+                rc == SL_ECANCELED || rc == SL_ETIMEDOUT || rc == SL_EMAXERR ? "stopped" : "error",
+                line);
+    }
+    if (a.json) {
+        char buf[8192];
+        sheetload_stats_json(&st, buf, sizeof buf);
+        printf("%s\n", buf);
+    } else if (rc != SL_EEXISTS && (st.total_records || rc == 0 || st.import_id)) {
+        summary(&st, rc);
+    }
+    fflush(stdout);
+    sl_ctx_free(sw.ctx);
+    switch (rc) {
+    case 0:
+        return SL_EXIT_OK;
+    case SL_EEXISTS:
+        return EXIT_ALREADY;
+    case SL_ETIMEDOUT:
+        return EXIT_DEADLINE;
+    case SL_ECANCELED:
+        return sig ? 128 + sig : SL_EXIT_INTERRUPTED;
+    default:
+        return SL_EXIT_FAIL;
+    }
 }

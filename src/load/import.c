@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/sha256.h"
 #include "conc/ctx.h"
+#include "load/indexes.h"
 #include "load/load.h"
 
 struct run {
@@ -311,17 +312,18 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
             sl_err_set(err, rc, "the import was cancelled; it stopped cleanly");
     }
     st->cancelled = rc == SL_ECANCELED || rc == SL_ETIMEDOUT || rc == SL_EMAXERR;
+out:
+    close_all(&r);
     if (ledger_open) {
+        /* Every index built again, whatever happened (indexes.h). */
         struct sl_error e;
         sl_err_clear(&e);
-        int irc = sl_indexes_finish(r.ctl, &r.plan, &e);
+        int irc = sl_indexes_finish_parallel(r.ctl, &r.plan, r.target, r.plan.writers, &e);
         if (irc && !rc) {
             rc = irc;
             *err = e;
         }
     }
-out:
-    close_all(&r);
     st->total_records = st->success_count + st->error_count + st->skipped_blank;
     st->duration_s = sl_ns_to_s(sl_now_ns() - r.t0);
     st->records_per_second = st->duration_s > 0 ? (double)st->total_records / st->duration_s : 0;
