@@ -87,6 +87,7 @@ struct sheetload_limits {
     uint32_t max_depth;         /* XML nesting */
     uint64_t max_cell_bytes;    /* one cell's text */
     uint64_t max_sst_bytes;     /* shared strings' text in memory */
+    uint32_t max_fields;        /* fields in one CSV row (0 = 16384, Excel's columns) */
 };
 
 /* A snapshot of progress, passed to the progress callback (borrowed). */

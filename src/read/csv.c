@@ -1,0 +1,464 @@
+/* csv.c - a streaming RFC 4180 reader (see csv.h for the dialect).
+ *
+ * One context object holds the input window, the record number and the
+ * current row, as SQLite's ext/misc/csv.c does. Unquoted runs and quoted
+ * runs are found by scanning the window directly (a table lookup per byte,
+ * memchr for quotes) and copied into the row buffer in one piece; the window
+ * is refilled only when a run reaches its end. Fields are stored back to
+ * back, NUL-terminated, in one buffer; the cell array is fixed up to point
+ * into it once the row is complete. */
+#include "read/csv.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/err.h"
+
+#define WINDOW (256 * 1024)
+#define DETECT_BYTES (64 * 1024)
+
+struct sl_csv {
+    int fd;
+    int eof;            /* fd returned 0 (or there is no fd) */
+    int done;           /* end reached or an error reported */
+    char *win;          /* input window: bytes [pos, end) not yet parsed */
+    size_t pos, end;
+    uint64_t got;       /* bytes taken from the input in all */
+    uint64_t total;
+    char delim;
+    unsigned char stop[256]; /* bytes that end an unquoted run */
+    uint64_t max_field;
+    uint64_t max_row;
+    size_t max_fields;
+    long long rownum;   /* records started */
+    long long line;     /* physical line of the next byte, 1-based */
+    struct sl_buf text; /* the row's fields, each NUL-terminated */
+    struct sl_cell *cells;
+    size_t ncap;
+};
+
+/* Moves the unparsed bytes to the front and reads more. 1 = more bytes, 0 =
+ * end of input, < 0 = read error. */
+static int refill(struct sl_csv *c, struct sl_error *err)
+{
+    if (c->eof)
+        return 0;
+    if (c->pos > 0) {
+        memmove(c->win, c->win + c->pos, c->end - c->pos);
+        c->end -= c->pos;
+        c->pos = 0;
+    }
+    while (c->end < WINDOW) {
+        ssize_t n = read(c->fd, c->win + c->end, WINDOW - c->end);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return sl_err_set(err, SL_EIO, "cannot read: %s", strerror(errno));
+        if (n == 0) {
+            c->eof = 1;
+            break;
+        }
+        c->end += (size_t)n;
+        c->got += (uint64_t)n;
+        break; /* a pipe gives what it has; do not wait for a full window */
+    }
+    return c->end > c->pos ? 1 : 0;
+}
+
+/* The next byte without consuming it: 0..255, -1 at the end, < -1 error. */
+static inline int peek(struct sl_csv *c, struct sl_error *err)
+{
+    if (c->pos < c->end)
+        return (unsigned char)c->win[c->pos];
+    int rc = refill(c, err);
+    if (rc < 0)
+        return rc == -1 ? -2 : rc;
+    return rc ? (unsigned char)c->win[c->pos] : -1;
+}
+
+static void set_stop(struct sl_csv *c)
+{
+    memset(c->stop, 0, sizeof c->stop);
+    c->stop[(unsigned char)c->delim] = 1;
+    c->stop['\n'] = 1;
+    c->stop['\r'] = 1;
+}
+
+/* Counts the candidate delimiters outside quotes in the first record of
+ * the window and picks the most frequent (ties: , then ; then TAB). */
+static char detect(const char *p, size_t n)
+{
+    size_t comma = 0, semi = 0, tab = 0;
+    int inq = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = p[i];
+        if (ch == '"')
+            inq = !inq;
+        else if (inq)
+            continue;
+        else if (ch == '\n' || ch == '\r')
+            break;
+        else if (ch == ',')
+            comma++;
+        else if (ch == ';')
+            semi++;
+        else if (ch == '\t')
+            tab++;
+    }
+    if (semi > comma && semi >= tab)
+        return ';';
+    if (tab > comma && tab > semi)
+        return '\t';
+    return ',';
+}
+
+int sl_csv_open(struct sl_csv **out, int fd, const void *prefix, size_t prefix_len,
+                uint64_t total, const struct sl_reader_opts *opts, struct sl_error *err)
+{
+    struct sl_csv *c = sl_calloc(1, sizeof *c);
+    int rc = SL_ENOMEM;
+    *out = NULL;
+    if (!c) {
+        if (fd >= 0)
+            close(fd);
+        return sl_err_set(err, SL_ENOMEM, "out of memory");
+    }
+    c->fd = fd;
+    c->eof = fd < 0;
+    c->total = total;
+    c->line = 1;
+    struct sheetload_limits lim = opts ? opts->limits : (struct sheetload_limits){0};
+    sl_limits_defaults(&lim);
+    c->max_field = lim.max_cell_bytes;
+    c->max_row = lim.max_cell_bytes * 4;
+    c->max_fields = lim.max_fields ? lim.max_fields : SL_CSV_DEFAULT_MAX_FIELDS;
+    sl_buf_init(&c->text, 0);
+    size_t cap = prefix_len > WINDOW ? prefix_len : WINDOW;
+    c->win = sl_malloc(cap + 1);
+    if (!c->win)
+        goto fail;
+    if (prefix_len)
+        memcpy(c->win, prefix, prefix_len);
+    c->end = prefix_len;
+    c->got = prefix_len;
+    if (prefix_len > WINDOW) {
+        /* The caller handed over more than a window: parse it all first. */
+        c->eof = 1;
+        if (fd >= 0) {
+            close(fd);
+            c->fd = -1;
+        }
+    }
+    /* Fill enough to see the BOM and the first record. */
+    while (!c->eof && c->end < DETECT_BYTES && !memchr(c->win, '\n', c->end)) {
+        size_t before = c->end;
+        if ((rc = refill(c, err)) < 0)
+            goto fail;
+        if (c->end == before)
+            break;
+    }
+    if (c->end >= 3 && !memcmp(c->win, "\xEF\xBB\xBF", 3))
+        c->pos = 3;
+    c->delim = opts && opts->delimiter ? opts->delimiter : detect(c->win + c->pos, c->end - c->pos);
+    if (c->delim == '"' || c->delim == '\n' || c->delim == '\r') {
+        rc = sl_err_set(err, SL_EINVAL, "the delimiter cannot be a quote or a line end");
+        goto fail;
+    }
+    set_stop(c);
+    *out = c;
+    return 0;
+fail:
+    if (!err || !err->code)
+        sl_err_set(err, SL_ENOMEM, "out of memory");
+    sl_csv_close(c);
+    return rc < 0 ? rc : SL_ENOMEM;
+}
+
+void sl_csv_close(struct sl_csv *c)
+{
+    if (!c)
+        return;
+    if (c->fd >= 0)
+        close(c->fd);
+    sl_free(c->win);
+    sl_buf_release(&c->text);
+    sl_free(c->cells);
+    sl_free(c);
+}
+
+uint64_t sl_csv_bytes_read(const struct sl_csv *c)
+{
+    return c->got - (c->end - c->pos);
+}
+
+uint64_t sl_csv_bytes_total(const struct sl_csv *c)
+{
+    return c->total;
+}
+
+char sl_csv_delimiter(const struct sl_csv *c)
+{
+    return c->delim;
+}
+
+/* Offset of the first byte that is not valid UTF-8 in s[0..n), or n. */
+static size_t utf8_bad(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        /* Fast path: 8 ASCII bytes at a time. */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & 0x8080808080808080ULL)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        unsigned char b = s[i];
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k;
+        uint32_t cp, min;
+        if (b >= 0xC2 && b <= 0xDF)
+            k = 1, cp = b & 0x1F, min = 0x80;
+        else if (b >= 0xE0 && b <= 0xEF)
+            k = 2, cp = b & 0x0F, min = 0x800;
+        else if (b >= 0xF0 && b <= 0xF4)
+            k = 3, cp = b & 0x07, min = 0x10000;
+        else
+            return i;
+        if (n - i <= k)
+            return i;
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (s[i + j] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += k + 1;
+    }
+    return n;
+}
+
+static int fail_at(struct sl_csv *c, struct sl_error *err, int code, size_t col)
+{
+    c->done = 1;
+    if (err && err->code == code) {
+        if (!err->row)
+            err->row = c->rownum;
+        if (!err->col)
+            err->col = (int)col;
+    }
+    return code;
+}
+
+/* Appends s[0..n) to the current field, which started at text offset fstart. */
+static int add(struct sl_csv *c, const char *s, size_t n, size_t fstart, size_t col,
+               struct sl_error *err)
+{
+    if (c->text.len - fstart + n > c->max_field) {
+        sl_err_set(err, SL_ELIMIT, "a field is longer than the limit of %llu bytes",
+                   (unsigned long long)c->max_field);
+        return fail_at(c, err, SL_ELIMIT, col);
+    }
+    if (c->text.len + n > c->max_row) {
+        sl_err_set(err, SL_ELIMIT, "the row is longer than the limit of %llu bytes",
+                   (unsigned long long)c->max_row);
+        return fail_at(c, err, SL_ELIMIT, col);
+    }
+    if (sl_buf_add(&c->text, s, n)) {
+        sl_err_set(err, SL_ENOMEM, "out of memory");
+        return fail_at(c, err, SL_ENOMEM, col);
+    }
+    return 0;
+}
+
+static long long count_nl(const char *p, size_t n)
+{
+    long long k = 0;
+    const char *e = p + n;
+    while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+        k++;
+        p++;
+    }
+    return k;
+}
+
+/* A quoted field; the opening quote is at c->pos. */
+static int quoted(struct sl_csv *c, size_t fstart, size_t col, struct sl_error *err)
+{
+    long long start_line = c->line;
+    c->pos++;
+    for (;;) {
+        if (c->pos == c->end) {
+            int rc = refill(c, err);
+            if (rc < 0)
+                return fail_at(c, err, rc, col);
+            if (rc == 0) {
+                sl_err_set(err, SL_ECSV,
+                           "unterminated quoted field: the quote opening it on line %lld is "
+                           "never closed; a quote inside a quoted field must be doubled (\"\")",
+                           start_line);
+                return fail_at(c, err, SL_ECSV, col);
+            }
+        }
+        const char *p = c->win + c->pos;
+        size_t avail = c->end - c->pos;
+        const char *q = memchr(p, '"', avail);
+        size_t run = q ? (size_t)(q - p) : avail;
+        if (run) {
+            c->line += count_nl(p, run);
+            if (add(c, p, run, fstart, col, err))
+                return err ? err->code : SL_ECSV;
+            c->pos += run;
+        }
+        if (!q)
+            continue;
+        /* At a quote: a doubled quote is data, else the field is closed. */
+        c->pos++;
+        int nx = peek(c, err);
+        if (nx < -1)
+            return fail_at(c, err, SL_EIO, col);
+        if (nx == '"') {
+            if (add(c, "\"", 1, fstart, col, err))
+                return err ? err->code : SL_ECSV;
+            c->pos++;
+            continue;
+        }
+        if (nx == -1 || nx == (unsigned char)c->delim || nx == '\n' || nx == '\r')
+            return 0;
+        if (nx >= 0x20 && nx < 0x7F)
+            sl_err_set(err, SL_ECSV,
+                       "unexpected '%c' after the closing quote of a field; a quote inside "
+                       "a quoted field must be doubled (\"\")", nx);
+        else
+            sl_err_set(err, SL_ECSV,
+                       "unexpected byte 0x%02X after the closing quote of a field; a quote "
+                       "inside a quoted field must be doubled (\"\")", (unsigned)nx);
+        return fail_at(c, err, SL_ECSV, col);
+    }
+}
+
+/* An unquoted field from c->pos up to a delimiter, line end or the end. */
+static int unquoted(struct sl_csv *c, size_t fstart, size_t col, struct sl_error *err)
+{
+    for (;;) {
+        const unsigned char *p = (const unsigned char *)c->win + c->pos;
+        const unsigned char *e = (const unsigned char *)c->win + c->end;
+        const unsigned char *s = p;
+        while (s < e && !c->stop[*s])
+            s++;
+        if (s > p) {
+            if (add(c, (const char *)p, (size_t)(s - p), fstart, col, err))
+                return err ? err->code : SL_ECSV;
+            c->pos += (size_t)(s - p);
+        }
+        if (s < e)
+            return 0;
+        int rc = refill(c, err);
+        if (rc < 0)
+            return fail_at(c, err, rc, col);
+        if (rc == 0)
+            return 0;
+    }
+}
+
+static int end_field(struct sl_csv *c, size_t nf, size_t fstart, struct sl_error *err)
+{
+    size_t flen = c->text.len - fstart;
+    if (nf >= c->max_fields) {
+        sl_err_set(err, SL_ELIMIT, "the row has more than the limit of %zu fields", c->max_fields);
+        return fail_at(c, err, SL_ELIMIT, nf + 1);
+    }
+    if (nf >= c->ncap) {
+        size_t ncap = c->ncap ? c->ncap * 2 : 16;
+        if (ncap > c->max_fields)
+            ncap = c->max_fields;
+        struct sl_cell *cells = sl_realloc(c->cells, ncap * sizeof *cells);
+        if (!cells) {
+            sl_err_set(err, SL_ENOMEM, "out of memory");
+            return fail_at(c, err, SL_ENOMEM, nf + 1);
+        }
+        c->cells = cells;
+        c->ncap = ncap;
+    }
+    const unsigned char *f = (const unsigned char *)(c->text.data ? c->text.data + fstart : "");
+    size_t bad = utf8_bad(f, flen);
+    if (bad < flen) {
+        sl_err_set(err, SL_EUTF8, "invalid UTF-8 (byte 0x%02X); save the file as UTF-8",
+                   (unsigned)f[bad]);
+        return fail_at(c, err, SL_EUTF8, nf + 1);
+    }
+    c->cells[nf].text = NULL; /* fixed up at the end of the row */
+    c->cells[nf].len = flen;
+    c->cells[nf].kind = flen ? SL_CELL_STRING : SL_CELL_EMPTY;
+    if (sl_buf_addch(&c->text, '\0')) {
+        sl_err_set(err, SL_ENOMEM, "out of memory");
+        return fail_at(c, err, SL_ENOMEM, nf + 1);
+    }
+    return 0;
+}
+
+int sl_csv_next(struct sl_csv *c, struct sl_row *row, struct sl_error *err)
+{
+    if (c->done)
+        return 0;
+    int b = peek(c, err);
+    if (b < -1)
+        return fail_at(c, err, SL_EIO, 0);
+    if (b == -1) {
+        c->done = 1;
+        return 0;
+    }
+    c->rownum++;
+    sl_buf_reset(&c->text);
+    size_t nf = 0;
+    for (;;) {
+        size_t fstart = c->text.len;
+        int rc = b == '"' ? quoted(c, fstart, nf + 1, err) : unquoted(c, fstart, nf + 1, err);
+        if (rc)
+            return rc;
+        if ((rc = end_field(c, nf, fstart, err)))
+            return rc;
+        nf++;
+        b = peek(c, err);
+        if (b < -1)
+            return fail_at(c, err, SL_EIO, nf);
+        if (b == (unsigned char)c->delim) {
+            c->pos++;
+            b = peek(c, err);
+            if (b < -1)
+                return fail_at(c, err, SL_EIO, nf);
+            continue;
+        }
+        break;
+    }
+    /* At a line end or the end of input. */
+    if (b == '\r') {
+        c->pos++;
+        if (peek(c, err) == '\n')
+            c->pos++;
+        c->line++;
+    } else if (b == '\n') {
+        c->pos++;
+        c->line++;
+    }
+    const char *base = c->text.data ? c->text.data : "";
+    size_t off = 0;
+    for (size_t i = 0; i < nf; i++) {
+        c->cells[i].text = base + off;
+        off += c->cells[i].len + 1;
+    }
+    row->num = c->rownum;
+    row->ncells = nf;
+    row->cells = c->cells;
+    return 1;
+}
