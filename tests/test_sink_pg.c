@@ -300,7 +300,7 @@ static void test_unique(void)
     char *store = malloc((size_t)N * 48);
     for (int r = 0; r < N; r++) {
         char *k = store + (size_t)r * 48;
-        snprintf(k, 48, "key-%07d-................................", r);
+        snprintf(k, 48, "key-%07d-%s", r % 10000000, "................................");
         big[2 * r] = k;
         big[2 * r + 1] = r % 7 ? k + 4 : NULL;
     }
