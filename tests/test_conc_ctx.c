@@ -215,6 +215,39 @@ static void test_churn(void)
     sl_ctx_free(root);
 }
 
+/* ---- sleeping ---- */
+
+static void *sleeper(void *arg)
+{
+    struct sl_ctx *ctx = arg;
+    /* an hour: only the cancel can end it (before or during the sleep) */
+    intptr_t rc = sl_ctx_sleep(ctx, 3600LL * 1000000000);
+    return (void *)rc;
+}
+
+static void test_sleep(void)
+{
+    T_EQ_INT(sl_ctx_sleep(NULL, 1000000), 0); /* 1 ms, full */
+    T_EQ_INT(sl_ctx_sleep(NULL, 0), 0);
+    T_EQ_INT(sl_ctx_sleep(NULL, -5), 0);
+    struct sl_ctx *root = sl_ctx_new(NULL, SL_NEVER);
+    struct sl_ctx *child = sl_ctx_new(root, SL_NEVER);
+    T_EQ_INT(sl_ctx_sleep(child, 1000000), 0);
+    pthread_t t;
+    void *rc;
+    T_EQ_INT(pthread_create(&t, NULL, sleeper, child), 0);
+    sl_ctx_cancel(root, SL_ECANCELED);
+    pthread_join(t, &rc);
+    T_EQ_INT((intptr_t)rc, SL_ECANCELED);
+    sl_ctx_free(child);
+    sl_ctx_free(root);
+    /* The deadline comes before the end of the sleep. */
+    struct sl_ctx *d = sl_ctx_new(NULL, sl_deadline_after(0.01));
+    T_EQ_INT(sl_ctx_sleep(d, 3600LL * 1000000000), SL_ETIMEDOUT);
+    T_EQ_INT(sl_ctx_err(d), SL_ETIMEDOUT);
+    sl_ctx_free(d);
+}
+
 /* ---- wait group and once ---- */
 
 #define WG_N 8
@@ -276,6 +309,7 @@ int main(void)
     T_RUN(test_deadlines);
     T_RUN(test_watch);
     T_RUN(test_churn);
+    T_RUN(test_sleep);
     T_RUN(test_wg_once);
     return 0;
 }

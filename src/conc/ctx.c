@@ -187,6 +187,43 @@ void sl_ctx_unwatch(struct sl_ctx *ctx, struct sl_ctx_watch *w)
     w->next = NULL;
 }
 
+int sl_ctx_sleep(struct sl_ctx *ctx, int64_t ns)
+{
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    int64_t now = sl_now_ns();
+    int64_t until = ns > 0 && ns < SL_NEVER - now ? now + ns : (ns > 0 ? SL_NEVER : now);
+    int rc = sl_ctx_err(ctx);
+    if (rc || until <= now)
+        return rc;
+    if (pthread_mutex_init(&mu, NULL) != 0)
+        return SL_ENOMEM;
+    if (sl_cond_init_monotonic(&cond) != 0) {
+        pthread_mutex_destroy(&mu);
+        return SL_ENOMEM;
+    }
+    struct sl_ctx_watch w = {.mu = &mu, .cond = &cond};
+    rc = sl_ctx_watch(ctx, &w);
+    if (rc == 0) {
+        int64_t stop = until < sl_ctx_deadline(ctx) ? until : sl_ctx_deadline(ctx);
+        struct timespec ts = sl_ns_to_timespec(stop);
+        pthread_mutex_lock(&mu);
+        while ((rc = sl_ctx_peek(ctx)) == 0 && sl_now_ns() < stop) {
+            if (stop == SL_NEVER)
+                pthread_cond_wait(&cond, &mu);
+            else
+                pthread_cond_timedwait(&cond, &mu, &ts);
+        }
+        pthread_mutex_unlock(&mu);
+        if (ctx)
+            sl_ctx_unwatch(ctx, &w);
+        rc = sl_ctx_err(ctx);
+    }
+    pthread_cond_destroy(&cond);
+    pthread_mutex_destroy(&mu);
+    return rc;
+}
+
 int sl_cond_init_monotonic(pthread_cond_t *cond)
 {
     pthread_condattr_t attr;

@@ -60,6 +60,11 @@ struct sl_ctx_watch {
 int sl_ctx_watch(struct sl_ctx *ctx, struct sl_ctx_watch *w);
 void sl_ctx_unwatch(struct sl_ctx *ctx, struct sl_ctx_watch *w);
 
+/* Sleeps ns nanoseconds, or less when ctx is cancelled or its deadline
+ * comes first (backoff before a retry, a poll interval). 0 after the full
+ * sleep, else sl_ctx_err(). NULL ctx: a plain sleep. */
+int sl_ctx_sleep(struct sl_ctx *ctx, int64_t ns);
+
 /* Initialises a condition variable whose clock is CLOCK_MONOTONIC.
  * 0 or an errno value. */
 int sl_cond_init_monotonic(pthread_cond_t *cond);
