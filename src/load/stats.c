@@ -103,7 +103,7 @@ size_t sheetload_stats_json(const struct sheetload_stats *st, char *buf, size_t 
     } else {
         json_object_set_new(o, "error", json_null());
     }
-    char *s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
+    char *s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(12));
     json_decref(o);
     if (!s)
         goto oom;
