@@ -346,7 +346,10 @@ int sl_indexes_prepare(struct sl_sink *s, const struct sl_plan *p, int keep, str
     rc = table_empty(s, p->table, &empty, err);
     if (rc || !empty)
         goto out; /* a non-empty table keeps its indexes (leftovers are built by finish) */
-    rc = ensure_table(s, err);
+    int have = 0;
+    rc = have_table(s, &have, err);
+    if (!rc && !have)
+        rc = ensure_table(s, err);
     if (rc)
         goto out;
     rc = sl_sink_begin(s, err);
