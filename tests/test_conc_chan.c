@@ -29,7 +29,7 @@ static void wait_blocked(struct sl_chan *ch, size_t senders, size_t receivers)
 
 /* ---- one producer, one consumer: FIFO ---- */
 
-#define FIFO_N 200000
+#define FIFO_N 50000
 
 static void *fifo_producer(void *arg)
 {
@@ -331,7 +331,7 @@ static void test_try(void)
 
 /* Receivers on a cancelled context leave while items keep flowing to the
  * others: no item may be stranded by a wake-up spent on a leaver. */
-#define HANDOFF_N 20000
+#define HANDOFF_N 5000
 
 static void *handoff_consumer(void *arg)
 {
