@@ -1,0 +1,385 @@
+/* reader.c - open a spreadsheet by its content and read it through one
+ * interface (reader.h): zip → xlsx.c, text → csv.c, anything else refused.
+ *
+ * Detection looks at the first 4 KiB, never at the file name: a zip local
+ * header (PK\3\4) or an empty zip (PK\5\6) goes to the xlsx reader, which
+ * reports a broken or non-workbook archive itself; OLE2 (legacy .xls, or a
+ * password-protected workbook), PDF, ELF, gzip and UTF-16 text get a message
+ * that says what the file is; other bytes are binary when they hold a NUL or
+ * are mostly not UTF-8 text. The rest is CSV, where a stray invalid byte is
+ * reported by the CSV reader with its row and column.
+ *
+ * Standard input ("-") is streamed when it is CSV; a zip needs seeking, so it
+ * is spooled to a temporary file first (removed as soon as it is opened). */
+#include "read/reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "read/csv.h"
+#include "read/xlsx.h"
+
+#define SNIFF 4096
+
+struct sl_reader {
+    const struct sl_reader_ops *ops;
+    enum sl_format fmt;
+    struct sl_xlsx *x;
+    struct sl_csv *c;
+    char *display; /* the name used in errors */
+    char *csv_sheet; /* CSV: the file's base name without extension */
+};
+
+static int xlsx_next(struct sl_reader *r, struct sl_row *row, struct sl_error *err)
+{
+    return sl_xlsx_next(r->x, row, err);
+}
+
+static int csv_next(struct sl_reader *r, struct sl_row *row, struct sl_error *err)
+{
+    return sl_csv_next(r->c, row, err);
+}
+
+static void fmt_close(struct sl_reader *r)
+{
+    sl_xlsx_close(r->x);
+    sl_csv_close(r->c);
+    r->x = NULL;
+    r->c = NULL;
+}
+
+static const struct sl_reader_ops xlsx_ops = {"xlsx", xlsx_next, fmt_close};
+static const struct sl_reader_ops csv_ops = {"csv", csv_next, fmt_close};
+
+/* Reads up to cap bytes (fewer only at the end of input). */
+static ssize_t read_full(int fd, char *p, size_t cap)
+{
+    size_t got = 0;
+    while (got < cap) {
+        ssize_t n = read(fd, p + got, cap - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
+/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid, -1 if
+ * cut short by the end of the buffer. */
+static int u8seq(const unsigned char *s, size_t n)
+{
+    unsigned char b = s[0];
+    int k;
+    if (b < 0x80)
+        return 1;
+    if (b >= 0xC2 && b <= 0xDF)
+        k = 1;
+    else if (b >= 0xE0 && b <= 0xEF)
+        k = 2;
+    else if (b >= 0xF0 && b <= 0xF4)
+        k = 3;
+    else
+        return 0;
+    for (int j = 1; j <= k; j++) {
+        if ((size_t)j >= n)
+            return -1;
+        if ((s[j] & 0xC0) != 0x80)
+            return 0;
+    }
+    if ((b == 0xE0 && s[1] < 0xA0) || (b == 0xED && s[1] > 0x9F) || (b == 0xF0 && s[1] < 0x90) ||
+        (b == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return k + 1;
+}
+
+/* Binary: a NUL, or more than 1 byte in 8 that is neither UTF-8 text nor a
+ * usual control character. */
+static int looks_binary(const unsigned char *s, size_t n)
+{
+    if (memchr(s, 0, n))
+        return 1;
+    size_t bad = 0;
+    for (size_t i = 0; i < n;) {
+        int k = u8seq(s + i, n - i);
+        if (k < 0)
+            break; /* a character cut by the sniff window */
+        if (k == 0) {
+            bad++;
+            i++;
+            continue;
+        }
+        if (k == 1 && (s[i] < 0x20 || s[i] == 0x7F) && s[i] != '\t' && s[i] != '\n' &&
+            s[i] != '\r' && s[i] != '\f' && s[i] != '\v')
+            bad++;
+        i += (size_t)k;
+    }
+    return bad * 8 > n;
+}
+
+static int has(const char *p, size_t n, const char *magic, size_t m)
+{
+    return n >= m && !memcmp(p, magic, m);
+}
+
+/* Names what the first bytes say, when it is neither zip nor CSV. */
+static const char *refusal(const char *p, size_t n)
+{
+    if (has(p, n, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))
+        return "a legacy Excel 97-2003 file (OLE2; a password-protected workbook looks the same); "
+               "save it as .xlsx or .csv";
+    if (has(p, n, "%PDF", 4))
+        return "a PDF document, not a spreadsheet; export the table as .xlsx or .csv";
+    if (has(p, n, "\x7F" "ELF", 4))
+        return "a program (ELF), not a spreadsheet";
+    if (has(p, n, "\x1F\x8B", 2))
+        return "gzip-compressed; decompress it (gunzip) and load the file inside";
+    if (has(p, n, "BZh", 3) && n > 3 && p[3] >= '1' && p[3] <= '9')
+        return "bzip2-compressed; decompress it (bunzip2) and load the file inside";
+    if (has(p, n, "\xFD" "7zXZ", 5) || has(p, n, "7z\xBC\xAF\x27\x1C", 6) || has(p, n, "Rar!", 4))
+        return "a compressed archive, not a spreadsheet; extract the .xlsx or .csv inside";
+    if (has(p, n, "\xFF\xFE", 2) || has(p, n, "\xFE\xFF", 2))
+        return "UTF-16 text; save it as UTF-8 CSV (in Excel: 'CSV UTF-8')";
+    if (looks_binary((const unsigned char *)p, n))
+        return "a binary file, neither a workbook (.xlsx) nor CSV text";
+    return NULL;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Copies the prefix and the rest of fd into a new temp file; returns its
+ * path (new) or NULL with err set. Bounded by limit bytes. */
+static char *spool(int fd, const char *prefix, size_t n, uint64_t limit, struct sl_error *err)
+{
+    const char *dir = getenv("TMPDIR");
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/sheetload-stdin.XXXXXX", dir && *dir ? dir : "/tmp");
+    int out = mkstemp(tmpl);
+    char *buf = NULL, *path = NULL;
+    uint64_t total = n;
+    ssize_t k;
+    if (out < 0) {
+        sl_err_set(err, SL_EIO, "cannot create a temporary file in '%s' to hold the workbook: %s",
+                   dir && *dir ? dir : "/tmp", strerror(errno));
+        return NULL;
+    }
+    if (!(buf = sl_malloc(1 << 20)) || !(path = sl_strdup(tmpl))) {
+        sl_err_set(err, SL_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if (write_all(out, prefix, n))
+        goto write_fail;
+    while ((k = read_full(fd, buf, 1 << 20)) > 0) {
+        total += (uint64_t)k;
+        if (total > limit) {
+            sl_err_set(err, SL_ELIMIT, "the workbook on standard input is larger than the limit "
+                       "of %llu bytes", (unsigned long long)limit);
+            goto fail;
+        }
+        if (write_all(out, buf, (size_t)k))
+            goto write_fail;
+    }
+    if (k < 0) {
+        sl_err_set(err, SL_EIO, "cannot read: %s", strerror(errno));
+        goto fail;
+    }
+    if (close(out)) {
+        out = -1;
+        goto write_fail;
+    }
+    sl_free(buf);
+    return path;
+write_fail:
+    sl_err_set(err, SL_EIO, "cannot write the temporary file '%s': %s", tmpl, strerror(errno));
+fail:
+    if (out >= 0)
+        close(out);
+    unlink(tmpl);
+    sl_free(buf);
+    sl_free(path);
+    return NULL;
+}
+
+static char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    const char *dot = strrchr(b, '.');
+    size_t n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
+    return sl_strndup(b, n);
+}
+
+static int open_csv(struct sl_reader *r, int fd, const char *prefix, size_t n, uint64_t total,
+                    const struct sl_reader_opts *opts, struct sl_error *err)
+{
+    const char *want = opts ? opts->sheet : NULL;
+    if (want && strcmp(want, "1") && strcmp(want, r->csv_sheet)) {
+        close(fd);
+        return sl_err_set(err, SL_ENOTFOUND, "sheet '%s' not found; a CSV file has one sheet, '%s'",
+                          want, r->csv_sheet);
+    }
+    r->fmt = SL_FORMAT_CSV;
+    r->ops = &csv_ops;
+    return sl_csv_open(&r->c, fd, prefix, n, total, opts, err);
+}
+
+int sl_reader_open(struct sl_reader **out, const char *path, const struct sl_reader_opts *opts,
+                   struct sl_error *err)
+{
+    int is_stdin = !strcmp(path, "-");
+    int fd = -1, rc;
+    char *head = NULL, *tmp = NULL;
+    struct sl_reader *r = sl_calloc(1, sizeof *r);
+    *out = NULL;
+    if (!r || !(head = sl_malloc(SNIFF))) {
+        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+        goto fail;
+    }
+    r->display = sl_strdup(is_stdin ? "standard input" : path);
+    r->csv_sheet = is_stdin ? sl_strdup("stdin") : base_name(path);
+    if (!r->display || !r->csv_sheet) {
+        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+        goto fail;
+    }
+    struct stat st = {0};
+    fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = sl_err_set(err, errno == ENOENT ? SL_ENOTFOUND : SL_EIO, "cannot open: %s%s",
+                        strerror(errno), errno == ENOENT ? "; check the path" : "");
+        goto fail;
+    }
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        rc = sl_err_set(err, SL_EINVAL, "is a directory; give a .xlsx or .csv file");
+        goto fail;
+    }
+    ssize_t n = read_full(fd, head, SNIFF);
+    if (n < 0) {
+        rc = sl_err_set(err, SL_EIO, "cannot read: %s", strerror(errno));
+        goto fail;
+    }
+    if (n == 0) {
+        rc = sl_err_set(err, SL_EFORMAT, "the file is empty; there is nothing to read");
+        goto fail;
+    }
+    uint64_t total = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    if (has(head, (size_t)n, "PK\3\4", 4) || has(head, (size_t)n, "PK\5\6", 4) ||
+        has(head, (size_t)n, "PK\7\10", 4)) {
+        const char *zpath = path;
+        if (is_stdin || !S_ISREG(st.st_mode)) {
+            struct sheetload_limits lim = opts ? opts->limits : (struct sheetload_limits){0};
+            sl_limits_defaults(&lim);
+            if (!(tmp = spool(fd, head, (size_t)n, lim.max_total_bytes, err))) {
+                rc = err && err->code ? err->code : SL_EIO;
+                goto fail;
+            }
+            zpath = tmp;
+        }
+        close(fd);
+        fd = -1;
+        r->fmt = SL_FORMAT_XLSX;
+        r->ops = &xlsx_ops;
+        rc = sl_xlsx_open(&r->x, zpath, opts, err);
+        if (tmp)
+            unlink(tmp); /* the archive stays open; the name is not needed */
+        if (rc)
+            goto fail;
+    } else {
+        const char *why = refusal(head, (size_t)n);
+        if (why) {
+            rc = sl_err_set(err, SL_EFORMAT, "is %s", why);
+            goto fail;
+        }
+        rc = open_csv(r, fd, head, (size_t)n, total, opts, err);
+        fd = -1; /* owned by the CSV reader, even on failure */
+        if (rc)
+            goto fail;
+    }
+    sl_free(head);
+    sl_free(tmp);
+    *out = r;
+    return 0;
+fail:
+    if (err && !err->file[0])
+        sl_strlcpy(err->file, r && r->display ? r->display : path, sizeof err->file);
+    if (fd >= 0)
+        close(fd);
+    sl_free(head);
+    sl_free(tmp);
+    sl_reader_close(r);
+    return rc;
+}
+
+int sl_reader_next(struct sl_reader *r, struct sl_row *row, struct sl_error *err)
+{
+    int rc = r->ops->next(r, row, err);
+    if (rc < 0 && err && !err->file[0])
+        sl_strlcpy(err->file, r->display, sizeof err->file);
+    return rc;
+}
+
+void sl_reader_close(struct sl_reader *r)
+{
+    if (!r)
+        return;
+    if (r->ops)
+        r->ops->close(r);
+    sl_free(r->display);
+    sl_free(r->csv_sheet);
+    sl_free(r);
+}
+
+enum sl_format sl_reader_format(const struct sl_reader *r)
+{
+    return r->fmt;
+}
+
+size_t sl_reader_sheet_count(const struct sl_reader *r)
+{
+    return r->fmt == SL_FORMAT_XLSX ? sl_xlsx_sheet_count(r->x) : 1;
+}
+
+const char *sl_reader_sheet_name(const struct sl_reader *r, size_t i)
+{
+    if (r->fmt == SL_FORMAT_XLSX)
+        return sl_xlsx_sheet_name(r->x, i);
+    return i == 0 ? r->csv_sheet : NULL;
+}
+
+const char *sl_reader_current_sheet(const struct sl_reader *r)
+{
+    if (r->fmt == SL_FORMAT_XLSX)
+        return sl_xlsx_sheet_name(r->x, sl_xlsx_current_sheet(r->x));
+    return r->csv_sheet;
+}
+
+uint64_t sl_reader_bytes_read(const struct sl_reader *r)
+{
+    return r->fmt == SL_FORMAT_XLSX ? sl_xlsx_bytes_read(r->x) : sl_csv_bytes_read(r->c);
+}
+
+uint64_t sl_reader_bytes_total(const struct sl_reader *r)
+{
+    return r->fmt == SL_FORMAT_XLSX ? sl_xlsx_bytes_total(r->x) : sl_csv_bytes_total(r->c);
+}
