@@ -248,6 +248,9 @@ int sl_xlsx_next(struct sl_xlsx *x, struct sl_row *row, struct sl_error *err)
         if (x->err_row) {
             err->row = x->err_row;
             err->col = x->err_col > 0 && x->err_col < 100000 ? (int)x->err_col : 0;
+        } else if (x->in_row && !err->row) { /* a failure inside a row: say where */
+            err->row = x->rownum;
+            err->col = x->in_c && x->col > 0 && x->col < 100000 ? (int)x->col : 0;
         }
     }
     return rc;

@@ -14,6 +14,7 @@
 #include "read/zip.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <zip.h>
@@ -39,6 +40,18 @@ struct sl_zip_stream {
     uint64_t done;    /* inflated bytes read */
 };
 
+/* Whether the file begins with a zip local header ("PK\3\4"). */
+static int starts_like_zip(const char *path)
+{
+    unsigned char m[4] = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(m, 1, 4, f);
+    fclose(f);
+    return n == 4 && m[0] == 'P' && m[1] == 'K' && m[2] == 3 && m[3] == 4;
+}
+
 int sl_zip_open(struct sl_zip **out, const char *path, const struct sheetload_limits *lim,
                 struct sl_error *err)
 {
@@ -55,8 +68,12 @@ int sl_zip_open(struct sl_zip **out, const char *path, const struct sheetload_li
         zip_error_t e;
         zip_error_init_with_code(&e, ze);
         int code = SL_EZIP;
-        if (ze == ZIP_ER_NOZIP)
+        if (ze == ZIP_ER_NOZIP && !starts_like_zip(path))
             sl_err_set(err, code, "'%s' is not a zip archive, so not an .xlsx workbook", path);
+        else if (ze == ZIP_ER_NOZIP)
+            sl_err_set(err, code,
+                       "'%s' is a truncated zip archive (its central directory is missing)",
+                       path);
         else if (ze == ZIP_ER_OPEN || ze == ZIP_ER_READ)
             code = sl_err_set(err, SL_EIO, "cannot read '%s': %s", path, zip_error_strerror(&e));
         else
