@@ -119,7 +119,7 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
     a->o.upload_dir = getenv("SHEETLOAD_UPLOAD_DIR");
     a->o.token = getenv("SHEETLOAD_TOKEN");
     for (int i = 1; i < argc; i++) {
-        const char *v;
+        const char *v = NULL;
         if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
             sl_log_set_level(SL_LOG_WARNING);
         else if ((v = optval(argc, argv, &i, "--listen")))
@@ -178,7 +178,7 @@ int sl_cmd_serve(int argc, char **argv)
     int sig = 0;
     while (sigwait(&set, &sig))
         ;
-    sl_info("%s received: stopping (running imports get %.0fs to finish)",
+    sl_info("%s received: stopping (running imports get %.1fs to finish)",
             sig == SIGTERM ? "SIGTERM" : "SIGINT", a.o.shutdown_timeout_s);
     sl_http_stop(srv);
     sl_info("stopped");

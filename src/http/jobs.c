@@ -148,8 +148,9 @@ static void *worker(void *arg)
         job->state = SL_JOB_RUNNING;
         job->started_ns = sl_now_ns();
         job->refs++;
-        j->running++;
+        int running = ++j->running;
         pthread_mutex_unlock(&j->mu);
+        sl_info("import %s: file '%s': started (%d running)", job->id, job->display, running);
         run(j, job);
         pthread_mutex_lock(&j->mu);
         trim_locked(j);
