@@ -247,8 +247,8 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
     if (!o || !o->file || !*o->file)
         return sl_err_set(err, SL_EINVAL, "no input file given");
     sl_strlcpy(st->file, o->display_name ? o->display_name : o->file, sizeof st->file);
-    r.target = o->db ? o->db : getenv("DATABASE_URL") ? getenv("DATABASE_URL")
-                                                        : SL_LOAD_DEFAULT_TARGET;
+    const char *env = getenv("DATABASE_URL");
+    r.target = o->db ? o->db : env && *env ? env : SL_LOAD_DEFAULT_TARGET;
     r.plan.sqlite = sl_target_is_sqlite(r.target, NULL);
     sl_target_redact(r.target, st->target, sizeof st->target);
     if ((rc = settle_plan(&r)))
