@@ -271,7 +271,7 @@ int sl_reader_open(struct sl_reader **out, const char *path, const struct sl_rea
         goto fail;
     }
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        rc = sl_err_set(err, SL_EINVAL, "is a directory; give a .xlsx or .csv file");
+        rc = sl_err_set(err, SL_EINVAL, "this is a directory; give a .xlsx or .csv file");
         goto fail;
     }
     ssize_t n = read_full(fd, head, SNIFF);
@@ -308,7 +308,7 @@ int sl_reader_open(struct sl_reader **out, const char *path, const struct sl_rea
     } else {
         const char *why = refusal(head, (size_t)n);
         if (why) {
-            rc = sl_err_set(err, SL_EFORMAT, "is %s", why);
+            rc = sl_err_set(err, SL_EFORMAT, "this is %s", why);
             goto fail;
         }
         rc = open_csv(r, fd, head, (size_t)n, total, opts, err);
