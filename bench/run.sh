@@ -57,6 +57,7 @@ pg_env=$(scripts/pg-test.sh start) || die "could not start PostgreSQL (scripts/p
 eval "$pg_env"
 trap 'scripts/pg-test.sh stop' EXIT
 trap 'exit 130' INT TERM
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 ADMIN=$SHEETLOAD_TEST_PG
 BURL=$(echo "$ADMIN" | sed -E 's#/[^/?]+(\?|$)#/sl_bench\1#')
 SQDB=$WORK/bench.db

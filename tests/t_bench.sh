@@ -34,7 +34,7 @@ grep -q "300 rows of" "$T/out" || fail "the header line does not name the row co
 check_rc 0 $? "bench into sqlite:$T/b.db ($(tail -3 "$T/err"))"
 check_table "$T/out" batch copy
 grep -q "median of 2 runs" "$T/out" || fail "no 'median of 2 runs'"
-grep -q "speedup against batch" "$T/out" || fail "no note on the speedup base without sequential"
+grep -q "Speedup against batch" "$T/out" || fail "no note on the speedup base without sequential"
 [ "$(sqlite3 "$T/b.db" "SELECT count(*) FROM sqlite_master WHERE name = 'businesses'")" = 0 ] ||
     fail "bench left its businesses table in sqlite:$T/b.db"
 

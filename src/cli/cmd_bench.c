@@ -358,14 +358,14 @@ static void print_table(const struct bench_result *res, int n, const char *shown
             base = i;
             break;
         }
-    printf("\nsheetload bench: %lld rows of '%s' into '%s', %ld cores, ", rows, file, shown,
+    printf("\nsheetload bench: %lld rows of %s into %s, %ld cores, ", rows, file, shown,
            sysconf(_SC_NPROCESSORS_ONLN));
     if (repeat > 1)
         printf("median of %lld runs\n\n", repeat);
     else
         printf("1 run each\n\n");
     printf("| %-10s | %9s | %11s | %7s | %9s |\n", "Method", "Time", "Records/sec",
-           res[base].method == SHEETLOAD_SEQUENTIAL ? "Speedup" : "Speedup*", "peak RSS");
+           "Speedup", "peak RSS");
     printf("|%s|%s|%s|%s|%s|\n", "------------", "----------:", "------------:", "--------:",
            "----------:");
     for (int i = 0; i < n; i++) {
@@ -379,7 +379,7 @@ static void print_table(const struct bench_result *res, int n, const char *shown
                sp, rss);
     }
     if (res[base].method != SHEETLOAD_SEQUENTIAL)
-        printf("\n* speedup against %s (sequential was not run)\n", sheetload_method_name(res[base].method));
+        printf("\nSpeedup against %s (sequential was not run).\n", sheetload_method_name(res[base].method));
     fflush(stdout);
 }
 
@@ -508,7 +508,16 @@ int sl_cmd_bench(int argc, char **argv)
         res[m].median = res[m].n % 2 ? sorted[res[m].n / 2]
                                      : (sorted[res[m].n / 2 - 1] + sorted[res[m].n / 2]) / 2;
     }
-    print_table(res, nm, shown, file, expect, o.repeat);
+    char what[700], where[600];
+    if (file == genfile)
+        snprintf(what, sizeof what, "a generated xlsx (%s strings)", o.inline_strings ? "inline" : "shared");
+    else
+        snprintf(what, sizeof what, "'%s'", file);
+    if (scratch)
+        snprintf(where, sizeof where, "a scratch SQLite file");
+    else
+        snprintf(where, sizeof where, "'%s'", shown);
+    print_table(res, nm, where, what, expect, o.repeat);
     code = SL_EXIT_OK;
 
 out:
