@@ -1,0 +1,126 @@
+/* test_read_fuzz_regress.c - replays the fuzz corpora in the normal builds
+ * (no libFuzzer): every file of fuzz/regress/<target>/ (saved crashers) and
+ * fuzz/seeds/<target>/ goes through that target's LLVMFuzzerTestOneInput,
+ * plus the shared xlsx corpus (fuzz_xlsx) and tests/corpus/csv inputs
+ * (fuzz_csv) when present. A crash, a sanitizer report or a trap in a
+ * target's own checks fails the test (SQLite's fuzzcheck habit). */
+#define _GNU_SOURCE 1
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LLVMFuzzerTestOneInput fuzz_xlsx_one
+#include "../fuzz/fuzz_xlsx.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_csv_one
+#include "../fuzz/fuzz_csv.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_cellfmt_one
+#include "../fuzz/fuzz_cellfmt.c"
+#undef LLVMFuzzerTestOneInput
+
+#include "test.h"
+
+typedef int (*target_fn)(const uint8_t *, size_t);
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0, k;
+    unsigned char *p = malloc(cap);
+    while (p && (k = fread(p + n, 1, cap - n, f)) > 0) {
+        n += k;
+        if (n == cap) {
+            unsigned char *q = realloc(p, cap *= 2);
+            if (!q) {
+                free(p);
+                p = NULL;
+            }
+            p = q;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return p;
+}
+
+/* Runs fn on every regular file in dir (one level; with sub = a name, on
+ * dir/<each>/sub). pre = bytes put in front (the csv target's two option
+ * bytes). Returns the number of inputs. */
+static int replay(const char *dir, const char *sub, const char *suffix, target_fn fn,
+                  const unsigned char *pre, size_t npre)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    int count = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        size_t nl = strlen(e->d_name), sl = suffix ? strlen(suffix) : 0;
+        if (suffix && (nl < sl || strcmp(e->d_name + nl - sl, suffix)))
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s%s%s", dir, e->d_name, sub ? "/" : "", sub ? sub : "");
+        size_t n;
+        unsigned char *data = slurp(path, &n);
+        if (!data)
+            continue;
+        unsigned char *buf = malloc(n + npre + 1);
+        T_OK(buf != NULL);
+        memcpy(buf, pre, npre);
+        memcpy(buf + npre, data, n);
+        fprintf(stderr, "  %s\n", path);
+        fn(buf, n + npre);
+        free(buf);
+        free(data);
+        count++;
+    }
+    closedir(d);
+    return count;
+}
+
+int main(void)
+{
+    const char *src = getenv("SL_SRC");
+    char dir[4096];
+    int total = 0;
+    static const struct {
+        const char *name;
+        target_fn fn;
+    } targets[] = {
+        {"fuzz_xlsx", fuzz_xlsx_one},
+        {"fuzz_csv", fuzz_csv_one},
+        {"fuzz_cellfmt", fuzz_cellfmt_one},
+    };
+    if (!src)
+        T_FAIL("SL_SRC is not set: run through ctest");
+    for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
+        int n = 0;
+        snprintf(dir, sizeof dir, "%s/fuzz/regress/%s", src, targets[t].name);
+        n += replay(dir, NULL, NULL, targets[t].fn, NULL, 0);
+        snprintf(dir, sizeof dir, "%s/fuzz/seeds/%s", src, targets[t].name);
+        n += replay(dir, NULL, NULL, targets[t].fn, NULL, 0);
+        fprintf(stderr, "%s: %d regress and seed inputs\n", targets[t].name, n);
+        total += n;
+    }
+    /* The shared xlsx corpus through the whole-file target. */
+    snprintf(dir, sizeof dir, "%s/../shared/corpus/xlsx", src);
+    int nx = replay(dir, NULL, ".xlsx", fuzz_xlsx_one, NULL, 0);
+    fprintf(stderr, "fuzz_xlsx: %d shared corpus files\n", nx);
+    /* The CSV corpus, detected and with ';' and tight limits. */
+    static const unsigned char opt[][2] = {{0, 0}, {0, 7}, {2, 255}, {8, 3}};
+    snprintf(dir, sizeof dir, "%s/tests/corpus/csv", src);
+    int nc = 0;
+    for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++)
+        nc += replay(dir, "input.csv", NULL, fuzz_csv_one, opt[i], 2);
+    fprintf(stderr, "fuzz_csv: %d csv corpus runs\n", nc);
+    T_OK(total > 0); /* the seeds are committed: finding none is a broken checkout */
+    T_OK(nc > 0);
+    return 0;
+}
