@@ -8,6 +8,7 @@
 set -u
 . "$SL_SRC/tests/lib.sh"
 pg_fresh_db
+dbq() { psql "$DB" -v ON_ERROR_STOP=1 -XtAq -c "$1"; }
 
 # The file: 1,000 data rows; the header is row 1, so data row i is sheet row i+1.
 python3 - "$T" <<'PY'
@@ -29,14 +30,14 @@ PY
 sort "$T/want.txt" >"$T/want.sorted"
 
 for m in batch copy; do
-  pg_sql "DROP TABLE IF EXISTS items, sheetload_rejects, sheetload_batches, sheetload_imports CASCADE;
+  dbq "SET client_min_messages = warning; DROP TABLE IF EXISTS items, sheetload_rejects, sheetload_batches, sheetload_imports CASCADE;
           CREATE TABLE items (code text NOT NULL UNIQUE, qty integer, price numeric(10,2), day date, ok boolean);
           INSERT INTO items VALUES ('TAKEN', 0, 0, '2000-01-01', false)" || fail "setup"
   rm -f "$T/rej.csv"
   "$SHEETLOAD" import "$T/items.csv" --db "$DB" --table items --method $m --batch-size 1000 \
     --rejects "$T/rej.csv" --json --quiet >"$T/out" 2>"$T/err"
   check_rc 0 $? "$m: import (stderr: $(head -c 600 "$T/err"))"
-  n=$(pg_sql "select count(*) from items where code <> 'TAKEN' or qty <> 0")
+  n=$(dbq "select count(*) from items where code <> 'TAKEN' or qty <> 0")
   [ "$n" = 998 ] || fail "$m: $n rows of the file in the table, want 998"
   psql "$DB" -XtAq -F'|' -c "select code, qty, price, day, ok from items where qty <> 0" | sort >"$T/got.sorted"
   cmp -s "$T/got.sorted" "$T/want.sorted" ||

@@ -6,12 +6,13 @@
 set -u
 . "$SL_SRC/tests/lib.sh"
 pg_fresh_db
+dbq() { psql "$DB" -v ON_ERROR_STOP=1 -XtAq -c "$1"; }
 "$SHEETLOAD" gen --rows 500 --bad 5 --seed 3 -o "$T/f.csv" >/dev/null 2>"$T/err" || fail "gen: $(cat "$T/err")"
 
 json_field() { grep -oE "\"$1\": *[0-9]+" "$2" | head -1 | grep -oE '[0-9]+$'; }
 
 for target in pg sqlite; do
-  if [ $target = pg ]; then db=$DB; count() { pg_sql "select count(*) from businesses"; }
+  if [ $target = pg ]; then db=$DB; count() { dbq "select count(*) from businesses"; }
   else db="sqlite:$T/twice.db"; count() { sqlite3 "$T/twice.db" "select count(*) from businesses"; }; fi
   "$SHEETLOAD" import "$T/f.csv" --db "$db" --rejects "$T/rej.csv" --json --quiet >"$T/out1" 2>"$T/err"
   check_rc 0 $? "$target: first import (stderr: $(head -c 600 "$T/err"))"
@@ -34,7 +35,7 @@ for target in pg sqlite; do
   [ "$(count)" = $((2 * ok)) ] || fail "$target: $(count) rows after --force, want $((2 * ok))"
   # every good row exactly twice
   if [ $target = pg ]; then
-    d=$(pg_sql "select count(*) from (select email, count(*) c from businesses group by email having count(*) <> 2) x")
+    d=$(dbq "select count(*) from (select email, count(*) c from businesses group by email having count(*) <> 2) x")
   else
     d=$(sqlite3 "$T/twice.db" "select count(*) from (select email, count(*) c from businesses group by email having count(*) <> 2)")
   fi
