@@ -58,6 +58,13 @@ check_rc 0 $? "default target: $(cat "$T/err.def")"
 [ "$(sqlite3 "$T/businesses.db" 'select count(*) from businesses')" = 988 ] || fail "default target rows"
 [ -s "$T/x.rejects.csv" ] || fail "default rejects file x.rejects.csv missing"
 
+# --max-errors: a clean stop (exit 1) with exact statistics.
+"$SHEETLOAD" import "$T/x.csv" --db "sqlite:$T/m.db" --batch-size 50 --max-errors 3 --json \
+  --rejects "$T/mrej.csv" >"$T/out" 2>"$T/err"
+check_rc 1 $? "--max-errors"
+grep -q "stopped after [0-9]* rejected rows (--max-errors 3)" "$T/err" || fail "--max-errors message: $(cat "$T/err")"
+$CHECK "$T/x.csv" "$T/bad.txt" "sqlite:$T/m.db" "$T/mrej.csv" "$T/out" --partial || fail "after --max-errors"
+
 # Usage errors.
 "$SHEETLOAD" import >/dev/null 2>&1; check_rc 2 $? "no file"
 "$SHEETLOAD" import "$T/x.csv" --method fast >/dev/null 2>"$T/err"; check_rc 2 $? "bad method"

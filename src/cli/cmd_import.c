@@ -352,8 +352,8 @@ int sl_cmd_import(int argc, char **argv)
     if (rc) {
         char line[1400];
         sl_err_format(&st.err, line, sizeof line);
-        fprintf(stderr, "sheetload import: %s: %s\n",
-                rc == SL_ECANCELED || rc == SL_ETIMEDOUT || rc == SL_EMAXERR ? "stopped" : "error",
+        fprintf(stderr, "sheetload import: %s%s\n",
+                rc == SL_ECANCELED || rc == SL_ETIMEDOUT || rc == SL_EMAXERR ? "" : "error: ",
                 line);
     }
     if (a.json) {
