@@ -800,17 +800,24 @@ static int pg_copy_rows(struct sl_sink *s, const char *const *vals, size_t nrows
     int guard = 0;
     while ((res = PQgetResult(p->conn)) != NULL) {
         ExecStatusType st = PQresultStatus(res);
-        if (st == PGRES_COPY_IN && guard++ < 3) {
+        if (st == PGRES_COPY_IN) {
+            PQclear(res);
+            if (++guard > 3) { /* libpq stays in COPY: the connection is unusable */
+                if (rc == 0)
+                    rc = sl_err_set(err, SL_ERETRY, "COPY into %s could not be ended; "
+                                                    "reconnect", p->qtable);
+                break;
+            }
             PQputCopyEnd(p->conn, "sheetload stopped the COPY");
-        } else if (st != PGRES_COMMAND_OK && st != PGRES_COPY_IN && rc == 0) {
+            continue;
+        }
+        if (st != PGRES_COMMAND_OK && rc == 0) {
             rc = pg_err(p, res, err);
             long line = copy_line(PQresultErrorField(res, PG_DIAG_CONTEXT));
             if (line >= 1 && (size_t)line <= nrows)
                 *bad_row = line - 1;
         }
         PQclear(res);
-        if (guard >= 3 && PQstatus(p->conn) == CONNECTION_BAD)
-            break;
     }
     if (rc == 0 && !sent_ok)
         rc = pg_err(p, NULL, err);
