@@ -27,10 +27,10 @@ req "$URL/health"; expect 200 "health"
 
 # The tutorial's exact command.
 out=$(curl -s -X POST "http://localhost:$PORT/upload?method=batch" -F "file=@sample_data.xlsx") || fail "tutorial curl"
-[ "$(jq_get "$out" "j['message']")" = "Import completed successfully" ] || fail "tutorial upload: $out"
-[ "$(jq_get "$out" "j['method']")" = batch ] || fail "method: $out"
-[ "$(jq_get "$out" "j['stats']['total_records']")" = 50 ] || fail "total_records: $out"
-[ "$(jq_get "$out" "j['stats']['success_count']")" = 50 ] || fail "success_count: $out"
+[ "$(jq_get "$out" ".message")" = "Import completed successfully" ] || fail "tutorial upload: $out"
+[ "$(jq_get "$out" ".method")" = batch ] || fail "method: $out"
+[ "$(jq_get "$out" ".stats.total_records")" = 50 ] || fail "total_records: $out"
+[ "$(jq_get "$out" ".stats.success_count")" = 50 ] || fail "success_count: $out"
 [ "$(sqlite3 "$DBF" 'select count(*) from businesses')" = 50 ] || fail "table does not hold 50 rows"
 
 # The same file again: refused by the importer's ledger (409), unless forced.
@@ -44,7 +44,7 @@ for m in sequential concurrent copy; do
   "$SHEETLOAD" gen --rows 20 --seed "1$m" -f csv -o "m_$m.csv" 2>/dev/null ||
     "$SHEETLOAD" gen --rows 20 --seed 11 -o "m_$m.csv" >/dev/null
   req -X POST "$URL/upload?method=$m" -F "file=@m_$m.csv"; expect 200 "method $m"
-  [ "$(jq_get "$BODY" "j['method']")" = "$m" ] || fail "method $m echoed as: $BODY"
+  [ "$(jq_get "$BODY" ".method")" = "$m" ] || fail "method $m echoed as: $BODY"
 done
 
 # 400s
@@ -61,7 +61,7 @@ req -X POST "$URL/upload?method=fast" -F "file=@small.csv"; expect 400 "bad meth
 [ "$BODY" = '{"error":"Invalid method. Use: sequential, concurrent, batch, or copy"}' ] || fail "method body: $BODY"
 
 # 422: a zip that is not a workbook; an empty file.
-python3 -c 'import zipfile; z=zipfile.ZipFile("notbook.xlsx","w"); z.writestr("hello.txt","hi"); z.close()'
+python3 -c 'import zipfile; z=zipfile.ZipFile("notbook.xlsx","w"); z.writestr("hello.txt","hi"); z.close()' || fail "zip"
 req -X POST "$URL/upload" -F "file=@notbook.xlsx"; expect 422 "zip without a workbook"
 echo "$BODY" | grep -q '"error"' || fail "422 without error: $BODY"
 : >empty.csv
@@ -81,24 +81,24 @@ grep -q "POST /upload 413" log || fail "no log line for the 413"
 
 # A traversal file name lands only in the private dir, under our name.
 req -X POST "$URL/upload" -F "file=@small.csv;filename=../../etc/passwd.xlsx"; expect 200 "traversal name"
-[ "$(jq_get "$BODY" "j['stats']['total_records']")" = 30 ] || fail "traversal upload: $BODY"
+[ "$(jq_get "$BODY" ".stats.total_records")" = 30 ] || fail "traversal upload: $BODY"
 [ ! -e cwd/etc ] && [ ! -e cwd/a/etc ] && [ ! -e etc ] || fail "a file appeared outside the upload dir"
 find "$T" -name 'passwd*' | grep -q . && fail "a file named passwd* exists: $(find "$T" -name 'passwd*')"
 
 # Jobs: 202 + Location, progress to the end, listing, rejects as CSV.
 out=$(curl -s -D hdr -X POST "$URL/imports?method=batch" -F "file=@bad.csv") || fail "POST /imports"
 grep -q '^HTTP/1.1 202' hdr || fail "POST /imports: $(head -1 hdr)"
-id=$(jq_get "$out" "j['id']")
+id=$(jq_get "$out" ".id")
 grep -qi "^Location: /imports/$id" hdr || fail "no Location header"
-done_job() { req "$URL/imports/$id"; [ "$(jq_get "$BODY" "j['status']")" != queued ] && [ "$(jq_get "$BODY" "j['status']")" != running ]; }
+done_job() { req "$URL/imports/$id"; [ "$(jq_get "$BODY" ".status")" != queued ] && [ "$(jq_get "$BODY" ".status")" != running ]; }
 wait_for done_job || fail "job $id did not end"
-[ "$(jq_get "$BODY" "j['status']")" = completed ] || fail "job: $BODY"
-[ "$(jq_get "$BODY" "j['stats']['total_records']")" = 200 ] || fail "job total: $BODY"
+[ "$(jq_get "$BODY" ".status")" = completed ] || fail "job: $BODY"
+[ "$(jq_get "$BODY" ".stats.total_records")" = 200 ] || fail "job total: $BODY"
 nbad=$(grep -vc ',blank$' bad.txt)
-[ "$(jq_get "$BODY" "j['stats']['error_count']")" = "$nbad" ] || fail "job errors, want $nbad: $BODY"
-[ "$(jq_get "$BODY" "j['progress']['percent']")" = 100.0 ] || fail "job percent: $BODY"
+[ "$(jq_get "$BODY" ".stats.error_count")" = "$nbad" ] || fail "job errors, want $nbad: $BODY"
+[ "$(jq_get "$BODY" ".progress.percent == 100")" = true ] || fail "job percent: $BODY"
 req "$URL/imports"; expect 200 "GET /imports"
-[ "$(jq_get "$BODY" "j['imports'][0]['id']")" = "$id" ] || fail "GET /imports: $BODY"
+[ "$(jq_get "$BODY" ".imports[0].id")" = "$id" ] || fail "GET /imports: $BODY"
 curl -s -D rhdr "$URL/imports/$id/rejects" >rejects.csv || fail "GET rejects"
 grep -qi '^Content-Type: text/csv' rhdr || fail "rejects content type: $(cat rhdr)"
 [ "$(tail -n +2 rejects.csv | wc -l)" = "$nbad" ] || fail "rejects: want $nbad rows: $(cat rejects.csv)"
@@ -106,7 +106,7 @@ for r in $(grep -v ',blank$' bad.txt | cut -d, -f1); do
   grep -q "^$r," rejects.csv || fail "row $r missing from the rejects"
 done
 req -X DELETE "$URL/imports/$id"; expect 200 "DELETE of a finished job"
-[ "$(jq_get "$BODY" "j['status']")" = completed ] || fail "DELETE finished: $BODY"
+[ "$(jq_get "$BODY" ".status")" = completed ] || fail "DELETE finished: $BODY"
 
 # No upload is left in the private dir once its import ended.
 wait_for bash -c '[ -z "$(ls -A up | grep -v rejects.csv)" ]' || fail "files left in upload dir: $(ls -A up)"
@@ -133,8 +133,8 @@ serve_stop
 # An unreachable database: 503 from /health.
 serve_start "$T/log3" --db "postgresql://sl@127.0.0.1:1/nodb?connect_timeout=2"
 req "$URL/health"; expect 503 "health with the database down"
-[ "$(jq_get "$BODY" "j['status']")" = unhealthy ] || fail "503 body: $BODY"
-[ -n "$(jq_get "$BODY" "j['error']")" ] || fail "503 without a reason: $BODY"
+[ "$(jq_get "$BODY" ".status")" = unhealthy ] || fail "503 body: $BODY"
+[ -n "$(jq_get "$BODY" ".error")" ] || fail "503 without a reason: $BODY"
 serve_stop
 
 # Usage errors.

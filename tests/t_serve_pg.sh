@@ -31,8 +31,8 @@ for p in $(jobs -p); do [ "$p" = "$SRV_PID" ] || wait "$p"; done
 for i in 1 2 3 4 5 6 7 8; do
   [ "$(cat r$i.code)" = 200 ] || fail "upload $i: HTTP $(cat r$i.code): $(cat r$i.json)"
   b=$(cat r$i.json)
-  [ "$(jq_get "$b" "j['stats']['success_count']")" = "$(cat f$i.rows)" ] || fail "upload $i: want $(cat f$i.rows) rows: $b"
-  [ "$(jq_get "$b" "j['stats']['total_records']")" = "$(cat f$i.rows)" ] || fail "upload $i total: $b"
+  [ "$(jq_get "$b" ".stats.success_count")" = "$(cat f$i.rows)" ] || fail "upload $i: want $(cat f$i.rows) rows: $b"
+  [ "$(jq_get "$b" ".stats.total_records")" = "$(cat f$i.rows)" ] || fail "upload $i total: $b"
 done
 got=$(psql "$DB" -XtAq -c "select count(*) from businesses")
 [ "$got" = "$want" ] || fail "table holds $got rows, want $want"
@@ -44,7 +44,7 @@ max=$(sed -n 's/.*started (\([0-9]*\) running)$/\1/p' log | sort -n | tail -1)
 [ "$max" = 3 ] || fail "at most $max imports ran at once, want exactly 3 (the limit)"
 # The job listing has all 8, completed.
 req "$URL/imports"; expect 200 "GET /imports"
-[ "$(jq_get "$BODY" "sum(1 for x in j['imports'] if x['status']=='completed')")" = 8 ] || fail "jobs: $BODY"
+[ "$(jq_get "$BODY" '[.imports[] | select(.status == "completed")] | length')" = 8 ] || fail "jobs: $BODY"
 [ -z "$(ls -A up)" ] || fail "files left in the upload dir: $(ls -A up)"
 serve_stop
 done_ok

@@ -4,7 +4,7 @@
 # serve_start LOG ARGS... (starts 'sheetload serve' on a free loopback port,
 # sets SRV_PID and URL; every server started is killed at exit),
 # serve_stop (SIGTERM, then the exit code must be 0), req (curl -s with the
-# status in $CODE and the body in $BODY), jq_get JSON KEY.PATH, wait_for CMD.
+# status in $CODE and the body in $BODY), jq_get JSON FILTER, wait_for CMD.
 WAIT=60
 [ -n "${SL_SANITIZE:-}" ] && WAIT=240
 SRV_PIDS=""
@@ -44,8 +44,32 @@ req() {
 expect() { # WANT-CODE WHAT
   [ "$CODE" = "$1" ] || fail "$2: HTTP $CODE, want $1; body: $BODY"
 }
-# jq_get JSON PATH (a Python expression on j, e.g. "j['stats']['total_records']")
-jq_get() { python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
+# jq_get JSON FILTER: jq -r FILTER of JSON (e.g. ".stats.total_records").
+# Without jq (not in scripts/deps.sh), the subset used here, in python3.
+if command -v jq >/dev/null; then
+  jq_get() { jq -r "$2" <<<"$1"; }
+else
+  jq_get() {
+    python3 - "$1" "$2" <<'PY'
+import json, re, sys
+v = json.loads(sys.argv[1]); f = sys.argv[2]
+m = re.fullmatch(r'\[(.*) \| select\(\.status == "(\w+)"\)\] \| length', f)
+if m:
+    print(sum(1 for x in v["imports"] if x["status"] == m.group(2))); sys.exit()
+cmp = None
+if " == " in f:
+    f, cmp = f.split(" == ")
+for k in re.findall(r'\.(\w+)|\[(\d+)\]', f):
+    v = (v.get(k[0]) if isinstance(v, dict) else None) if k[0] else v[int(k[1])]
+if cmp is not None:
+    print("true" if v == json.loads(cmp) else "false")
+elif isinstance(v, bool) or v is None:
+    print(json.dumps(v))
+else:
+    print(v)
+PY
+  }
+fi
 # wait_for CMD... : retries CMD every 0.1 s until it succeeds or WAIT passes.
 wait_for() {
   local i
