@@ -60,11 +60,14 @@ static int ship(struct pipe *pp, struct sl_block *b)
 {
     const struct sl_ledger_batch *lb = ledger_for(pp, b->batch_no);
     if (lb) {
-        if (lb->rows_total != (long long)b->nrows)
-            return sl_err_set(&pp->read_err, SL_EDB,
-                              "batch %lld of the import in the ledger has %lld rows but the file "
-                              "gives %zu; the file or the batch size changed, use --restart",
-                              b->batch_no, lb->rows_total, b->nrows);
+        if (lb->rows_total != (long long)b->nrows) {
+            sl_err_set(&pp->read_err, SL_EDB,
+                       "batch %lld of the import in the ledger has %lld rows but the file "
+                       "gives %zu; the file or the batch size changed, use --restart",
+                       b->batch_no, lb->rows_total, b->nrows);
+            sl_block_free(b);
+            return SL_EDB;
+        }
         b->done = lb->rows_done;
         b->inserted = lb->inserted;
         b->rejected = lb->rejected;
