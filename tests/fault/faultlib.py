@@ -236,7 +236,7 @@ def shell_quote(cmd):
     return " ".join(shlex.quote(c) for c in cmd)
 
 
-def run_and_kill(cmd, counter, kill, poll_s=0.015, outfile=None):
+def run_and_kill(cmd, counter, kill, poll_s=0.025, outfile=None):
     """Runs cmd. kill is None (let it finish), ("rows", N) (kill -9 once
     counter() >= N) or ("time", S) (kill -9 after S seconds). Returns
     (exit code or None if killed, stdout, stderr, rows seen at kill)."""

@@ -113,10 +113,10 @@ def main():
     fl.log("kill trials: target %s, seed %d (rerun with SL_FAULT_SEED=%d; one trial with "
            "SL_FAULT_TRIAL=K), %d trials" % (target, seed, seed, ntrials))
     rng = random.Random(seed)
-    rows = 3000 if not os.environ.get("SL_SANITIZE") else 1500
-    data = fl.gen(work, rows, 30, seed % 100000 + 1)
+    rows = 2000 if not os.environ.get("SL_SANITIZE") else 1000
+    data = fl.gen(work, rows, 20, seed % 100000 + 1)
     exp = fl.expected(data)
-    fl.log("data: %d rows, %d good, %d to reject, %d blank (gen --rows %d --bad 30 --seed %d)"
+    fl.log("data: %d rows, %d good, %d to reject, %d blank (gen --rows %d --bad 20 --seed %d)"
            % (exp["total"], sum(exp["good"].values()), len(exp["rejects"]), len(exp["blank"]),
               rows, seed % 100000 + 1))
     plans = [plan(rng, k, target) for k in range(ntrials)]
