@@ -20,7 +20,7 @@ def default_trials(target):
     san = os.environ.get("SL_SANITIZE", "")
     if target == "pg":
         return 24 if not san else 8
-    return 12 if not san else 5
+    return 20 if not san else 6
 
 
 def plan(rng, k, target):
