@@ -5,6 +5,7 @@
 set -u
 . "$SL_SRC/tests/lib.sh"
 
+[ -x "$SHEETLOAD" ] || fail "no binary at $SHEETLOAD"
 dir="$CORPUS/xlsx"
 if [ ! -d "$dir" ]; then
   echo "corpus not found, skipped ($dir)"

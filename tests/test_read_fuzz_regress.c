@@ -73,7 +73,8 @@ static int replay(const char *dir, const char *sub, const char *suffix, target_f
             continue;
         unsigned char *buf = malloc(n + npre + 1);
         T_OK(buf != NULL);
-        memcpy(buf, pre, npre);
+        if (npre)
+            memcpy(buf, pre, npre);
         memcpy(buf + npre, data, n);
         fprintf(stderr, "  %s\n", path);
         fn(buf, n + npre);
