@@ -184,6 +184,7 @@ struct sl_writer {
     struct sl_ctx *ctx;
     unsigned seed;                 /* jitter */
     void *owner;                   /* the pipeline */
+    atomic_llong *settled;         /* rows settled, for the progress line (shared) */
     const char **scratch;          /* values of one attempt */
     size_t scratch_cap;
     size_t *idx;

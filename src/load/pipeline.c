@@ -35,6 +35,9 @@ struct pipe {
     struct sl_chan *blocks, *batches, *results;
     atomic_int converters_left, writers_left;
     atomic_llong bytes_read;
+    atomic_llong rows_seen;   /* rows_read, published for the progress line */
+    atomic_int at_end;        /* the reader reached the end of the sheet */
+    atomic_llong settled;     /* rows settled: by writers, and by the ledger (resume) */
     long long bytes_total;
     /* reader thread's own; read after it joined */
     int read_rc;
@@ -73,8 +76,10 @@ static int ship(struct pipe *pp, struct sl_block *b)
         b->rejected = lb->rejected;
         b->blank = lb->blank;
         b->complete = lb->rows_done >= lb->rows_total;
+        atomic_fetch_add(&pp->settled, lb->rows_done);
     }
     atomic_store(&pp->bytes_read, (long long)sl_reader_bytes_read(pp->in->reader));
+    atomic_store(&pp->rows_seen, pp->rows_read);
     int rc = sl_chan_send(pp->blocks, b, pp->ctx);
     if (rc)
         sl_block_free(b);
@@ -115,8 +120,11 @@ static void *reader_main(void *arg)
                 break;
         }
     }
-    if (rc == 0)
+    if (rc == 0) {
         pp->eof = 1;
+        atomic_store(&pp->rows_seen, pp->rows_read);
+        atomic_store(&pp->at_end, 1);
+    }
     if (rc == 0 && b && b->nrows) {
         rc = ship(pp, b);
         b = NULL;
@@ -186,12 +194,19 @@ static void report(struct pipe *pp, const struct sheetload_stats *st, int64_t t0
     memset(&pr, 0, sizeof pr);
     pr.rows_inserted = st->success_count;
     pr.rows_rejected = st->error_count;
-    pr.rows_done = st->success_count + st->error_count + st->skipped_blank;
+    pr.rows_done = atomic_load(&pp->settled);
     pr.bytes_read = atomic_load(&pp->bytes_read);
     pr.bytes_total = pp->bytes_total;
     pr.elapsed_s = sl_ns_to_s(sl_now_ns() - t0);
     pr.rows_per_s = pr.elapsed_s > 0 ? (double)pr.rows_done / pr.elapsed_s : 0;
-    pr.percent = pp->bytes_total > 0 ? 100.0 * (double)pr.bytes_read / (double)pp->bytes_total : -1;
+    /* Percent of rows: the total is known at the end of the file, until
+     * then estimated from the rows read per byte so far. */
+    double seen = (double)atomic_load(&pp->rows_seen), total = -1;
+    if (atomic_load(&pp->at_end))
+        total = seen;
+    else if (pr.bytes_read > 0 && pp->bytes_total > 0)
+        total = seen * (double)pp->bytes_total / (double)pr.bytes_read;
+    pr.percent = total > 0 ? 100.0 * (double)pr.rows_done / total : total == 0 ? 100 : -1;
     if (pr.percent > 100)
         pr.percent = 100;
     o->progress(&pr, o->progress_arg);
@@ -278,6 +293,7 @@ int sl_pipeline_run(struct sl_pipeline_in *in, struct sheetload_stats *st)
         w->ctx = in->ctx;
         w->seed = (unsigned)(sl_now_ns() ^ (i * 7919));
         w->owner = &pp;
+        w->settled = &pp.settled;
     }
     /* Start from the end of the line so every consumer exists first. */
     for (; nwr < nwrite; nwr++)

@@ -204,6 +204,8 @@ static int settle(struct sl_writer *w, struct sl_block *b, size_t from, size_t t
         b->inserted += ins;
         b->rejected += rej;
         b->blank += blank;
+        if (w->settled)
+            atomic_fetch_add(w->settled, (long long)(to - from));
         b->done = (long long)to;
     }
     return rc;
@@ -295,10 +297,12 @@ static int reload(struct sl_writer *w, struct sl_block *b, struct sl_error *err)
     return 0;
 }
 
-static int dry(struct sl_block *b)
+static int dry(struct sl_writer *w, struct sl_block *b)
 {
     long long ins, rej, blank;
     tally(b, (size_t)b->done, b->nrows, &ins, &rej, &blank);
+    if (w->settled)
+        atomic_fetch_add(w->settled, (long long)b->nrows - b->done);
     b->inserted += ins;
     b->rejected += rej;
     b->blank += blank;
@@ -311,7 +315,7 @@ int sl_writer_block(struct sl_writer *w, struct sl_block *b)
     if (b->complete || (size_t)b->done >= b->nrows)
         return 0;
     if (w->plan->dry_run)
-        return dry(b);
+        return dry(w, b);
     int per_row = w->plan->method == SHEETLOAD_SEQUENTIAL || w->plan->method == SHEETLOAD_CONCURRENT;
     for (;;) {
         struct sl_error *err = &b->err;
