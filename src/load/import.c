@@ -49,8 +49,11 @@ static void utc_stamp(char *out, size_t cap, int pg)
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
-    snprintf(out, cap, "%04d-%02d-%02d %02d:%02d:%02d.%06ld%s", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000, pg ? "+00" : "");
+    char tmp[128];
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02d %02d:%02d:%02d.%06ld%s", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000,
+             pg ? "+00" : "");
+    sl_strlcpy(out, tmp, cap);
 }
 
 /* NAME.rejects.csv beside the input. */
