@@ -226,6 +226,35 @@ static int prepare(struct run *r, const struct sl_row *first, int *header_is_dat
     return rc;
 }
 
+/* The control connection idles while the writers work, so a server restart
+ * or a terminated backend closes it unnoticed. Before the indexes, the
+ * ledger and the rejects need it again: ping it and, when it is gone,
+ * reconnect with the writers' backoff (load.h). 0 when it works. */
+static int ctl_recover(struct run *r, struct sl_error *err)
+{
+    int64_t t0 = sl_now_ns();
+    long delay_ms = SL_LOAD_RETRY_FIRST_MS;
+    struct sl_error e;
+    sl_err_clear(&e);
+    if (sl_sink_ping(r->ctl, &e) == 0)
+        return 0;
+    for (int attempt = 1;; attempt++) {
+        sl_err_clear(&e);
+        int rc = sl_sink_reconnect(r->ctl, &e);
+        if (rc == 0) {
+            sl_warn("reconnected the control connection to the database");
+            return 0;
+        }
+        if ((rc != SL_ERETRY && rc != SL_EDBCONN) || attempt >= SL_LOAD_RETRY_ATTEMPTS ||
+            sl_ns_to_s(sl_now_ns() - t0) > SL_LOAD_RETRY_TOTAL_S)
+            return sl_err_set(err, rc, "lost the connection to the database and could not "
+                              "reconnect: %s", e.msg);
+        struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        delay_ms = delay_ms * 2 > SL_LOAD_RETRY_MAX_MS ? SL_LOAD_RETRY_MAX_MS : delay_ms * 2;
+    }
+}
+
 static void close_all(struct run *r)
 {
     for (int i = 0; i < r->nsinks; i++)
@@ -317,6 +346,15 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
     st->cancelled = rc == SL_ECANCELED || rc == SL_ETIMEDOUT || rc == SL_EMAXERR;
 out:
     close_all(&r);
+    if (ledger_open) {
+        struct sl_error e;
+        sl_err_clear(&e);
+        int crc = ctl_recover(&r, &e);
+        if (crc && !rc) {
+            rc = crc;
+            *err = e;
+        }
+    }
     if (ledger_open) {
         /* Every index built again, whatever happened (indexes.h). */
         struct sl_error e;
