@@ -102,26 +102,22 @@ static void test_exec_query(void)
 }
 
 static const char *const tricky[] = {
-    "plain", NULL, "",
-    "tab\there", "new\nline", "cr\rx",
-    "back\\slash", "\\N", "\\.",
-    "quote'\"", "ünïcödé ✓ 日本", ".",
+    "plain",           NULL,    "",    "tab\there", "new\nline",      "cr\rx",
+    "back\\slash",     "\\N",   "\\.", "quote'\"",  "ünïcödé ✓ 日本", ".",
     "trailing space ", "a\\tb", "|;",
 };
 #define TRICKY_ROWS 5
-static const char tricky_out[] =
-    "plain|<NULL>|;\n"
-    "tab\there|new\nline|cr\rx;\n"
-    "back\\slash|\\N|\\.;\n"
-    "quote'\"|ünïcödé ✓ 日本|.;\n"
-    "trailing space |a\\tb||;;\n";
+static const char tricky_out[] = "plain|<NULL>|;\n"
+                                 "tab\there|new\nline|cr\rx;\n"
+                                 "back\\slash|\\N|\\.;\n"
+                                 "quote'\"|ünïcödé ✓ 日本|.;\n"
+                                 "trailing space |a\\tb||;;\n";
 
 static void check_pass(struct sl_sink *s, int pass)
 {
     char sql[200];
-    snprintf(sql, sizeof sql,
-             "SELECT a, b, \"C d\" FROM rt WHERE id > %d ORDER BY id LIMIT %d", pass * TRICKY_ROWS,
-             TRICKY_ROWS);
+    snprintf(sql, sizeof sql, "SELECT a, b, \"C d\" FROM rt WHERE id > %d ORDER BY id LIMIT %d",
+             pass * TRICKY_ROWS, TRICKY_ROWS);
     q_eq(s, sql, tricky_out);
 }
 
@@ -131,8 +127,9 @@ static void test_round_trip(void)
     struct sl_error err = {0};
     long bad = 99;
     const char *cols[] = {"a", "b", "C d"};
-    ok(sl_sink_exec(s, "CREATE TABLE rt (id serial PRIMARY KEY, a text, b varchar(40), "
-                       "\"C d\" char(20))",
+    ok(sl_sink_exec(s,
+                    "CREATE TABLE rt (id serial PRIMARY KEY, a text, b varchar(40), "
+                    "\"C d\" char(20))",
                     0, NULL, &err),
        &err);
     /* char(n) pads: compare through rtrim-free text, so use text for C d */
@@ -169,23 +166,31 @@ static void test_timestamps(void)
     struct sl_error err = {0};
     long bad;
     const char *cols[] = {"name", "created_at", "updated_at"};
-    ok(sl_sink_exec(s, "CREATE TABLE ts (id serial, name text, created_at timestamptz, "
-                       "updated_at timestamp)",
+    ok(sl_sink_exec(s,
+                    "CREATE TABLE ts (id serial, name text, created_at timestamptz, "
+                    "updated_at timestamp)",
                     0, NULL, &err),
        &err);
     ok(sl_sink_prepare_insert(s, "ts", cols, 3, &err), &err);
     T_EQ_INT(sl_sink_copy_is_binary(s), 1);
     const char *v[] = {
-        "a", "2024-02-29 13:45:07.123456", "1999-12-31 23:59:59",
-        "b", NULL, "2000-01-01 00:00:00",
-        "c", "1970-01-01T00:00:00.5", "1900-03-01 00:00:00.000001",
-        "d", "9999-12-31 23:59:59.999999", "0001-01-01 00:00:00",
+        "a",
+        "2024-02-29 13:45:07.123456",
+        "1999-12-31 23:59:59",
+        "b",
+        NULL,
+        "2000-01-01 00:00:00",
+        "c",
+        "1970-01-01T00:00:00.5",
+        "1900-03-01 00:00:00.000001",
+        "d",
+        "9999-12-31 23:59:59.999999",
+        "0001-01-01 00:00:00",
     };
-    const char *want =
-        "a|2024-02-29 13:45:07.123456+00|1999-12-31 23:59:59;\n"
-        "b|<NULL>|2000-01-01 00:00:00;\n"
-        "c|1970-01-01 00:00:00.5+00|1900-03-01 00:00:00.000001;\n"
-        "d|9999-12-31 23:59:59.999999+00|0001-01-01 00:00:00;\n";
+    const char *want = "a|2024-02-29 13:45:07.123456+00|1999-12-31 23:59:59;\n"
+                       "b|<NULL>|2000-01-01 00:00:00;\n"
+                       "c|1970-01-01 00:00:00.5+00|1900-03-01 00:00:00.000001;\n"
+                       "d|9999-12-31 23:59:59.999999+00|0001-01-01 00:00:00;\n";
     for (int pass = 0; pass < 2; pass++) {
         sl_sink_set_copy_binary(s, pass == 0);
         ok(sl_sink_begin(s, &err), &err);
@@ -197,7 +202,7 @@ static void test_timestamps(void)
     /* an offset: not for binary, so this call goes as text */
     sl_sink_set_copy_binary(s, 1);
     const char *v2[] = {"e", "2024-01-01 00:00:00+02", "2024-01-01 00:00:00",
-                        "f", "2024-01-01 00:00:00", "2024-01-01"};
+                        "f", "2024-01-01 00:00:00",    "2024-01-01"};
     ok(sl_sink_begin(s, &err), &err);
     ok(sl_sink_copy_rows(s, v2, 2, &bad, &err), &err);
     ok(sl_sink_commit(s, &err), &err);
@@ -220,16 +225,16 @@ static void test_typed(void)
     struct sl_error err = {0};
     long bad = 99;
     const char *cols[] = {"i", "n", "d", "b", "t"};
-    ok(sl_sink_exec(s, "CREATE TABLE typed (id serial, i integer, n numeric, d date, b boolean, "
-                       "t text)",
+    ok(sl_sink_exec(s,
+                    "CREATE TABLE typed (id serial, i integer, n numeric, d date, b boolean, "
+                    "t text)",
                     0, NULL, &err),
        &err);
     ok(sl_sink_prepare_insert(s, "typed", cols, 5, &err), &err);
     T_EQ_INT(sl_sink_copy_is_binary(s), 0); /* integer etc.: text COPY */
     const char *v[] = {
-        "42", "3.14", "2024-01-31", "true", "x\ty",
-        NULL, NULL, NULL, NULL, NULL,
-        "-7", "1e3", "1999-12-31", "f", "\\",
+        "42", "3.14", "2024-01-31", "true", "x\ty",       NULL, NULL, NULL,
+        NULL, NULL,   "-7",         "1e3",  "1999-12-31", "f",  "\\",
     };
     ok(sl_sink_begin(s, &err), &err);
     ok(sl_sink_copy_rows(s, v, 3, &bad, &err), &err);
@@ -244,10 +249,8 @@ static void test_typed(void)
     free(got);
 
     /* a bad integer: 22P02 and its row, in COPY and in INSERT */
-    const char *badv[] = {"1", "1", "2024-01-01", "t", "a",
-                          "2", "2", "2024-01-02", "t", "b",
-                          "x1", "3", "2024-01-03", "t", "c",
-                          "4", "4", "2024-01-04", "t", "d"};
+    const char *badv[] = {"1",  "1", "2024-01-01", "t", "a", "2", "2", "2024-01-02", "t", "b",
+                          "x1", "3", "2024-01-03", "t", "c", "4", "4", "2024-01-04", "t", "d"};
     ok(sl_sink_begin(s, &err), &err);
     T_EQ_INT(sl_sink_copy_rows(s, badv, 4, &bad, &err), SL_EDBDATA);
     T_EQ_STR(err.sqlstate, "22P02");
@@ -348,8 +351,7 @@ static void terminate(struct sl_sink *admin, long pid)
     const char *params[] = {p};
     struct acc a = {0};
     /* waits up to 10 s until the backend is gone */
-    ok(sl_sink_query(admin, "SELECT pg_terminate_backend($1, 10000)", 1, params, collect, &a,
-                     &err),
+    ok(sl_sink_query(admin, "SELECT pg_terminate_backend($1, 10000)", 1, params, collect, &a, &err),
        &err);
     T_EQ_STR(a.buf, "t;\n");
     free(a.buf);
@@ -465,10 +467,11 @@ static void test_columns(void)
     struct sl_error err = {0};
     struct sl_sink_column c[8];
     size_t n = 99;
-    ok(sl_sink_exec(s, "CREATE TABLE cols (id bigserial PRIMARY KEY, name text NOT NULL, "
-                       "email varchar(100) DEFAULT 'x', created_at timestamptz, "
-                       "gen int GENERATED ALWAYS AS IDENTITY, gone int, \"Odd\"\"Name\" numeric);"
-                       "ALTER TABLE cols DROP COLUMN gone",
+    ok(sl_sink_exec(s,
+                    "CREATE TABLE cols (id bigserial PRIMARY KEY, name text NOT NULL, "
+                    "email varchar(100) DEFAULT 'x', created_at timestamptz, "
+                    "gen int GENERATED ALWAYS AS IDENTITY, gone int, \"Odd\"\"Name\" numeric);"
+                    "ALTER TABLE cols DROP COLUMN gone",
                     0, NULL, &err),
        &err);
     char qualified[100];
@@ -512,8 +515,7 @@ int main(void)
     if (sl_sink_open(&s, url, &err))
         T_FAIL("connect: %s", err.msg);
     char sql[256];
-    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema,
-             schema);
+    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema, schema);
     ok(sl_sink_exec(s, sql, 0, NULL, &err), &err);
     T_RUN(test_exec_query);
     T_RUN(test_round_trip);

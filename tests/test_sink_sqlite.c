@@ -72,27 +72,24 @@ static void test_exec_query(void)
 
 /* Tricky values, 3 columns a row. */
 static const char *const tricky[] = {
-    "plain", NULL, "",
-    "tab\there", "new\nline", "cr\rx",
-    "back\\slash", "\\N", "\\.",
-    "quote'\"", "ünïcödé ✓ 日本", ".",
+    "plain",           NULL,    "",    "tab\there", "new\nline",      "cr\rx",
+    "back\\slash",     "\\N",   "\\.", "quote'\"",  "ünïcödé ✓ 日本", ".",
     "trailing space ", "a\\tb", "|;",
 };
 #define TRICKY_ROWS 5
-static const char tricky_out[] =
-    "plain|<NULL>|;\n"
-    "tab\there|new\nline|cr\rx;\n"
-    "back\\slash|\\N|\\.;\n"
-    "quote'\"|ünïcödé ✓ 日本|.;\n"
-    "trailing space |a\\tb||;;\n";
+static const char tricky_out[] = "plain|<NULL>|;\n"
+                                 "tab\there|new\nline|cr\rx;\n"
+                                 "back\\slash|\\N|\\.;\n"
+                                 "quote'\"|ünïcödé ✓ 日本|.;\n"
+                                 "trailing space |a\\tb||;;\n";
 
 static void test_round_trip(void)
 {
     struct sl_sink *s = open_db();
     struct sl_error err = {0};
     const char *cols[] = {"a", "b", "c d"};
-    ok(sl_sink_exec(s, "CREATE TABLE rt (id INTEGER PRIMARY KEY, a TEXT, b TEXT, \"c d\" TEXT)",
-                    0, NULL, &err),
+    ok(sl_sink_exec(s, "CREATE TABLE rt (id INTEGER PRIMARY KEY, a TEXT, b TEXT, \"c d\" TEXT)", 0,
+                    NULL, &err),
        &err);
     ok(sl_sink_prepare_insert(s, "rt", cols, 3, &err), &err);
     T_EQ_INT(sl_sink_copy_is_binary(s), 0);
@@ -195,8 +192,9 @@ static void test_columns(void)
     struct sl_error err = {0};
     struct sl_sink_column c[8];
     size_t n = 99;
-    ok(sl_sink_exec(s, "CREATE TABLE cols (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                       "email VARCHAR(100) DEFAULT 'x', created_at DATETIME)",
+    ok(sl_sink_exec(s,
+                    "CREATE TABLE cols (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                    "email VARCHAR(100) DEFAULT 'x', created_at DATETIME)",
                     0, NULL, &err),
        &err);
     ok(sl_sink_table_columns(s, "cols", c, 8, &n, &err), &err);

@@ -23,15 +23,15 @@
 #include "sink/sink_int.h"
 
 #define PG_MAX_PARAMS 65535
-#define COPY_CHUNK (1u << 20) /* bytes handed to PQputCopyData at once */
-#define NSLOTS 4              /* cached multi-row INSERT statements */
+#define COPY_CHUNK    (1u << 20) /* bytes handed to PQputCopyData at once */
+#define NSLOTS        4          /* cached multi-row INSERT statements */
 
 /* Type OIDs (pg_type.dat), stable across versions. */
-#define OID_NAME 19
-#define OID_TEXT 25
-#define OID_BPCHAR 1042
-#define OID_VARCHAR 1043
-#define OID_TIMESTAMP 1114
+#define OID_NAME        19
+#define OID_TEXT        25
+#define OID_BPCHAR      1042
+#define OID_VARCHAR     1043
+#define OID_TIMESTAMP   1114
 #define OID_TIMESTAMPTZ 1184
 
 enum col_kind { K_TEXT, K_TS, K_OTHER };
@@ -44,16 +44,16 @@ struct sl_pg {
     PGcancel *cancel;
 
     /* set by prepare_insert */
-    char *table;      /* as given */
-    char **cols;      /* as given, ncols */
+    char *table; /* as given */
+    char **cols; /* as given, ncols */
     size_t ncols;
-    char *qtable;     /* quoted */
-    char *qcols;      /* "a", "b", ... */
-    unsigned char *kind; /* enum col_kind per column */
-    int has_ts;       /* some column is K_TS */
-    size_t *lens;     /* scratch: value lengths of one row */
-    unsigned gen;     /* statement generation, in statement names */
-    int prepared;     /* sl<gen>_1 exists */
+    char *qtable;             /* quoted */
+    char *qcols;              /* "a", "b", ... */
+    unsigned char *kind;      /* enum col_kind per column */
+    int has_ts;               /* some column is K_TS */
+    size_t *lens;             /* scratch: value lengths of one row */
+    unsigned gen;             /* statement generation, in statement names */
+    int prepared;             /* sl<gen>_1 exists */
     size_t slot_rows[NSLOTS]; /* sl<gen>_<rows> exists; 0 = free */
     unsigned slot_used[NSLOTS];
     unsigned tick;
@@ -304,8 +304,9 @@ static int pg_commit(struct sl_sink *s, struct sl_error *err)
     int rolled_back = strcmp(PQcmdStatus(res), "ROLLBACK") == 0;
     PQclear(res);
     if (rolled_back)
-        return sl_err_set(err, SL_EDB, "COMMIT rolled the transaction back because a statement "
-                                       "in it had failed; roll back after an error");
+        return sl_err_set(err, SL_EDB,
+                          "COMMIT rolled the transaction back because a statement "
+                          "in it had failed; roll back after an error");
     return 0;
 }
 
@@ -355,8 +356,7 @@ static void deallocate(struct sl_pg *p, const char *name)
 static void drop_statements(struct sl_pg *p)
 {
     char name[64];
-    if (PQstatus(p->conn) != CONNECTION_OK ||
-        PQtransactionStatus(p->conn) == PQTRANS_INERROR) {
+    if (PQstatus(p->conn) != CONNECTION_OK || PQtransactionStatus(p->conn) == PQTRANS_INERROR) {
         forget_statements(p);
         return;
     }
@@ -804,8 +804,10 @@ static int pg_copy_rows(struct sl_sink *s, const char *const *vals, size_t nrows
             PQclear(res);
             if (++guard > 3) { /* libpq stays in COPY: the connection is unusable */
                 if (rc == 0)
-                    rc = sl_err_set(err, SL_ERETRY, "COPY into %s could not be ended; "
-                                                    "reconnect", p->qtable);
+                    rc = sl_err_set(err, SL_ERETRY,
+                                    "COPY into %s could not be ended; "
+                                    "reconnect",
+                                    p->qtable);
                 break;
             }
             PQputCopyEnd(p->conn, "sheetload stopped the COPY");

@@ -97,7 +97,10 @@ static void redact_url(const char *t, char *out, size_t cap)
     }
 }
 
-static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 static void redact_keywords(const char *t, char *out, size_t cap)
 {
@@ -222,7 +225,10 @@ void sl_sink_close(struct sl_sink *s)
         s->ops->close(s);
 }
 
-int sl_sink_dialect(const struct sl_sink *s) { return s->dialect; }
+int sl_sink_dialect(const struct sl_sink *s)
+{
+    return s->dialect;
+}
 
 int sl_sink_reconnect(struct sl_sink *s, struct sl_error *err)
 {
@@ -277,7 +283,10 @@ int sl_sink_rollback(struct sl_sink *s, struct sl_error *err)
     return rc;
 }
 
-int sl_sink_last_commit_ambiguous(const struct sl_sink *s) { return s->commit_ambiguous; }
+int sl_sink_last_commit_ambiguous(const struct sl_sink *s)
+{
+    return s->commit_ambiguous;
+}
 
 int sl_sink_prepare_insert(struct sl_sink *s, const char *table, const char *const *cols,
                            size_t ncols, struct sl_error *err)
@@ -312,9 +321,15 @@ int sl_sink_copy_rows(struct sl_sink *s, const char *const *vals, size_t nrows, 
     return s->ops->copy_rows(s, vals, nrows, bad_row, err);
 }
 
-void sl_sink_set_copy_binary(struct sl_sink *s, int on) { s->copy_binary = on ? 1 : 0; }
+void sl_sink_set_copy_binary(struct sl_sink *s, int on)
+{
+    s->copy_binary = on ? 1 : 0;
+}
 
-int sl_sink_copy_is_binary(const struct sl_sink *s) { return s->copy_binary && s->copy_binary_ok; }
+int sl_sink_copy_is_binary(const struct sl_sink *s)
+{
+    return s->copy_binary && s->copy_binary_ok;
+}
 
 int sl_sink_table_columns(struct sl_sink *s, const char *table, struct sl_sink_column *cols,
                           size_t cap, size_t *n, struct sl_error *err)

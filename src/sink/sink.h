@@ -116,7 +116,7 @@ int sl_sink_quote_table(const char *table, char *out, size_t cap);
 /* Information about a table's columns, for mapping and checks. */
 struct sl_sink_column {
     char name[128];
-    char type[64];   /* as the database names it, lower case */
+    char type[64]; /* as the database names it, lower case */
     int not_null;
     int has_default; /* a default or an identity/serial/rowid alias */
     int is_pk;

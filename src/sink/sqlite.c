@@ -26,31 +26,54 @@ struct sl_sqlite {
 static const char *code_name(int rc)
 {
     switch (rc) {
-    case SQLITE_CONSTRAINT_UNIQUE: return "SQLITE_CONSTRAINT_UNIQUE";
-    case SQLITE_CONSTRAINT_PRIMARYKEY: return "SQLITE_CONSTRAINT_PRIMARYKEY";
-    case SQLITE_CONSTRAINT_NOTNULL: return "SQLITE_CONSTRAINT_NOTNULL";
-    case SQLITE_CONSTRAINT_CHECK: return "SQLITE_CONSTRAINT_CHECK";
-    case SQLITE_CONSTRAINT_FOREIGNKEY: return "SQLITE_CONSTRAINT_FOREIGNKEY";
-    case SQLITE_CONSTRAINT_TRIGGER: return "SQLITE_CONSTRAINT_TRIGGER";
+    case SQLITE_CONSTRAINT_UNIQUE:
+        return "SQLITE_CONSTRAINT_UNIQUE";
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+        return "SQLITE_CONSTRAINT_PRIMARYKEY";
+    case SQLITE_CONSTRAINT_NOTNULL:
+        return "SQLITE_CONSTRAINT_NOTNULL";
+    case SQLITE_CONSTRAINT_CHECK:
+        return "SQLITE_CONSTRAINT_CHECK";
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+        return "SQLITE_CONSTRAINT_FOREIGNKEY";
+    case SQLITE_CONSTRAINT_TRIGGER:
+        return "SQLITE_CONSTRAINT_TRIGGER";
 #ifdef SQLITE_CONSTRAINT_DATATYPE
-    case SQLITE_CONSTRAINT_DATATYPE: return "SQLITE_CONSTRAINT_DATATYPE";
+    case SQLITE_CONSTRAINT_DATATYPE:
+        return "SQLITE_CONSTRAINT_DATATYPE";
 #endif
-    case SQLITE_CONSTRAINT: return "SQLITE_CONSTRAINT";
-    case SQLITE_MISMATCH: return "SQLITE_MISMATCH";
-    case SQLITE_TOOBIG: return "SQLITE_TOOBIG";
-    case SQLITE_RANGE: return "SQLITE_RANGE";
-    case SQLITE_BUSY: return "SQLITE_BUSY";
-    case SQLITE_BUSY_SNAPSHOT: return "SQLITE_BUSY_SNAPSHOT";
-    case SQLITE_LOCKED: return "SQLITE_LOCKED";
-    case SQLITE_INTERRUPT: return "SQLITE_INTERRUPT";
-    case SQLITE_READONLY: return "SQLITE_READONLY";
-    case SQLITE_IOERR: return "SQLITE_IOERR";
-    case SQLITE_CORRUPT: return "SQLITE_CORRUPT";
-    case SQLITE_FULL: return "SQLITE_FULL";
-    case SQLITE_CANTOPEN: return "SQLITE_CANTOPEN";
-    case SQLITE_NOTADB: return "SQLITE_NOTADB";
-    case SQLITE_NOMEM: return "SQLITE_NOMEM";
-    case SQLITE_ERROR: return "SQLITE_ERROR";
+    case SQLITE_CONSTRAINT:
+        return "SQLITE_CONSTRAINT";
+    case SQLITE_MISMATCH:
+        return "SQLITE_MISMATCH";
+    case SQLITE_TOOBIG:
+        return "SQLITE_TOOBIG";
+    case SQLITE_RANGE:
+        return "SQLITE_RANGE";
+    case SQLITE_BUSY:
+        return "SQLITE_BUSY";
+    case SQLITE_BUSY_SNAPSHOT:
+        return "SQLITE_BUSY_SNAPSHOT";
+    case SQLITE_LOCKED:
+        return "SQLITE_LOCKED";
+    case SQLITE_INTERRUPT:
+        return "SQLITE_INTERRUPT";
+    case SQLITE_READONLY:
+        return "SQLITE_READONLY";
+    case SQLITE_IOERR:
+        return "SQLITE_IOERR";
+    case SQLITE_CORRUPT:
+        return "SQLITE_CORRUPT";
+    case SQLITE_FULL:
+        return "SQLITE_FULL";
+    case SQLITE_CANTOPEN:
+        return "SQLITE_CANTOPEN";
+    case SQLITE_NOTADB:
+        return "SQLITE_NOTADB";
+    case SQLITE_NOMEM:
+        return "SQLITE_NOMEM";
+    case SQLITE_ERROR:
+        return "SQLITE_ERROR";
     }
     return NULL;
 }
@@ -170,9 +193,8 @@ static int lite_exec(struct sl_sink *s, const char *sql, int nparams, const char
     return run((struct sl_sqlite *)s, sql, nparams, params, NULL, NULL, err);
 }
 
-static int lite_query(struct sl_sink *s, const char *sql, int nparams,
-                      const char *const *params, sl_sink_row_cb cb, void *arg,
-                      struct sl_error *err)
+static int lite_query(struct sl_sink *s, const char *sql, int nparams, const char *const *params,
+                      sl_sink_row_cb cb, void *arg, struct sl_error *err)
 {
     return run((struct sl_sqlite *)s, sql, nparams, params, cb, arg, err);
 }
@@ -186,8 +208,9 @@ static int lite_commit(struct sl_sink *s, struct sl_error *err)
 {
     struct sl_sqlite *q = (struct sl_sqlite *)s;
     if (sqlite3_get_autocommit(q->db))
-        return sl_err_set(err, SL_EDB, "COMMIT without a transaction: it was rolled back by an "
-                                       "earlier error or never begun");
+        return sl_err_set(err, SL_EDB,
+                          "COMMIT without a transaction: it was rolled back by an "
+                          "earlier error or never begun");
     return run(q, "COMMIT", 0, NULL, NULL, NULL, err);
 }
 
@@ -239,8 +262,8 @@ static int lite_prepare_insert(struct sl_sink *s, const char *table, const char 
     sqlite3_finalize(q->ins);
     q->ins = NULL;
     q->ncols = 0;
-    int rc = sqlite3_prepare_v3(q->db, b.data, (int)b.len, SQLITE_PREPARE_PERSISTENT, &q->ins,
-                                NULL);
+    int rc =
+        sqlite3_prepare_v3(q->db, b.data, (int)b.len, SQLITE_PREPARE_PERSISTENT, &q->ins, NULL);
     if (rc != SQLITE_OK) {
         ret = lite_err(q, rc, err);
         goto fail;
@@ -293,8 +316,8 @@ static int lite_insert_rows(struct sl_sink *s, const char *const *vals, size_t n
     return rows(s, vals, nrows, NULL, err);
 }
 
-static int lite_copy_rows(struct sl_sink *s, const char *const *vals, size_t nrows,
-                          long *bad_row, struct sl_error *err)
+static int lite_copy_rows(struct sl_sink *s, const char *const *vals, size_t nrows, long *bad_row,
+                          struct sl_error *err)
 {
     return rows(s, vals, nrows, bad_row, err);
 }
@@ -391,11 +414,11 @@ int sl_sqlite_open(struct sl_sink **out, const char *path, struct sl_error *err)
         ret = sl_err_set(err, SL_ENOMEM, "out of memory opening '%s'", path);
         goto fail;
     }
-    int rc = sqlite3_open_v2(path, &q->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        ret = sl_err_set(err, SL_EDBCONN, "cannot open SQLite database '%s': %s; check the path "
+        ret = sl_err_set(err, SL_EDBCONN,
+                         "cannot open SQLite database '%s': %s; check the path "
                          "and its directory's permissions",
                          path, q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
         goto fail;
@@ -403,8 +426,8 @@ int sl_sqlite_open(struct sl_sink **out, const char *path, struct sl_error *err)
     sqlite3_extended_result_codes(q->db, 1);
     sqlite3_busy_timeout(q->db, 10000);
     struct sl_error e = {0};
-    if (run(q, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768",
-            0, NULL, NULL, NULL, &e)) {
+    if (run(q, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768", 0,
+            NULL, NULL, NULL, &e)) {
         ret = sl_err_set(err, e.code == SL_ERETRY ? SL_ERETRY : SL_EDBCONN,
                          "cannot use SQLite database '%s': %s", path, e.msg);
         goto fail;
