@@ -19,7 +19,11 @@
 #   BENCH_REPS_LARGE=2    repetitions at 1M rows and more
 #   BENCH_REPS_SLOW=1     repetitions of sequential/concurrent at 100k+ rows
 #   BENCH_SLOW_MAX=100000 largest size at which sequential/concurrent run
-#   BENCH_TUTORIAL_REPS=3 repetitions of `sheetload bench` at 10k rows
+#   BENCH_TUTORIAL_REPS=3 repetitions of `sheetload bench` (BENCH_TUTORIAL_ROWS=10000)
+#   BENCH_SWEEP_ROWS=100000  rows of the tuning sweep (copy into PostgreSQL,
+#                         --workers 1 2 4 x --batch-size 1000 5000 20000, and
+#                         SQLite --batch-size); 0 skips it
+#   BENCH_SWEEP_REPS=1    repetitions of each sweep point
 #   SHEETLOAD=build/sheetload   the binary (make bench builds Release there)
 #   BENCH_WORK=bench/work       generated files (git-ignored)
 #   BENCH_OUT=bench/results/latest.md
@@ -35,6 +39,11 @@ REPS_LARGE=${BENCH_REPS_LARGE:-2}
 REPS_SLOW=${BENCH_REPS_SLOW:-1}
 SLOW_MAX=${BENCH_SLOW_MAX:-100000}
 TUT_REPS=${BENCH_TUTORIAL_REPS:-3}
+TUT_ROWS=${BENCH_TUTORIAL_ROWS:-10000}
+SWEEP_ROWS=${BENCH_SWEEP_ROWS:-100000}
+SWEEP_REPS=${BENCH_SWEEP_REPS:-1}
+SWEEP_WORKERS="1 2 4"
+SWEEP_BATCHES="1000 5000 20000"
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 # The tutorial's design rebuilt in Go, measured on this machine (issue 7), in
 # records per second on 10k rows; sheetload's same-named methods must reach 2x.
@@ -196,6 +205,7 @@ bench_size() {
     measure "$n/dry_run" "$reps" "pg_fresh" "" -- "$BIN" import "$xs" --db "$BURL" --dry-run --quiet
     measure "$n/pg_copy_keep" "$reps" "pg_fresh" "$ck_pg" -- "$BIN" import "$xs" --db "$BURL" --method copy --keep-indexes --quiet
     measure "$n/pg_copy" "$reps" "pg_fresh" "$ck_pg" -- "$BIN" import "$xs" --db "$BURL" --method copy --quiet
+    measure "$n/pg_copy_inline" "$reps" "pg_fresh" "$ck_pg" -- "$BIN" import "$xi" --db "$BURL" --method copy --quiet
     measure "$n/pg_copy_csv" "$reps" "pg_fresh" "$ck_pg" -- "$BIN" import "$csv" --db "$BURL" --method copy --quiet
     measure "$n/pg_batch_keep" "$reps" "pg_fresh" "$ck_pg" -- "$BIN" import "$xs" --db "$BURL" --method batch --keep-indexes --quiet
     measure "$n/pg_batch" "$reps" "pg_fresh" "$ck_pg" -- "$BIN" import "$xs" --db "$BURL" --method batch --quiet
@@ -212,6 +222,60 @@ bench_size() {
     sq_fresh
 }
 
+# --- the tuning sweep: workers x batch size ------------------------------------
+bench_sweep() {
+    local n=$SWEEP_ROWS xs=$WORK/rows-$SWEEP_ROWS.xlsx w b
+    [ "$n" -gt 0 ] || return 0
+    gen "$n" shared "$xs" || { note "cannot generate $n rows for the sweep"; return 1; }
+    local ck_pg="[ \"\$(pg_count)\" = $n ] || { echo \"businesses holds \$(pg_count) rows, want $n\"; false; }"
+    local ck_sq="[ \"\$(sq_count)\" = $n ] || { echo \"businesses holds \$(sq_count) rows, want $n\"; false; }"
+    note "--- tuning sweep at $n rows"
+    for w in $SWEEP_WORKERS; do
+        for b in $SWEEP_BATCHES; do
+            measure "sweep/pg/$w/$b" "$SWEEP_REPS" "pg_fresh" "$ck_pg" -- \
+                "$BIN" import "$xs" --db "$BURL" --method copy --workers "$w" --batch-size "$b" --quiet
+        done
+    done
+    for b in $SWEEP_BATCHES; do
+        measure "sweep/sq/1/$b" "$SWEEP_REPS" "sq_fresh" "$ck_sq" -- \
+            "$BIN" import "$xs" --db "sqlite:$SQDB" --batch-size "$b" --quiet
+    done
+    pg_fresh >/dev/null 2>&1
+    sq_fresh
+}
+
+report_sweep() {
+    local n=$SWEEP_ROWS w b k line
+    [ "$n" -gt 0 ] || return 0
+    echo
+    echo "### Tuning sweep: $n rows, xlsx (shared strings), new table (indexes after), median s (rows/s)"
+    echo
+    echo "| target | workers | $(echo $SWEEP_BATCHES | sed 's/ / | /g') |"
+    echo "|---|---:|$(for b in $SWEEP_BATCHES; do printf -- '---:|'; done)"
+    for w in $SWEEP_WORKERS; do
+        line="| PostgreSQL copy | $w |"
+        for b in $SWEEP_BATCHES; do
+            k=sweep/pg/$w/$b
+            if [ "${STATUS[$k]:-}" = ok ]; then
+                line+=" ${TIME[$k]} ($(fmt_rate "$n" "${TIME[$k]}")) |"
+            else
+                line+=" ${STATUS[$k]:-not run} |"
+            fi
+        done
+        echo "$line"
+    done
+    line="| SQLite batch | 1 |"
+    for b in $SWEEP_BATCHES; do
+        k=sweep/sq/1/$b
+        if [ "${STATUS[$k]:-}" = ok ]; then
+            line+=" ${TIME[$k]} ($(fmt_rate "$n" "${TIME[$k]}")) |"
+        else
+            line+=" ${STATUS[$k]:-not run} |"
+        fi
+    done
+    echo "$line"
+}
+
 # --- the report ----------------------------------------------------------------
 # Each line: key | what | floor key | target ratio (empty: none)
 ROWS_SPEC='unzip_shared|floor: `unzip -p` sheet + sharedStrings (xlsx, shared strings)||
@@ -225,6 +289,7 @@ cat_inline|`sheetload cat` xlsx (inline strings) → /dev/null|unzip_inline|
 dry_run|`sheetload import --dry-run` xlsx|unzip_shared|
 pg_copy_keep|import xlsx → PG, copy, `--keep-indexes`|psql_idx|1.10
 pg_copy|import xlsx → PG, copy, new table (indexes after)|psql_idx|0.6
+pg_copy_inline|import xlsx (inline strings) → PG, copy, new table|psql_idx|
 pg_copy_csv|import CSV → PG, copy, new table|psql_idx|
 pg_batch_keep|import xlsx → PG, batch, `--keep-indexes`|psql_idx|
 pg_batch|import xlsx → PG, batch, new table|psql_idx|
@@ -300,9 +365,11 @@ report_rss() { # peak RSS flat in the number of rows
     echo
     echo "### Peak RSS: $small vs $large rows (target: within 1.5×, apart from the shared strings' text)"
     echo
+    echo "Inline-strings xlsx and CSV must stay flat; a shared-strings xlsx keeps its shared strings in memory (gen's rows are nearly all unique text, so that table is most of the file's text)."
+    echo
     echo "| run | $small rows MiB | $large rows MiB | ratio |"
     echo "|---|---:|---:|---:|"
-    for k in pg_copy_keep pg_copy pg_copy_csv pg_batch sq sq_csv dry_run cat_shared cat_inline; do
+    for k in pg_copy_inline pg_copy_csv sq_csv cat_inline pg_copy_keep pg_copy pg_batch sq dry_run cat_shared; do
         [ "${STATUS[$small/$k]:-}" = ok ] && [ "${STATUS[$large/$k]:-}" = ok ] || continue
         a=${RSS[$small/$k]} b=${RSS[$large/$k]}
         echo "| $k | $(((a + 512) / 1024)) | $(((b + 512) / 1024)) | $(awk -v a="$a" -v b="$b" 'BEGIN {if (a > 0) printf "%.2f", b / a}') |"
@@ -319,13 +386,15 @@ for n in $SIZES; do
     bench_size "$n"
 done
 
-note "--- sheetload bench --rows 10000 (the tutorial's table)"
+bench_sweep
+
+note "--- sheetload bench --rows $TUT_ROWS (the tutorial's table)"
 pg_fresh
-tut=$("$BIN" bench --rows 10000 --db "$BURL" --repeat "$TUT_REPS" 2>"$WORK/.err")
+tut=$("$BIN" bench --rows "$TUT_ROWS" --db "$BURL" --repeat "$TUT_REPS" 2>"$WORK/.err")
 tut_rc=$?
 [ $tut_rc -eq 0 ] || tut="sheetload bench failed (exit $tut_rc): $(tail -3 "$WORK/.err")"
 echo "$tut" >&2
-tut_sq=$("$BIN" bench --rows 10000 --db "sqlite:$SQDB" --repeat "$TUT_REPS" 2>"$WORK/.err")
+tut_sq=$("$BIN" bench --rows "$TUT_ROWS" --db "sqlite:$SQDB" --repeat "$TUT_REPS" 2>"$WORK/.err")
 tut_rc=$?
 [ $tut_rc -eq 0 ] || tut_sq="sheetload bench failed (exit $tut_rc): $(tail -3 "$WORK/.err")"
 echo "$tut_sq" >&2
@@ -350,8 +419,9 @@ elapsed=$(($(date +%s) - t_start))
     for n in $SIZES; do report_size "$n"; done
     report_methods
     report_rss
+    report_sweep
     echo
-    echo "## \`sheetload bench --rows 10000\` (the tutorial's table, this machine)"
+    echo "## \`sheetload bench --rows $TUT_ROWS --repeat $TUT_REPS\` (the tutorial's table, this machine)"
     echo
     echo "PostgreSQL:"
     echo
