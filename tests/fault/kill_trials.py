@@ -14,6 +14,7 @@ import faultlib as fl  # noqa: E402
 METHODS = ["copy", "batch", "concurrent", "sequential"]
 BATCHES = [1, 7, 100, 1000]
 MAX_RUNS = 8
+POLLER = None
 
 
 def default_trials(target):
@@ -57,7 +58,7 @@ def trial(k, p, data, exp, target, db, work):
     if target == "pg":
         fl.pg_reset(db)
         dburl = db
-        counter = lambda: fl.pg_count(db)  # noqa: E731
+        counter = POLLER.count
     else:
         path = os.path.join(work, "t%d.db" % k)
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -119,6 +120,9 @@ def main():
     fl.log("data: %d rows, %d good, %d to reject, %d blank (gen --rows %d --bad 20 --seed %d)"
            % (exp["total"], sum(exp["good"].values()), len(exp["rejects"]), len(exp["blank"]),
               rows, seed % 100000 + 1))
+    global POLLER
+    if target == "pg":
+        POLLER = fl.PgPoller(db)
     plans = [plan(rng, k, target) for k in range(ntrials)]
     outcomes, kills, failures = {}, 0, []
     for k, p in enumerate(plans):
