@@ -447,6 +447,11 @@ static void test_cancel(void)
     struct canceller c = {open_pg(), open_pg(), 0};
     struct sl_error err = {0};
     pthread_t t;
+    /* after a reconnect, so the cancel request must go to the new backend */
+    terminate(c.admin, backend_pid(c.victim));
+    T_EQ_INT(sl_sink_ping(c.victim, &err), SL_ERETRY);
+    sl_err_clear(&err);
+    ok(sl_sink_reconnect(c.victim, &err), &err);
     c.pid = backend_pid(c.victim);
     T_EQ_INT(pthread_create(&t, NULL, cancel_when_running, &c), 0);
     int rc = sl_sink_exec(c.victim, "SELECT pg_sleep(600)", 0, NULL, &err);
