@@ -57,6 +57,7 @@ struct sl_pg {
     size_t slot_rows[NSLOTS]; /* sl<gen>_<rows> exists; 0 = free */
     unsigned slot_used[NSLOTS];
     unsigned tick;
+    size_t last_miss; /* rows of the last uncached multi-row INSERT */
     struct sl_buf copy;
 };
 
@@ -177,6 +178,7 @@ static void forget_statements(struct sl_pg *p)
     p->gen++;
     p->prepared = 0;
     memset(p->slot_rows, 0, sizeof p->slot_rows);
+    p->last_miss = 0;
 }
 
 static int setup_insert(struct sl_pg *p, struct sl_error *err);
@@ -526,26 +528,52 @@ static int rows_statement(struct sl_pg *p, size_t rows, char *name, size_t cap,
     return 0;
 }
 
+/* Runs one INSERT of k rows: a cached prepared statement when this size
+ * was seen before (a steady batch size prepares once), else unnamed (one
+ * round trip: the odd sizes of a batch being split in halves). */
+static int insert_chunk(struct sl_pg *p, const char *const *vals, size_t k, struct sl_error *err)
+{
+    char name[64];
+    int nparams = (int)(k * p->ncols), rc = 0;
+    int cached = k == 1;
+    for (int i = 0; i < NSLOTS && !cached; i++)
+        cached = p->slot_rows[i] == k;
+    PGresult *res;
+    if (cached || k == p->last_miss) {
+        if (k == 1)
+            snprintf(name, sizeof name, "sl%u_1", p->gen);
+        else if ((rc = rows_statement(p, k, name, sizeof name, err)))
+            return rc;
+        res = PQexecPrepared(p->conn, name, nparams, vals, NULL, NULL, 0);
+    } else {
+        struct sl_buf b;
+        p->last_miss = k;
+        sl_buf_init(&b, 0);
+        if (insert_sql(p, k, &b)) {
+            sl_buf_release(&b);
+            return sl_err_set(err, SL_ENOMEM, "out of memory building an INSERT of %zu rows", k);
+        }
+        res = PQexecParams(p->conn, b.data, nparams, NULL, vals, NULL, NULL, 0);
+        sl_buf_release(&b);
+    }
+    rc = check(p, res, PGRES_COMMAND_OK, err);
+    if (rc == 0)
+        PQclear(res);
+    return rc;
+}
+
 static int pg_insert_rows(struct sl_sink *s, const char *const *vals, size_t nrows,
                           struct sl_error *err)
 {
     struct sl_pg *p = (struct sl_pg *)s;
-    char name[64];
     if (!p->prepared)
         return sl_err_set(err, SL_EINVAL, "insert before sl_sink_prepare_insert");
     size_t per = PG_MAX_PARAMS / p->ncols;
     for (size_t off = 0; off < nrows;) {
         size_t k = nrows - off < per ? nrows - off : per;
-        int rc = k == 1 ? (snprintf(name, sizeof name, "sl%u_1", p->gen), 0)
-                        : rows_statement(p, k, name, sizeof name, err);
+        int rc = insert_chunk(p, vals + off * p->ncols, k, err);
         if (rc)
             return rc;
-        PGresult *res = PQexecPrepared(p->conn, name, (int)(k * p->ncols), vals + off * p->ncols,
-                                       NULL, NULL, 0);
-        rc = check(p, res, PGRES_COMMAND_OK, err);
-        if (rc)
-            return rc;
-        PQclear(res);
         off += k;
     }
     return 0;
