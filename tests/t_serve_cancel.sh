@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # sheetload serve, stopping imports: DELETE cancels a running job, a client
 # that disconnects from /upload cancels its import, SIGTERM during an import
-# stops gracefully (exit 0) and leaves a resumable ledger; every stopped
-# import resumes to the exact row count.
+# stops gracefully (exit 0) and leaves a resumable ledger that a restarted
+# server resumes; every stopped import resumes to the exact row count.
 set -u
 . "$SL_SRC/tests/lib.sh"
 pg_fresh_db
 . "$SL_SRC/tests/serve/lib.sh"
 cd "$T" || fail "cd"
-N=40000
+N=8000
 "$SHEETLOAD" gen --rows $N --seed 9 -o big.csv >/dev/null || fail "gen big.csv"
 "$SHEETLOAD" gen --rows $N --seed 10 -o big2.csv >/dev/null || fail "gen big2.csv"
 "$SHEETLOAD" gen --rows $N --seed 11 -o big3.csv >/dev/null || fail "gen big3.csv"
 count() { psql "$DB" -XtAq -c "select count(*) from businesses"; }
 status_of() { req "$URL/imports/$1"; jq_get "$BODY" ".status"; }
+# job ID: GET /imports/ID into BODY (in this shell) and check its status.
+job_is() { req "$URL/imports/$1"; expect 200 "GET /imports/$1"; [ "$(jq_get "$BODY" ".status")" = "$2" ]; }
 running_with_rows() { # ID: running and some rows done
   req "$URL/imports/$1"
   [ "$(jq_get "$BODY" ".status")" = running ] && [ "$(jq_get "$BODY" ".progress.rows_done")" -gt 0 ]
@@ -29,7 +31,7 @@ id=$(jq_get "$BODY" ".id")
 wait_for running_with_rows "$id" || fail "job $id never ran: $BODY"
 req -X DELETE "$URL/imports/$id"; expect 202 "DELETE running job"
 wait_for ended "$id" || fail "job $id did not stop"
-[ "$(status_of "$id")" = cancelled ] || fail "after DELETE: $BODY"
+job_is "$id" cancelled || fail "after DELETE: $BODY"
 done1=$(jq_get "$BODY" ".stats.success_count")
 [ "$(count)" = "$done1" ] || fail "table holds $(count) rows, stats say $done1"
 [ "$done1" -lt $N ] || fail "the import finished before the cancel"
@@ -46,7 +48,7 @@ newest_running() { req "$URL/imports"; id=$(jq_get "$BODY" ".imports[0].id"); ru
 wait_for newest_running || fail "the synchronous upload never ran"
 kill "$cpid"; wait "$cpid" 2>/dev/null
 wait_for ended "$id" || fail "import $id went on after its client left"
-[ "$(status_of "$id")" = cancelled ] || fail "after disconnect: $BODY"
+job_is "$id" cancelled || fail "after disconnect: $BODY"
 grep -q "import $id: the client disconnected" log || fail "no log line for the disconnect"
 part2=$(jq_get "$BODY" ".stats.success_count")
 [ "$(count)" = $((N + part2)) ] || fail "table holds $(count) rows, want $N + $part2"
@@ -60,10 +62,14 @@ grep -q "cancelling 1 running import" log || fail "no log line for the cancel at
 st=$(psql "$DB" -XtAq -c "select status from sheetload_imports order by id desc limit 1")
 [ "$st" != completed ] || fail "ledger says completed after SIGTERM"
 [ -z "$(ls -A up)" ] || fail "files left in the upload dir: $(ls -A up)"
-out=$("$SHEETLOAD" import big3.csv --db "$DB" --method sequential --json) || fail "resume import failed: $out"
-r=$(jq_get "$out" ".resumed")
-[ "$r" = true ] || [ "$r" = 1 ] || fail "the import after SIGTERM did not resume: $out"
+# A new server; the same file again resumes the import the SIGTERM stopped.
+serve_start "$T/log2" --db "$DB" --upload-dir "$T/up"
+req -X POST "$URL/upload?method=sequential" -F "file=@big3.csv"; expect 200 "upload after restart"
+r=$(jq_get "$BODY" ".stats.resumed")
+[ "$r" = true ] || [ "$r" = 1 ] || fail "the upload after SIGTERM did not resume: $BODY"
+[ "$(jq_get "$BODY" ".stats.total_records")" = $N ] || fail "resumed import does not cover the file: $BODY"
 # big2 was cancelled and not resumed: the table holds N (big) + what big2
 # committed + N (big3), each row once.
 [ "$(count)" = $((2 * N + part2)) ] || fail "table holds $(count) rows, want $((2 * N + part2))"
+serve_stop
 done_ok

@@ -50,6 +50,6 @@ max=$(sed -n 's/.*started (\([0-9]*\) running)$/\1/p' log | sort -n | tail -1)
 # The job listing has all 9, completed.
 req "$URL/imports"; expect 200 "GET /imports"
 [ "$(jq_get "$BODY" '[.imports[] | select(.status == "completed")] | length')" = 9 ] || fail "jobs: $BODY"
-[ -z "$(ls -A up)" ] || fail "files left in the upload dir: $(ls -A up)"
+[ -z "$(find up -name upload)" ] || fail "uploads left in the upload dir: $(find up)"
 serve_stop
 done_ok

@@ -33,7 +33,7 @@ struct sl_job {
     int force;
     char display[256];           /* the client's file name, for display only */
     char path[PATH_MAX];         /* the uploaded file (ours; unlinked when the job ends) */
-    char rejects[PATH_MAX];      /* where the importer writes rejects */
+    char rejects[PATH_MAX];      /* where the importer writes rejects (beside path) */
     unsigned long long size;     /* bytes uploaded */
     struct sl_ctx *ctx;          /* child of the server's root; freed with the job */
     time_t created;              /* wall clock, for listings */
@@ -149,6 +149,8 @@ void sl_upload_feed(struct sl_req *r, const char *data, size_t size);
 void sl_upload_end(struct sl_req *r);
 /* Removes the temp file, if the request still owns one. */
 void sl_upload_discard(struct sl_req *r);
+/* Unlinks an uploaded file and, when empty, its private directory. */
+void sl_upload_remove(const char *path);
 /* Is the upload an .xlsx (zip) or a CSV-like text file by its first bytes? */
 int sl_upload_looks_ok(const unsigned char *head, size_t len);
 /* A fresh random name "PREFIX-<hex>SUFFIX". */

@@ -37,6 +37,7 @@ static void job_free(struct sl_job *job)
 {
     if (job->rejects[0])
         unlink(job->rejects);
+    sl_upload_remove(job->path); /* and its directory */
     sl_ctx_free(job->ctx);
     sl_free(job);
 }
@@ -107,7 +108,7 @@ static void run(struct sl_jobs *j, struct sl_job *job)
     int rc = st ? sheetload_import(&o, st) : SL_ENOMEM;
     if (!st)
         sl_err_set(&job->stats.err, SL_ENOMEM, "out of memory starting import '%s'", job->id);
-    unlink(job->path);
+    sl_upload_remove(job->path);
 
     pthread_mutex_lock(&j->mu);
     if (st)
@@ -202,7 +203,10 @@ struct sl_job *sl_jobs_submit(struct sl_jobs *j, const char *path, const char *d
     sl_random_name(job->id, sizeof job->id, "", "");
     sl_strlcpy(job->path, path, sizeof job->path);
     sl_strlcpy(job->display, display, sizeof job->display);
-    snprintf(job->rejects, sizeof job->rejects, "%s/%s.rejects.csv", j->srv->updir, job->id);
+    sl_strlcpy(job->rejects, path, sizeof job->rejects);
+    char *slash = strrchr(job->rejects, '/');
+    if (slash)
+        sl_strlcpy(slash + 1, "rejects.csv", sizeof job->rejects - (size_t)(slash + 1 - job->rejects));
     job->size = size;
     job->method = method;
     job->force = force;
@@ -275,7 +279,7 @@ int sl_jobs_cancel(struct sl_jobs *j, struct sl_job *job)
     int was = cancel_locked(j, job, path, sizeof path);
     pthread_mutex_unlock(&j->mu);
     if (path[0]) {
-        unlink(path);
+        sl_upload_remove(path);
         sl_info("import %s: file '%s': cancelled while queued", job->id, job->display);
     }
     return was;
@@ -394,7 +398,7 @@ void sl_jobs_stop(struct sl_jobs *j, double grace_s)
         struct sl_job *job = j->qhead;
         cancel_locked(j, job, path, sizeof path);
         if (path[0])
-            unlink(path);
+            sl_upload_remove(path);
     }
     pthread_cond_broadcast(&j->work);
     int64_t deadline = sl_now_ns() + (int64_t)(grace_s * 1e9);

@@ -104,23 +104,51 @@ static void set_display(char *out, size_t cap, const char *name)
         sl_strlcpy(out, "upload", cap);
 }
 
+/* Each upload gets a fresh private subdirectory holding one file named
+ * "upload": the importer sees the same base name for every upload (a CSV's
+ * sheet name is its base name, and the ledger's resume key includes it), and
+ * the job keeps its rejects file beside it. */
 static int open_tmp(struct sl_req *r)
 {
     char name[64];
+    int dfd = -1;
     for (int tries = 0; tries < 8; tries++) {
-        sl_random_name(name, sizeof name, "upload-", ".part");
-        r->fd = openat(r->srv->updir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                       0600);
-        if (r->fd >= 0) {
-            snprintf(r->tmp, sizeof r->tmp, "%s/%s", r->srv->updir, name);
-            return 0;
-        }
-        if (errno != EEXIST)
+        sl_random_name(name, sizeof name, "up-", "");
+        if (!mkdirat(r->srv->updir_fd, name, 0700))
             break;
+        if (errno != EEXIST)
+            goto fail;
+        name[0] = '\0';
     }
+    if (!name[0])
+        goto fail;
+    dfd = openat(r->srv->updir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd >= 0)
+        r->fd = openat(dfd, "upload", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (dfd >= 0)
+        close(dfd);
+    if (r->fd < 0) {
+        unlinkat(r->srv->updir_fd, name, AT_REMOVEDIR);
+        goto fail;
+    }
+    snprintf(r->tmp, sizeof r->tmp, "%s/%s/upload", r->srv->updir, name);
+    return 0;
+fail:
     sl_error("cannot create a temp file in '%s': %s", r->srv->updir, strerror(errno));
     r->io_err = 1;
     return -1;
+}
+
+void sl_upload_remove(const char *path)
+{
+    char dir[PATH_MAX];
+    sl_strlcpy(dir, path, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    unlink(path);
+    if (slash) {
+        *slash = '\0';
+        rmdir(dir); /* fails, harmlessly, while a rejects file is still there */
+    }
 }
 
 static void drop_tmp(struct sl_req *r)
@@ -129,7 +157,7 @@ static void drop_tmp(struct sl_req *r)
         close(r->fd);
     r->fd = -1;
     if (r->tmp[0])
-        unlink(r->tmp);
+        sl_upload_remove(r->tmp);
     r->tmp[0] = '\0';
 }
 
