@@ -255,6 +255,16 @@ static int ctl_recover(struct run *r, struct sl_error *err)
     }
 }
 
+/* After a step on the control connection failed with rc: 1 when it was a
+ * lost connection (SL_ERETRY), the step may run again (*tries counts) and
+ * the connection is back. The finishing steps are idempotent. */
+static int ctl_again(struct run *r, int rc, int *tries)
+{
+    struct sl_error e;
+    sl_err_clear(&e);
+    return rc == SL_ERETRY && (*tries)++ < SL_LOAD_RETRY_ATTEMPTS && ctl_recover(r, &e) == 0;
+}
+
 static void close_all(struct run *r)
 {
     for (int i = 0; i < r->nsinks; i++)
@@ -359,7 +369,11 @@ out:
         /* Every index built again, whatever happened (indexes.h). */
         struct sl_error e;
         sl_err_clear(&e);
-        int irc = sl_indexes_finish_parallel(r.ctl, &r.plan, r.target, r.plan.writers, &e);
+        int irc, tries = 0;
+        do {
+            sl_err_clear(&e);
+            irc = sl_indexes_finish_parallel(r.ctl, &r.plan, r.target, r.plan.writers, &e);
+        } while (ctl_again(&r, irc, &tries));
         if (irc && !rc) {
             rc = irc;
             *err = e;
@@ -372,7 +386,12 @@ out:
         struct sl_error e;
         sl_err_clear(&e);
         const char *status = rc == 0 ? "completed" : st->cancelled ? "cancelled" : "failed";
-        if (sl_ledger_finish(r.ctl, r.plan.import_id, status, st, &e))
+        int frc, tries = 0;
+        do {
+            sl_err_clear(&e);
+            frc = sl_ledger_finish(r.ctl, r.plan.import_id, status, st, &e);
+        } while (ctl_again(&r, frc, &tries));
+        if (frc)
             sl_warn("could not record the end of import %lld in the ledger: %s",
                     r.plan.import_id, e.msg);
     }
@@ -385,8 +404,13 @@ out:
             sl_strlcpy(path, o->rejects_path, sizeof path);
         else
             default_rejects(o->file, path, sizeof path);
-        int wrc = sl_rejects_write(r.rejects, r.rejects ? NULL : r.ctl, r.plan.import_id, &r.plan,
+        int wrc, tries = 0;
+        do {
+            sl_err_clear(&e);
+            written = 0;
+            wrc = sl_rejects_write(r.rejects, r.rejects ? NULL : r.ctl, r.plan.import_id, &r.plan,
                                    path, &written, &e);
+        } while (!r.rejects && ctl_again(&r, wrc, &tries));
         if (written > 0)
             sl_strlcpy(st->rejects_path, path, sizeof st->rejects_path);
         if (wrc && !rc) {
