@@ -98,7 +98,8 @@ static void cases(const char *qtable)
     /* The load, then a kill (no finish). The resumed import finds a
      * non-empty table: it loads without the indexes and finish builds them. */
     for (int i = 0; i < 50; i++) {
-        snprintf(sql, sizeof sql, "INSERT INTO %s (id, name, email, city) VALUES (%d, 'n%d', 'e%d@x.io', 'c%d')",
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO %s (id, name, email, city) VALUES (%d, 'n%d', 'e%d@x.io', 'c%d')",
                  qtable, i + 1, i, i, i % 7);
         exec(sql);
     }
@@ -171,7 +172,8 @@ static void test_sqlite(void)
 {
     char path[256], target[300];
     const char *tmp = getenv("TMPDIR");
-    snprintf(path, sizeof path, "%s/test_load_indexes_%d.db", tmp && *tmp ? tmp : "/tmp", (int)getpid());
+    snprintf(path, sizeof path, "%s/test_load_indexes_%d.db", tmp && *tmp ? tmp : "/tmp",
+             (int)getpid());
     unlink(path);
     snprintf(target, sizeof target, "sqlite:%s", path);
     struct sl_error err;
@@ -179,9 +181,10 @@ static void test_sqlite(void)
     ok(sl_sink_open(&S, target, &err), &err, "open sqlite");
     TARGET = target;
     sl_strlcpy(TABLE, "biz", sizeof TABLE);
-    snprintf(DEFS_SQL, sizeof DEFS_SQL,
-             "SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'biz' "
-             "AND sql IS NOT NULL ORDER BY name");
+    snprintf(
+        DEFS_SQL, sizeof DEFS_SQL,
+        "SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'biz' "
+        "AND sql IS NOT NULL ORDER BY name");
     exec("CREATE TABLE biz (id integer PRIMARY KEY, name text NOT NULL, email text, city text)");
     exec("CREATE INDEX biz_name ON biz (name)");
     exec("CREATE INDEX biz_city ON biz (city)");
@@ -203,7 +206,8 @@ static void test_pg(void)
 {
     const char *url = getenv("SHEETLOAD_TEST_PG");
     if (!url || !*url)
-        T_FAIL("SHEETLOAD_TEST_PG is not set: run the tests with 'make test', which starts PostgreSQL");
+        T_FAIL("SHEETLOAD_TEST_PG is not set: run the tests with 'make test', which starts "
+               "PostgreSQL");
     struct sl_error err;
     memset(&err, 0, sizeof err);
     ok(sl_sink_open(&S, url, &err), &err, "open pg");
@@ -218,7 +222,8 @@ static void test_pg(void)
              schema);
     snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema, schema);
     exec(sql);
-    snprintf(sql, sizeof sql, "CREATE TABLE %s (id bigint PRIMARY KEY, name text NOT NULL, email text, city text)",
+    snprintf(sql, sizeof sql,
+             "CREATE TABLE %s (id bigint PRIMARY KEY, name text NOT NULL, email text, city text)",
              qtable);
     exec(sql);
     snprintf(sql, sizeof sql, "CREATE INDEX biz_name ON %s (name)", qtable);
@@ -230,7 +235,8 @@ static void test_pg(void)
     cases(qtable);
     snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", schema);
     exec(sql);
-    snprintf(sql, sizeof sql, "DELETE FROM sheetload_deferred_indexes WHERE table_name = '%s'", TABLE);
+    snprintf(sql, sizeof sql, "DELETE FROM sheetload_deferred_indexes WHERE table_name = '%s'",
+             TABLE);
     exec(sql);
     sl_sink_close(S);
 }

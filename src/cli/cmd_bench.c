@@ -33,13 +33,13 @@
 #include "sink/sink.h"
 
 #define BENCH_MAX_METHODS 8
-#define BENCH_MAX_REPEAT 100
+#define BENCH_MAX_REPEAT  100
 
 struct bench_opts {
     long long rows;
-    const char *db;       /* NULL: a scratch SQLite file in the temp dir */
-    const char *file;     /* NULL: generate */
-    const char *methods;  /* "sequential,concurrent,batch,copy" */
+    const char *db;      /* NULL: a scratch SQLite file in the temp dir */
+    const char *file;    /* NULL: generate */
+    const char *methods; /* "sequential,concurrent,batch,copy" */
     long long repeat;
     long long workers;    /* 0: the import's default */
     long long batch_size; /* 0: the import's default */
@@ -75,29 +75,28 @@ static void on_sigint(int sig)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: sheetload bench [OPTIONS]\n"
-            "\n"
-            "Times every import method on this machine and prints the tutorial's table:\n"
-            "Method | Time | Records/sec | Speedup (vs sequential) | peak RSS.\n"
-            "Each import runs as a child process into a freshly created 'businesses' table\n"
-            "(the table is dropped before every run); times are whole runs, start-up included.\n"
-            "\n"
-            "Options:\n"
-            "  --rows N           rows to generate (default 10000)\n"
-            "  --db URL           target (postgresql://... or sqlite:PATH); its 'businesses'\n"
-            "                     table is DROPPED before every run. Default: a scratch\n"
-            "                     SQLite file in a temporary directory\n"
-            "  --methods LIST     comma-separated (default sequential,concurrent,batch,copy)\n"
-            "  --file F           time the import of F instead of a generated file\n"
-            "  --inline-strings   generate an xlsx with inline strings\n"
-            "  --repeat N         runs per method; the median is shown (default 1)\n"
-            "  --workers M        passed to every import\n"
-            "  --batch-size B     passed to every import\n"
-            "  --keep-indexes     passed to every import (no index build after the load)\n"
-            "  --force            drop 'businesses' even when it holds rows\n"
-            "  --keep             keep the generated file and the last table\n"
-            "  -h, --help         show this help\n");
+    fprintf(f, "Usage: sheetload bench [OPTIONS]\n"
+               "\n"
+               "Times every import method on this machine and prints the tutorial's table:\n"
+               "Method | Time | Records/sec | Speedup (vs sequential) | peak RSS.\n"
+               "Each import runs as a child process into a freshly created 'businesses' table\n"
+               "(the table is dropped before every run); times are whole runs, start-up included.\n"
+               "\n"
+               "Options:\n"
+               "  --rows N           rows to generate (default 10000)\n"
+               "  --db URL           target (postgresql://... or sqlite:PATH); its 'businesses'\n"
+               "                     table is DROPPED before every run. Default: a scratch\n"
+               "                     SQLite file in a temporary directory\n"
+               "  --methods LIST     comma-separated (default sequential,concurrent,batch,copy)\n"
+               "  --file F           time the import of F instead of a generated file\n"
+               "  --inline-strings   generate an xlsx with inline strings\n"
+               "  --repeat N         runs per method; the median is shown (default 1)\n"
+               "  --workers M        passed to every import\n"
+               "  --batch-size B     passed to every import\n"
+               "  --keep-indexes     passed to every import (no index build after the load)\n"
+               "  --force            drop 'businesses' even when it holds rows\n"
+               "  --keep             keep the generated file and the last table\n"
+               "  -h, --help         show this help\n");
 }
 
 /* "12,345" */
@@ -224,10 +223,11 @@ static int drop_table(const char *target, int force, int first, struct sl_error 
             if (rows > 0) {
                 char shown[512];
                 sl_target_redact(target, shown, sizeof shown);
-                rc = sl_err_set(err, SL_EEXISTS,
-                                "table 'businesses' in '%s' holds %lld rows and 'sheetload bench' drops it "
-                                "before every run; point --db at a scratch database, or pass --force",
-                                shown, rows);
+                rc = sl_err_set(
+                    err, SL_EEXISTS,
+                    "table 'businesses' in '%s' holds %lld rows and 'sheetload bench' drops it "
+                    "before every run; point --db at a scratch database, or pass --force",
+                    shown, rows);
                 goto done;
             }
         }
@@ -248,8 +248,10 @@ static int parse_methods(const char *list, int *out, int *n)
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         int m = sheetload_method_parse(tok);
         if (m <= 0 || *n >= BENCH_MAX_METHODS)
-            return sl_cli_usage_error("bench", "unknown method '%s' in --methods; use sequential, "
-                                      "concurrent, batch or copy", tok);
+            return sl_cli_usage_error("bench",
+                                      "unknown method '%s' in --methods; use sequential, "
+                                      "concurrent, batch or copy",
+                                      tok);
         out[(*n)++] = m;
     }
     if (*n == 0)
@@ -259,8 +261,19 @@ static int parse_methods(const char *list, int *out, int *n)
 
 static int parse_args(int argc, char **argv, struct bench_opts *o)
 {
-    enum { O_ROWS = 256, O_DB, O_METHODS, O_FILE, O_REPEAT, O_WORKERS, O_BATCH, O_INLINE, O_KEEP,
-           O_KEEPIDX, O_FORCE };
+    enum {
+        O_ROWS = 256,
+        O_DB,
+        O_METHODS,
+        O_FILE,
+        O_REPEAT,
+        O_WORKERS,
+        O_BATCH,
+        O_INLINE,
+        O_KEEP,
+        O_KEEPIDX,
+        O_FORCE
+    };
     static const struct option longopts[] = {
         {"rows", required_argument, NULL, O_ROWS},
         {"db", required_argument, NULL, O_DB},
@@ -286,11 +299,18 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
         switch (c) {
         case O_ROWS:
             if (sl_cli_parse_long(optarg, 1, 100000000, &o->rows))
-                return sl_cli_usage_error("bench", "--rows wants a number from 1 to 100000000, not '%s'", optarg);
+                return sl_cli_usage_error(
+                    "bench", "--rows wants a number from 1 to 100000000, not '%s'", optarg);
             break;
-        case O_DB: o->db = optarg; break;
-        case O_METHODS: o->methods = optarg; break;
-        case O_FILE: o->file = optarg; break;
+        case O_DB:
+            o->db = optarg;
+            break;
+        case O_METHODS:
+            o->methods = optarg;
+            break;
+        case O_FILE:
+            o->file = optarg;
+            break;
         case O_REPEAT:
             if (sl_cli_parse_long(optarg, 1, BENCH_MAX_REPEAT, &o->repeat))
                 return sl_cli_usage_error("bench", "--repeat wants a number from 1 to %d, not '%s'",
@@ -298,20 +318,33 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
             break;
         case O_WORKERS:
             if (sl_cli_parse_long(optarg, 1, 1024, &o->workers))
-                return sl_cli_usage_error("bench", "--workers wants a number from 1 to 1024, not '%s'", optarg);
+                return sl_cli_usage_error(
+                    "bench", "--workers wants a number from 1 to 1024, not '%s'", optarg);
             break;
         case O_BATCH:
             if (sl_cli_parse_long(optarg, 1, 10000000, &o->batch_size))
-                return sl_cli_usage_error("bench", "--batch-size wants a number from 1 to 10000000, not '%s'",
-                                          optarg);
+                return sl_cli_usage_error(
+                    "bench", "--batch-size wants a number from 1 to 10000000, not '%s'", optarg);
             break;
-        case O_INLINE: o->inline_strings = 1; break;
-        case O_KEEP: o->keep = 1; break;
-        case O_KEEPIDX: o->keep_indexes = 1; break;
-        case O_FORCE: o->force = 1; break;
-        case 'h': usage(stdout); return -1;
-        case ':': return sl_cli_usage_error("bench", "option '%s' needs a value", argv[optind - 1]);
-        default: return sl_cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
+        case O_INLINE:
+            o->inline_strings = 1;
+            break;
+        case O_KEEP:
+            o->keep = 1;
+            break;
+        case O_KEEPIDX:
+            o->keep_indexes = 1;
+            break;
+        case O_FORCE:
+            o->force = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return -1;
+        case ':':
+            return sl_cli_usage_error("bench", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return sl_cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
@@ -364,10 +397,10 @@ static void print_table(const struct bench_result *res, int n, const char *shown
         printf("median of %lld runs\n\n", repeat);
     else
         printf("1 run each\n\n");
-    printf("| %-10s | %9s | %11s | %7s | %9s |\n", "Method", "Time", "Records/sec",
-           "Speedup", "peak RSS");
-    printf("|%s|%s|%s|%s|%s|\n", "------------", "----------:", "------------:", "--------:",
-           "----------:");
+    printf("| %-10s | %9s | %11s | %7s | %9s |\n", "Method", "Time", "Records/sec", "Speedup",
+           "peak RSS");
+    printf("|%s|%s|%s|%s|%s|\n", "------------",
+           "----------:", "------------:", "--------:", "----------:");
     for (int i = 0; i < n; i++) {
         char rate[32], tbuf[32], sp[32], rss[32];
         double r = res[i].median > 0 ? (double)res[i].inserted / res[i].median : 0;
@@ -375,11 +408,12 @@ static void print_table(const struct bench_result *res, int n, const char *shown
         snprintf(tbuf, sizeof tbuf, "%.2f s", res[i].median);
         snprintf(sp, sizeof sp, "%.1fx", res[i].median > 0 ? res[base].median / res[i].median : 0);
         snprintf(rss, sizeof rss, "%.1f MiB", (double)res[i].rss_kb / 1024.0);
-        printf("| %-10s | %9s | %11s | %7s | %9s |\n", sheetload_method_name(res[i].method), tbuf, rate,
-               sp, rss);
+        printf("| %-10s | %9s | %11s | %7s | %9s |\n", sheetload_method_name(res[i].method), tbuf,
+               rate, sp, rss);
     }
     if (res[base].method != SHEETLOAD_SEQUENTIAL)
-        printf("\nSpeedup against %s (sequential was not run).\n", sheetload_method_name(res[base].method));
+        printf("\nSpeedup against %s (sequential was not run).\n",
+               sheetload_method_name(res[base].method));
     fflush(stdout);
 }
 
@@ -405,7 +439,8 @@ int sl_cmd_bench(int argc, char **argv)
     const char *tmp = getenv("TMPDIR");
     snprintf(dir, sizeof dir, "%s/sheetload-bench.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
-        fprintf(stderr, "sheetload bench: cannot create a temporary directory '%s': %s\n", dir, strerror(errno));
+        fprintf(stderr, "sheetload bench: cannot create a temporary directory '%s': %s\n", dir,
+                strerror(errno));
         return SL_EXIT_FAIL;
     }
     snprintf(outp, sizeof outp, "%s/import.json", dir);
@@ -435,8 +470,10 @@ int sl_cmd_bench(int argc, char **argv)
         char rows[32];
         snprintf(rows, sizeof rows, "%lld", o.rows);
         snprintf(genfile, sizeof genfile, "%s/businesses-%lld.xlsx", dir, o.rows);
-        char *gav[] = {"sheetload", "gen", "--rows", rows, "--seed", "1", "-o", genfile,
-                       o.inline_strings ? "--inline-strings" : NULL, NULL};
+        char *gav[] = {"sheetload", "gen",    "--rows",
+                       rows,        "--seed", "1",
+                       "-o",        genfile,  o.inline_strings ? "--inline-strings" : NULL,
+                       NULL};
         fprintf(stderr, "sheetload bench: generating %lld rows into '%s'\n", o.rows, genfile);
         int grc = run_child(gav, outp, errp, NULL);
         if (grc != 0) {
@@ -469,8 +506,8 @@ int sl_cmd_bench(int argc, char **argv)
             }
             char nums[2][32], *av[24];
             import_argv(&o, file, db, methods[m], nums, av);
-            fprintf(stderr, "sheetload bench: %s, run %d of %lld\n", sheetload_method_name(methods[m]), r + 1,
-                    o.repeat);
+            fprintf(stderr, "sheetload bench: %s, run %d of %lld\n",
+                    sheetload_method_name(methods[m]), r + 1, o.repeat);
             struct bench_run run;
             memset(&run, 0, sizeof run);
             int irc = run_child(av, outp, errp, &run);
@@ -485,15 +522,18 @@ int sl_cmd_bench(int argc, char **argv)
                 goto out;
             }
             if (read_stats(outp, &run)) {
-                fprintf(stderr, "sheetload bench: the %s import printed no statistics (see 'sheetload import --json')\n",
+                fprintf(stderr,
+                        "sheetload bench: the %s import printed no statistics (see 'sheetload "
+                        "import --json')\n",
                         sheetload_method_name(methods[m]));
                 goto out;
             }
             if (expect < 0)
                 expect = run.total;
             if (run.inserted != expect) {
-                fprintf(stderr, "sheetload bench: the %s import inserted %lld rows of %lld; the file must "
-                                "hold only good rows for a benchmark\n",
+                fprintf(stderr,
+                        "sheetload bench: the %s import inserted %lld rows of %lld; the file must "
+                        "hold only good rows for a benchmark\n",
                         sheetload_method_name(methods[m]), run.inserted, expect);
                 goto out;
             }
@@ -510,7 +550,8 @@ int sl_cmd_bench(int argc, char **argv)
     }
     char what[700], where[600];
     if (file == genfile)
-        snprintf(what, sizeof what, "a generated xlsx (%s strings)", o.inline_strings ? "inline" : "shared");
+        snprintf(what, sizeof what, "a generated xlsx (%s strings)",
+                 o.inline_strings ? "inline" : "shared");
     else
         snprintf(what, sizeof what, "'%s'", file);
     if (scratch)
@@ -525,7 +566,8 @@ out:
     unlink(outp);
     unlink(errp);
     if (o.keep) {
-        fprintf(stderr, "sheetload bench: kept '%s'%s\n", dir, scratch ? " (the file and bench.db)" : "");
+        fprintf(stderr, "sheetload bench: kept '%s'%s\n", dir,
+                scratch ? " (the file and bench.db)" : "");
     } else {
         if (genfile[0])
             unlink(genfile);

@@ -88,20 +88,24 @@ static int first_cb(void *arg, int ncols, const char *const *vals)
     return 0;
 }
 
-static int is_pg(struct sl_sink *s) { return sl_sink_dialect(s) == SL_DIALECT_PG; }
+static int is_pg(struct sl_sink *s)
+{
+    return sl_sink_dialect(s) == SL_DIALECT_PG;
+}
 
 static int ensure_table(struct sl_sink *s, struct sl_error *err)
 {
-    return sl_sink_exec(s,
-                        is_pg(s) ? "CREATE TABLE IF NOT EXISTS " SL_INDEXES_TABLE " (table_name text NOT NULL, "
-                                   "index_name text NOT NULL, definition text NOT NULL, import_id bigint, "
-                                   "deferred_at timestamptz NOT NULL DEFAULT now(), "
-                                   "PRIMARY KEY (table_name, index_name))"
-                                 : "CREATE TABLE IF NOT EXISTS " SL_INDEXES_TABLE " (table_name text NOT NULL, "
-                                   "index_name text NOT NULL, definition text NOT NULL, import_id integer, "
-                                   "deferred_at datetime NOT NULL DEFAULT CURRENT_TIMESTAMP, "
-                                   "PRIMARY KEY (table_name, index_name))",
-                        0, NULL, err);
+    return sl_sink_exec(
+        s,
+        is_pg(s) ? "CREATE TABLE IF NOT EXISTS " SL_INDEXES_TABLE " (table_name text NOT NULL, "
+                   "index_name text NOT NULL, definition text NOT NULL, import_id bigint, "
+                   "deferred_at timestamptz NOT NULL DEFAULT now(), "
+                   "PRIMARY KEY (table_name, index_name))"
+                 : "CREATE TABLE IF NOT EXISTS " SL_INDEXES_TABLE " (table_name text NOT NULL, "
+                   "index_name text NOT NULL, definition text NOT NULL, import_id integer, "
+                   "deferred_at datetime NOT NULL DEFAULT CURRENT_TIMESTAMP, "
+                   "PRIMARY KEY (table_name, index_name))",
+        0, NULL, err);
 }
 
 /* Does the bookkeeping table exist? (No table: nothing was ever deferred.) */
@@ -126,12 +130,14 @@ static int pending(struct sl_sink *s, const char *table, struct idx_list *l, str
                        " WHERE table_name = $1 ORDER BY index_name",
                        1, params, list_add_cb, l, err);
     if (l->oom)
-        return sl_err_set(err, SL_ENOMEM, "out of memory reading the deferred indexes of '%s'", table);
+        return sl_err_set(err, SL_ENOMEM, "out of memory reading the deferred indexes of '%s'",
+                          table);
     return rc;
 }
 
 /* The indexes prepare may drop (see indexes.h). */
-static int deferrable(struct sl_sink *s, const char *table, struct idx_list *l, struct sl_error *err)
+static int deferrable(struct sl_sink *s, const char *table, struct idx_list *l,
+                      struct sl_error *err)
 {
     char q[600];
     if (sl_sink_quote_table(table, q, sizeof q))
@@ -139,15 +145,16 @@ static int deferrable(struct sl_sink *s, const char *table, struct idx_list *l, 
     int rc;
     if (is_pg(s)) {
         const char *params[] = {q};
-        rc = sl_sink_query(s,
-                           "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
-                           "FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
-                           "WHERE i.indrelid = to_regclass($1) AND t.relkind = 'r' "
-                           "AND NOT i.indisunique AND NOT i.indisprimary AND NOT i.indisexclusion "
-                           "AND i.indisvalid AND i.indisready "
-                           "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
-                           "ORDER BY 1",
-                           1, params, list_add_cb, l, err);
+        rc = sl_sink_query(
+            s,
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+            "FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+            "WHERE i.indrelid = to_regclass($1) AND t.relkind = 'r' "
+            "AND NOT i.indisunique AND NOT i.indisprimary AND NOT i.indisexclusion "
+            "AND i.indisvalid AND i.indisready "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+            "ORDER BY 1",
+            1, params, list_add_cb, l, err);
     } else {
         const char *params[] = {table};
         rc = sl_sink_query(s,
@@ -177,10 +184,11 @@ static int index_exists(struct sl_sink *s, const char *name, int *yes, struct sl
 {
     char v[32] = "";
     const char *params[] = {name};
-    int rc = sl_sink_query(s,
-                           is_pg(s) ? "SELECT CASE WHEN to_regclass($1) IS NULL THEN 0 ELSE 1 END"
-                                    : "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = $1",
-                           1, params, first_cb, v, err);
+    int rc = sl_sink_query(
+        s,
+        is_pg(s) ? "SELECT CASE WHEN to_regclass($1) IS NULL THEN 0 ELSE 1 END"
+                 : "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = $1",
+        1, params, first_cb, v, err);
     *yes = v[0] == '1';
     return rc;
 }
@@ -191,7 +199,8 @@ static int raise_maint_mem(struct sl_sink *s, struct sl_error *err)
     if (!is_pg(s))
         return 0;
     return sl_sink_exec(s,
-                        "SELECT set_config('maintenance_work_mem', '" SL_INDEXES_MAINT_MEM "', false) "
+                        "SELECT set_config('maintenance_work_mem', '" SL_INDEXES_MAINT_MEM
+                        "', false) "
                         "WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < "
                         "pg_size_bytes('" SL_INDEXES_MAINT_MEM "')",
                         0, NULL, err);
@@ -203,7 +212,8 @@ static int build(struct sl_sink *s, const struct idx_def *d, struct sl_error *er
     if (rc) {
         char msg[sizeof err->msg];
         sl_strlcpy(msg, err->msg, sizeof msg);
-        sl_err_reset(err, rc, "cannot build index '%s' again after the load (%s); its definition is kept "
+        sl_err_reset(err, rc,
+                     "cannot build index '%s' again after the load (%s); its definition is kept "
                      "in " SL_INDEXES_TABLE " and the next import into the table builds it: %s",
                      d->name, d->def, msg);
     }
@@ -213,8 +223,9 @@ static int build(struct sl_sink *s, const struct idx_def *d, struct sl_error *er
 static int forget(struct sl_sink *s, const char *table, const char *name, struct sl_error *err)
 {
     const char *params[] = {table, name};
-    return sl_sink_exec(s, "DELETE FROM " SL_INDEXES_TABLE " WHERE table_name = $1 AND index_name = $2", 2,
-                        params, err);
+    return sl_sink_exec(
+        s, "DELETE FROM " SL_INDEXES_TABLE " WHERE table_name = $1 AND index_name = $2", 2, params,
+        err);
 }
 
 /* ---- parallel builders (PostgreSQL) --------------------------------------- */
@@ -260,7 +271,8 @@ static void *builder_main(void *arg)
 
 /* Builds on nconn connections what is not built yet in l; a definition a
  * builder could not take (its connection failed) stays unbuilt. */
-static void build_parallel(const char *target, struct idx_list *l, int nconn, struct sl_error *first)
+static void build_parallel(const char *target, struct idx_list *l, int nconn,
+                           struct sl_error *first)
 {
     struct builders b;
     memset(&b, 0, sizeof b);
@@ -284,8 +296,8 @@ static void build_parallel(const char *target, struct idx_list *l, int nconn, st
 /* Builds every definition of l whose index is missing (nconn at a time on
  * PostgreSQL when target is known), then forgets the saved rows of those
  * that exist. */
-static int rebuild(struct sl_sink *s, const char *table, const char *target, int nconn, struct idx_list *l,
-                   struct sl_error *err)
+static int rebuild(struct sl_sink *s, const char *table, const char *target, int nconn,
+                   struct idx_list *l, struct sl_error *err)
 {
     int rc = 0;
     size_t todo = 0;
@@ -361,11 +373,12 @@ int sl_indexes_prepare(struct sl_sink *s, const struct sl_plan *p, int keep, str
     snprintf(idbuf, sizeof idbuf, "%lld", p->import_id);
     for (size_t i = 0; i < cur.n && !rc; i++) {
         const char *params[] = {p->table, cur.v[i].name, cur.v[i].def, idbuf};
-        rc = sl_sink_exec(s,
-                          "INSERT INTO " SL_INDEXES_TABLE " (table_name, index_name, definition, import_id) "
-                          "VALUES ($1, $2, $3, $4) ON CONFLICT (table_name, index_name) DO UPDATE SET "
-                          "definition = excluded.definition, import_id = excluded.import_id",
-                          4, params, err);
+        rc = sl_sink_exec(
+            s,
+            "INSERT INTO " SL_INDEXES_TABLE " (table_name, index_name, definition, import_id) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (table_name, index_name) DO UPDATE SET "
+            "definition = excluded.definition, import_id = excluded.import_id",
+            4, params, err);
         if (rc)
             break;
         char sql[700], q[600];
@@ -395,8 +408,8 @@ out:
     return rc;
 }
 
-int sl_indexes_finish_parallel(struct sl_sink *s, const struct sl_plan *p, const char *target, int nconn,
-                               struct sl_error *err)
+int sl_indexes_finish_parallel(struct sl_sink *s, const struct sl_plan *p, const char *target,
+                               int nconn, struct sl_error *err)
 {
     if (p->dry_run)
         return 0;
