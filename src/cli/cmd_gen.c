@@ -233,7 +233,6 @@ static int write_xlsx(const struct gen_opts *o, const char *path, FILE *bad_list
 {
     lxw_workbook_options wo = {0};
     wo.constant_memory = o->inline_strings ? LXW_TRUE : LXW_FALSE;
-    wo.use_zip64 = LXW_TRUE;
     lxw_workbook *wb = workbook_new_opt(path, &wo);
     if (!wb) {
         snprintf(why, whylen, "cannot create the workbook (%s)", strerror(errno));
