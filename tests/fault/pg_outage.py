@@ -111,7 +111,7 @@ def main():
     db, work, pgtest = sys.argv[1], sys.argv[2], sys.argv[3]
     san = bool(os.environ.get("SL_SANITIZE"))
     big = fl.gen(work, 4000 if san else 10000, 40, 11, "big")
-    small = fl.gen(work, 1500 if san else 3000, 30, 12, "small")
+    small = fl.gen(work, 1000 if san else 2000, 20, 12, "small")
     eb, es = fl.expected(big), fl.expected(small)
     cases = [
         ("restart-copy", "copy", 50, 2, big, eb, "restart"),
