@@ -98,6 +98,7 @@ wait_for done_job || fail "job $id did not end"
 nbad=$(grep -vc ',blank$' bad.txt)
 [ "$(jq_get "$BODY" ".stats.error_count")" = "$nbad" ] || fail "job errors, want $nbad: $BODY"
 [ "$(jq_get "$BODY" ".progress.percent == 100")" = true ] || fail "job percent: $BODY"
+lid=$(jq_get "$BODY" ".import_id")
 req "$URL/imports"; expect 200 "GET /imports"
 [ "$(jq_get "$BODY" ".imports[0].id")" = "$id" ] || fail "GET /imports: $BODY"
 curl -s -D rhdr "$URL/imports/$id/rejects" >rejects.csv || fail "GET rejects"
@@ -106,6 +107,14 @@ grep -qi '^Content-Type: text/csv' rhdr || fail "rejects content type: $(cat rhd
 for r in $(grep -v ',blank$' bad.txt | cut -d, -f1); do
   grep -q "^$r," rejects.csv || fail "row $r missing from the rejects"
 done
+# The same import by its ledger id (what survives a restart).
+req "$URL/imports/$lid"; expect 200 "GET /imports/<ledger id>"
+[ "$(jq_get "$BODY" ".source")" = ledger ] && [ "$(jq_get "$BODY" ".status")" = completed ] ||
+  fail "ledger view: $BODY"
+[ "$(jq_get "$BODY" ".stats.error_count")" = "$nbad" ] || fail "ledger errors, want $nbad: $BODY"
+curl -s "$URL/imports/$lid/rejects" >lrejects.csv || fail "GET ledger rejects"
+[ "$(tail -n +2 lrejects.csv | wc -l)" = "$nbad" ] || fail "ledger rejects: want $nbad rows: $(cat lrejects.csv)"
+req "$URL/imports/999999"; expect 404 "unknown ledger id"
 req -X DELETE "$URL/imports/$id"; expect 200 "DELETE of a finished job"
 [ "$(jq_get "$BODY" ".status")" = completed ] || fail "DELETE finished: $BODY"
 

@@ -62,8 +62,13 @@ grep -q "cancelling 1 running import" log || fail "no log line for the cancel at
 st=$(psql "$DB" -XtAq -c "select status from sheetload_imports order by id desc limit 1")
 [ "$st" != completed ] || fail "ledger says completed after SIGTERM"
 [ -z "$(ls -A up)" ] || fail "files left in the upload dir: $(ls -A up)"
-# A new server; the same file again resumes the import the SIGTERM stopped.
+# A new server knows the stopped import from the ledger, and the same file
+# again resumes it.
+lid=$(psql "$DB" -XtAq -c "select max(id) from sheetload_imports")
 serve_start "$T/log2" --db "$DB" --upload-dir "$T/up"
+req "$URL/imports/$lid"; expect 200 "GET /imports/$lid after restart"
+[ "$(jq_get "$BODY" ".status")" = "$st" ] || fail "ledger view after restart: $BODY"
+[ "$(jq_get "$BODY" ".progress.rows_done")" -gt 0 ] || fail "ledger view without progress: $BODY"
 req -X POST "$URL/upload?method=sequential" -F "file=@big3.csv"; expect 200 "upload after restart"
 r=$(jq_get "$BODY" ".stats.resumed")
 [ "$r" = true ] || [ "$r" = 1 ] || fail "the upload after SIGTERM did not resume: $BODY"

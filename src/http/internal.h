@@ -156,6 +156,16 @@ int sl_upload_looks_ok(const unsigned char *head, size_t len);
 /* A fresh random name "PREFIX-<hex>SUFFIX". */
 void sl_random_name(char *out, size_t cap, const char *prefix, const char *suffix);
 
+/* ledger.c: an id made of digits names a ledger import. */
+int sl_ledger_id(const char *s);
+struct sl_buf;
+/* The ledger's view of import id (new JSON in *out), or SL_ENOTFOUND. */
+int sl_http_ledger_get(const struct sl_http_server *s, const char *id, struct json_t **out,
+                       struct sl_error *err);
+/* Its rejects as CSV (header first) appended to b. */
+int sl_http_ledger_rejects(const struct sl_http_server *s, const char *id, struct sl_buf *b,
+                           struct sl_error *err);
+
 /* routes.c */
 int sl_route_health(struct sl_req *r, struct MHD_Connection *c);
 int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync);

@@ -200,7 +200,7 @@ struct sl_job *sl_jobs_submit(struct sl_jobs *j, const char *path, const char *d
         return NULL;
     }
     job->owner = j;
-    sl_random_name(job->id, sizeof job->id, "", "");
+    sl_random_name(job->id, sizeof job->id, "j", ""); /* a letter first: not a ledger id */
     sl_strlcpy(job->path, path, sizeof job->path);
     sl_strlcpy(job->display, display, sizeof job->display);
     sl_strlcpy(job->rejects, path, sizeof job->rejects);

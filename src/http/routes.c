@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/alloc.h"
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "http/internal.h"
@@ -179,12 +181,55 @@ static int not_found(struct sl_req *r, struct MHD_Connection *c)
     return sl_reply_error(r, c, MHD_HTTP_NOT_FOUND, "import '%s' not found", r->arg);
 }
 
+/* The answer for a ledger lookup that failed. */
+static int ledger_error(struct sl_req *r, struct MHD_Connection *c, int rc,
+                        const struct sl_error *err)
+{
+    if (rc == SL_ENOTFOUND || rc == SL_EDB) /* SL_EDB: no ledger table yet */
+        return not_found(r, c);
+    return sl_reply_error(r, c, rc == SL_EDBCONN || rc == SL_ERETRY ? MHD_HTTP_SERVICE_UNAVAILABLE
+                                                                    : MHD_HTTP_INTERNAL_SERVER_ERROR,
+                          "cannot read the import ledger: %s", err->msg);
+}
+
+static int ledger_get(struct sl_req *r, struct MHD_Connection *c)
+{
+    struct sl_error err;
+    json_t *o = NULL;
+    sl_err_clear(&err);
+    int rc = sl_http_ledger_get(r->srv, r->arg, &o, &err);
+    return rc ? ledger_error(r, c, rc, &err) : sl_reply_json(r, c, MHD_HTTP_OK, o);
+}
+
+static int ledger_rejects(struct sl_req *r, struct MHD_Connection *c)
+{
+    struct sl_error err;
+    struct sl_buf b;
+    sl_err_clear(&err);
+    sl_buf_init(&b, 256u << 20);
+    int rc = sl_http_ledger_rejects(r->srv, r->arg, &b, &err);
+    if (rc) {
+        sl_buf_release(&b);
+        return ledger_error(r, c, rc, &err);
+    }
+    size_t len;
+    char *text = sl_buf_detach(&b, &len);
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(
+        len, text, sl_free);
+    if (!resp) {
+        sl_free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/csv; charset=utf-8");
+    return sl_reply(r, c, MHD_HTTP_OK, resp, len);
+}
+
 int sl_route_get(struct sl_req *r, struct MHD_Connection *c)
 {
     struct sl_jobs *j = &r->srv->jobs;
     struct sl_job *job = sl_jobs_get(j, r->arg);
     if (!job)
-        return not_found(r, c);
+        return sl_ledger_id(r->arg) ? ledger_get(r, c) : not_found(r, c);
     pthread_mutex_lock(&j->mu);
     json_t *o = sl_job_json_locked(job, 1);
     pthread_mutex_unlock(&j->mu);
@@ -214,7 +259,7 @@ int sl_route_rejects(struct sl_req *r, struct MHD_Connection *c)
     struct sl_jobs *j = &r->srv->jobs;
     struct sl_job *job = sl_jobs_get(j, r->arg);
     if (!job)
-        return not_found(r, c);
+        return sl_ledger_id(r->arg) ? ledger_rejects(r, c) : not_found(r, c);
     int state, rc;
     sl_jobs_snapshot(j, job, &state, &rc, NULL);
     int ret;
