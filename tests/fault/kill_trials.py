@@ -99,6 +99,16 @@ def trial(k, p, data, exp, target, db, work):
     fl.compare(got, exp["good"], what)
     if target == "sqlite":
         fl.sq_integrity(path)
+    # the ledger: one import, completed (a resume continues it, never starts another)
+    q = "select status from sheetload_imports order by id"
+    if target == "pg":
+        st = fl.pg_sql(db, q).stdout.split()
+    else:
+        c = fl.sq_connect(path)
+        st = [r[0] for r in c.execute(q).fetchall()]
+        c.close()
+    if st != ["completed"]:
+        raise fl.Fail("%s: sheetload_imports holds %s, want one 'completed' import" % (what, st))
     if rc == 0:
         fl.check_stats(fl.last_json(so), exp, what, p["fmt"] == "xlsx")
         fl.check_rejects(rej, exp["rejects"], what)
