@@ -336,6 +336,7 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
     struct sl_pipeline_in in = {
         .opts = o, .plan = &r.plan, .reader = r.reader,
         .first_data = have_first && header_is_data ? &first : NULL,
+        .prev_row = !have_first ? 0 : header_is_data ? first.num - 1 : first.num,
         .sinks = r.sinks, .done = r.done, .ndone = r.ndone, .ctx = r.ctx,
         .rejects = r.rejects, .t0 = r.t0,
     };

@@ -201,6 +201,9 @@ struct sl_pipeline_in {
     const struct sl_plan *plan;
     struct sl_reader *reader;        /* positioned after the header */
     const struct sl_row *first_data; /* a first row already read (or NULL) */
+    long long prev_row;              /* number of the row before the data (the
+                                      * header), 0 when unknown: gaps after it
+                                      * are blank rows */
     struct sl_sink **sinks;          /* plan->writers, moved in; NULL in dry run */
     const struct sl_ledger_batch *done; /* resume: ledger batches, sorted */
     size_t ndone;

@@ -86,14 +86,35 @@ static int ship(struct pipe *pp, struct sl_block *b)
     return rc;
 }
 
+/* Adds one row to the block being cut, shipping it when full. */
+static int cut(struct pipe *pp, struct sl_block **b, long long *batch_no, const struct sl_row *row)
+{
+    size_t bs = (size_t)pp->plan->batch_size;
+    if (!*b && !(*b = sl_block_new(*batch_no, bs < 1024 ? bs : 1024)))
+        return sl_err_set(&pp->read_err, SL_ENOMEM, "out of memory reading the file");
+    if (sl_block_add(*b, row))
+        return sl_err_set(&pp->read_err, SL_ENOMEM, "out of memory reading the file");
+    pp->rows_read++;
+    if ((*b)->nrows < bs)
+        return 0;
+    int rc = ship(pp, *b);
+    *b = NULL;
+    (*batch_no)++;
+    return rc;
+}
+
+/* Excel's last row: gaps are filled with blank rows only up to it, so a
+ * hostile row number cannot make the reader spin. */
+#define MAX_FILLED_ROW 1048576LL
+
 static void *reader_main(void *arg)
 {
     struct pipe *pp = arg;
     struct sl_block *b = NULL;
     long long batch_no = 0;
-    size_t bs = (size_t)pp->plan->batch_size;
     struct sl_row row;
     int rc = 0, have_first = pp->in->first_data != NULL;
+    long long prev = pp->in->prev_row;
     for (;;) {
         if (have_first) {
             row = *pp->in->first_data;
@@ -103,22 +124,21 @@ static void *reader_main(void *arg)
             if (rc <= 0)
                 break;
         }
-        if (!b && !(b = sl_block_new(batch_no, bs < 1024 ? bs : 1024))) {
-            rc = sl_err_set(&pp->read_err, SL_ENOMEM, "out of memory reading the file");
-            break;
-        }
-        if (sl_block_add(b, &row)) {
-            rc = sl_err_set(&pp->read_err, SL_ENOMEM, "out of memory reading the file");
-            break;
-        }
-        pp->rows_read++;
-        if (b->nrows == bs) {
-            rc = ship(pp, b);
-            b = NULL;
-            batch_no++;
+        /* An xlsx sheet holds no <row> for a blank row: the rows between two
+         * that it holds are blank, as they are in the same data as CSV, and
+         * are counted as such (skipped_blank). They take their place in the
+         * blocks, so batches stay cut by source position. */
+        while (prev > 0 && prev + 1 < row.num && prev + 1 <= MAX_FILLED_ROW && rc >= 0) {
+            struct sl_row blank = {.num = ++prev, .ncells = 0, .cells = NULL};
+            rc = cut(pp, &b, &batch_no, &blank);
             if (rc)
                 break;
         }
+        if (rc < 0)
+            break;
+        prev = row.num;
+        if ((rc = cut(pp, &b, &batch_no, &row)))
+            break;
     }
     if (rc == 0) {
         pp->eof = 1;
