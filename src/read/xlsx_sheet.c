@@ -24,6 +24,7 @@
 
 #define MAX_COL 18278 /* ZZZ: the most a three-letter reference can say */
 #define MAX_ROW 1000000000000LL
+#define SST_TAG ((size_t)1 << (sizeof(size_t) * 8 - 1)) /* cell_off: a shared string */
 
 static void fail_cell(struct sl_xlsx *x, int code, const char *fmt, const char *what)
 {
@@ -304,8 +305,13 @@ static void cell_shared(struct sl_xlsx *x)
                     "shared string %s does not exist (the table has %zu strings)", what, x->sst.n);
         return;
     }
-    uint32_t a = x->sst.off[v], b = x->sst.off[v + 1];
-    put_cell(x, x->sst.arena.data + a, b - a - 1, SL_CELL_STRING, 1);
+    /* Resolved when the row ends: the table is large and read at random,
+     * so the row's lookups are prefetched and their misses overlap. */
+    put_cell(x, "", 1, SL_CELL_STRING, 1);
+    if ((size_t)x->col - 1 < x->cells_cap) {
+        x->cell_off[x->col - 1] = SST_TAG | (size_t)v;
+        __builtin_prefetch(&x->sst.off[v]);
+    }
 }
 
 static void cell_number(struct sl_xlsx *x)
@@ -390,9 +396,28 @@ static void row_end(struct sl_xlsx *x)
         n--;
     if (!n)
         return;
-    for (size_t i = 0; i < n; i++)
-        if (x->cells[i].kind != SL_CELL_EMPTY && x->cell_off[i] != SIZE_MAX)
-            x->cells[i].text = x->rowtext.data + x->cell_off[i];
+    for (size_t i = 0; i < n; i++) {
+        struct sl_cell *c = &x->cells[i];
+        size_t o = x->cell_off[i];
+        if (c->kind == SL_CELL_EMPTY || o == SIZE_MAX)
+            continue;
+        if (o & SST_TAG) {
+            size_t v = o & ~SST_TAG;
+            uint32_t a = x->sst.off[v], b = x->sst.off[v + 1];
+            c->text = x->sst.arena.data + a;
+            c->len = b - a - 1;
+            if (c->len == 0) { /* an empty shared string: no value */
+                c->text = "";
+                c->kind = SL_CELL_EMPTY;
+            }
+        } else {
+            c->text = x->rowtext.data + o;
+        }
+    }
+    while (n && x->cells[n - 1].kind == SL_CELL_EMPTY)
+        n--;
+    if (!n)
+        return;
     x->out.num = x->rownum;
     x->out.ncells = n;
     x->out.cells = x->cells;

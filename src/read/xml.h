@@ -14,6 +14,7 @@
 #include <sheetload.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/buf.h"
 
@@ -53,19 +54,13 @@ uint64_t sl_xml_size(const struct sl_xml *x);
 /* The local part of an expanded name ("URI\x01local" or "local"). */
 static inline const char *sl_xml_local(const char *name)
 {
-    const char *p = name, *l = name;
-    for (; *p; p++)
-        if (*p == SL_XML_NSSEP)
-            l = p + 1;
-    return l;
+    const char *l = strrchr(name, SL_XML_NSSEP);
+    return l ? l + 1 : name;
 }
 /* Whether an attribute name is in a namespace. */
 static inline int sl_xml_has_ns(const char *name)
 {
-    for (; *name; name++)
-        if (*name == SL_XML_NSSEP)
-            return 1;
-    return 0;
+    return strchr(name, SL_XML_NSSEP) != NULL;
 }
 
 #endif
