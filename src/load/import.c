@@ -311,7 +311,13 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
     struct sl_reader_opts ro = {o->sheet, o->delimiter, o->limits};
     if ((rc = sl_reader_open(&r.reader, o->file, &ro, err)))
         goto out;
-    sl_strlcpy(r.sheet, sl_reader_current_sheet(r.reader), sizeof r.sheet);
+    /* The ledger keys an import by content, target and sheet. A CSV's only
+     * "sheet" is named after the file; keying on it would make the same
+     * bytes under another name (an upload, a copy) a different import. */
+    if (sl_reader_format(r.reader) == SL_FORMAT_XLSX)
+        sl_strlcpy(r.sheet, sl_reader_current_sheet(r.reader), sizeof r.sheet);
+    else
+        r.sheet[0] = '\0';
     rc = sl_reader_next(r.reader, &first, err);
     if (rc < 0)
         goto out;
