@@ -126,6 +126,29 @@ static void test_prefix_then_fd(void)
     sl_csv_close(c);
 }
 
+static void test_big_prefix_then_fd(void)
+{
+    /* A prefix larger than the window still leaves the fd to be read. */
+    struct sl_buf pre;
+    sl_buf_init(&pre, 0);
+    for (int i = 0; i < 100000; i++)
+        sl_buf_addstr(&pre, "x,y\n");
+    const char *rest = "last,row\n";
+    int fd = tmpfile_with(rest, strlen(rest));
+    struct sl_csv *c;
+    struct sl_error err = {0};
+    T_EQ_INT(sl_csv_open(&c, fd, pre.data, pre.len, 0, NULL, &err), 0);
+    struct sl_row r;
+    long long n = 0;
+    while (sl_csv_next(c, &r, &err) == 1)
+        n++;
+    T_EQ_INT(err.code, 0);
+    T_EQ_INT(n, 100001);
+    T_EQ_STR(r.cells[0].text, "last");
+    sl_csv_close(c);
+    sl_buf_release(&pre);
+}
+
 static void test_read_error(void)
 {
     /* A directory cannot be read(): EISDIR, reported as SL_EIO. */
@@ -207,6 +230,7 @@ int main(void)
     T_RUN(test_big_quoted_field);
     T_RUN(test_many_rows);
     T_RUN(test_prefix_then_fd);
+    T_RUN(test_big_prefix_then_fd);
     T_RUN(test_read_error);
     T_RUN(test_bad_delimiter);
     T_RUN(test_default_field_limit);

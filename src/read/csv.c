@@ -25,7 +25,7 @@ struct sl_csv {
     int eof;            /* fd returned 0 (or there is no fd) */
     int done;           /* end reached or an error reported */
     char *win;          /* input window: bytes [pos, end) not yet parsed */
-    size_t pos, end;
+    size_t pos, end, cap;
     uint64_t got;       /* bytes taken from the input in all */
     uint64_t total;
     char delim;
@@ -51,8 +51,8 @@ static int refill(struct sl_csv *c, struct sl_error *err)
         c->end -= c->pos;
         c->pos = 0;
     }
-    while (c->end < WINDOW) {
-        ssize_t n = read(c->fd, c->win + c->end, WINDOW - c->end);
+    while (c->end < c->cap) {
+        ssize_t n = read(c->fd, c->win + c->end, c->cap - c->end);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -136,7 +136,14 @@ int sl_csv_open(struct sl_csv **out, int fd, const void *prefix, size_t prefix_l
     c->max_row = lim.max_cell_bytes * 4;
     c->max_fields = lim.max_fields ? lim.max_fields : SL_CSV_DEFAULT_MAX_FIELDS;
     sl_buf_init(&c->text, 0);
-    size_t cap = prefix_len > WINDOW ? prefix_len : WINDOW;
+    /* A small file of known size gets a window to fit (a file that grows
+     * meanwhile is still read right, in more refills). */
+    size_t cap = total && total < WINDOW ? (size_t)total + 1 : WINDOW;
+    if (cap < 4096)
+        cap = 4096;
+    if (prefix_len > cap)
+        cap = prefix_len;
+    c->cap = cap;
     c->win = sl_malloc(cap + 1);
     if (!c->win)
         goto fail;
@@ -144,14 +151,6 @@ int sl_csv_open(struct sl_csv **out, int fd, const void *prefix, size_t prefix_l
         memcpy(c->win, prefix, prefix_len);
     c->end = prefix_len;
     c->got = prefix_len;
-    if (prefix_len > WINDOW) {
-        /* The caller handed over more than a window: parse it all first. */
-        c->eof = 1;
-        if (fd >= 0) {
-            close(fd);
-            c->fd = -1;
-        }
-    }
     /* Fill enough to see the BOM and the first record. */
     while (!c->eof && c->end < DETECT_BYTES && !memchr(c->win, '\n', c->end)) {
         size_t before = c->end;
