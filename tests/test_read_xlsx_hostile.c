@@ -17,8 +17,8 @@
 #include "read/xlsx.h"
 #include "test.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define RSS_SLACK_MB 700 /* ASan's shadow memory and quarantine */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define RSS_SLACK_MB 700 /* the sanitizer's shadow memory and quarantine */
 #else
 #define RSS_SLACK_MB 0
 #endif

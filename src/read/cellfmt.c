@@ -1,6 +1,7 @@
 /* cellfmt.c - numbers, dates, times and _xHHHH_ escapes as text (SPEC §4-6). */
 #include "read/cellfmt.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -266,9 +267,12 @@ size_t sl_fmt_number(double x, char *out)
         out[n] = '\0';
         return n;
     }
-    /* The shortest of 15, 16, 17 significant digits that reads back. */
+    /* The shortest of 15, 16, 17 significant digits that reads back: for a
+     * normal double, 15 digits with trailing zeros dropped is the shortest
+     * when it reads back. Subnormals have fewer digits of precision, so
+     * they are searched from 1. */
     char e[40];
-    for (int p = 15; p <= 17; p++) {
+    for (int p = fabs(x) < DBL_MIN ? 1 : 15; p <= 17; p++) {
         snprintf(e, sizeof e, "%.*e", p - 1, x);
         if (strtod(e, NULL) == x)
             break;

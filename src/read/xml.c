@@ -1,7 +1,8 @@
 /* xml.c - expat glue over one zip entry (xml.h).
  *
- * The inflating stream writes straight into expat's own buffer
- * (XML_GetBuffer + XML_ParseBuffer), so bytes are copied once. A handler
+ * Chunks of the inflating stream (zip.c, perhaps inflated ahead by a
+ * thread) are copied into expat's own buffer (XML_GetBuffer +
+ * XML_ParseBuffer), whose unparsed rest expat keeps. A handler
  * that suspends (XML_StopParser with resumable = true) leaves the rest of
  * the buffer to XML_ResumeParser on the next sl_xml_run. Any DOCTYPE is
  * refused: no OOXML part needs one, and refusing it closes the door on
@@ -16,8 +17,6 @@
 #include "base/alloc.h"
 #include "base/err.h"
 #include "read/zip.h"
-
-#define CHUNK (256 * 1024)
 
 struct sl_xml {
     XML_Parser p;
@@ -196,13 +195,16 @@ int sl_xml_run(struct sl_xml *x, struct sl_error *err)
             return rc;
     }
     while (!x->done) {
-        void *buf = XML_GetBuffer(x->p, CHUNK);
+        const char *data = NULL;
+        long n = sl_zip_stream_chunk(x->in, &data, err);
+        if (n < 0)
+            return (int)n;
+        void *buf = XML_GetBuffer(x->p, (int)n);
         if (!buf)
             return sl_err_set(err, SL_ENOMEM, "'%s': out of memory parsing XML",
                               sl_zip_stream_name(x->in));
-        long n = sl_zip_stream_read(x->in, buf, CHUNK, err);
-        if (n < 0)
-            return (int)n;
+        if (n)
+            memcpy(buf, data, (size_t)n);
         x->fed_final = n == 0;
         int rc = status(x, XML_ParseBuffer(x->p, (int)n, x->fed_final), err);
         if (rc)

@@ -10,10 +10,23 @@
  * inflated size and the ratio inflated/compressed, checked from the central
  * directory before reading and again on the bytes actually inflated; the
  * inflated bytes of all entries read. The ratio applies to entries past
- * 1 MiB inflated: small parts cannot hurt whatever their ratio. */
+ * 1 MiB inflated: small parts cannot hurt whatever their ratio.
+ *
+ * Prefetch (threads): a part declared larger than PREFETCH_MIN is inflated
+ * by a thread of its own into a ring of RING chunks, so inflating overlaps
+ * the XML parse of the caller. Ownership: the producer thread alone calls
+ * zip_fread on the entry and writes the chunk at tail; the consumer alone
+ * reads the chunk at head, which it holds until its next call. struct
+ * prefetch's mu guards head, tail, len[], eof, stop and err; done and the
+ * archive's total are atomics (read for progress). While a prefetching
+ * stream is open nothing else may use the archive (libzip's zip_t is not
+ * thread-safe): the xlsx reader reads the sheet last, alone. One lock, no
+ * order to keep. */
 #include "read/zip.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,12 +36,25 @@
 #include "base/err.h"
 
 #define RATIO_FLOOR (1024ULL * 1024)
+#define CHUNK (256 * 1024)
+#define RING 4
+#define PREFETCH_MIN (4ULL * 1024 * 1024)
 
 struct sl_zip {
     zip_t *za;
     struct sheetload_limits lim;
-    uint64_t total;  /* inflated bytes of every entry read so far */
+    _Atomic uint64_t total; /* inflated bytes of every entry read so far */
     zip_int64_t n;
+};
+
+struct prefetch {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned head, tail; /* chunks [head, tail) are filled; head is held */
+    long len[RING];
+    int held, eof, stop;
+    struct sl_error err; /* the producer's failure, given after its chunks */
 };
 
 struct sl_zip_stream {
@@ -37,7 +63,9 @@ struct sl_zip_stream {
     const char *name; /* borrowed from the archive */
     uint64_t size;    /* inflated, as declared */
     uint64_t comp;    /* compressed, as declared */
-    uint64_t done;    /* inflated bytes read */
+    _Atomic uint64_t done; /* inflated bytes read */
+    char *buf;        /* RING chunks with prefetch, else one */
+    struct prefetch *pf;
 };
 
 /* Whether the file begins with a zip local header ("PK\3\4"). */
@@ -142,6 +170,8 @@ static int over_limits(struct sl_zip_stream *s, uint64_t inflated, struct sl_err
     return 0;
 }
 
+static int start_prefetch(struct sl_zip_stream *s, struct sl_error *err);
+
 int sl_zip_stream_open(struct sl_zip_stream **out, struct sl_zip *z, long idx,
                        struct sl_error *err)
 {
@@ -166,25 +196,37 @@ int sl_zip_stream_open(struct sl_zip_stream **out, struct sl_zip *z, long idx,
                         zip_strerror(z->za));
         goto fail;
     }
+    int pre = s->size >= PREFETCH_MIN;
+    s->buf = sl_malloc(pre ? (size_t)RING * CHUNK : CHUNK);
+    if (!s->buf) {
+        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if (pre && (rc = start_prefetch(s, err)))
+        goto fail;
     *out = s;
     return 0;
 fail:
+    if (s->f)
+        zip_fclose(s->f);
+    sl_free(s->buf);
     sl_free(s);
     return rc;
 }
 
-long sl_zip_stream_read(struct sl_zip_stream *s, void *buf, size_t cap, struct sl_error *err)
+/* Inflates up to cap bytes into buf and checks the limits. */
+static long fill(struct sl_zip_stream *s, void *buf, size_t cap, struct sl_error *err)
 {
     zip_int64_t n = zip_fread(s->f, buf, cap);
     if (n < 0)
         return sl_err_set(err, SL_EZIP, "'%s': broken zip entry (truncated or corrupt): %s",
                           s->name, zip_file_strerror(s->f));
-    s->done += (uint64_t)n;
-    s->z->total += (uint64_t)n;
-    int rc = over_limits(s, s->done, err);
+    uint64_t done = atomic_fetch_add(&s->done, (uint64_t)n) + (uint64_t)n;
+    uint64_t total = atomic_fetch_add(&s->z->total, (uint64_t)n) + (uint64_t)n;
+    int rc = over_limits(s, done, err);
     if (rc)
         return rc;
-    if (s->z->total > s->z->lim.max_total_bytes)
+    if (total > s->z->lim.max_total_bytes)
         return sl_err_set(err, SL_ELIMIT,
                           "'%s': the parts read inflate to more than the limit of %llu bytes "
                           "(a zip bomb?); raise the limit if the file is genuine",
@@ -192,12 +234,119 @@ long sl_zip_stream_read(struct sl_zip_stream *s, void *buf, size_t cap, struct s
     return (long)n;
 }
 
+static void *producer(void *arg)
+{
+    struct sl_zip_stream *s = arg;
+    struct prefetch *pf = s->pf;
+    for (;;) {
+        pthread_mutex_lock(&pf->mu);
+        while (pf->tail - pf->head == RING && !pf->stop)
+            pthread_cond_wait(&pf->cv, &pf->mu);
+        int stop = pf->stop;
+        unsigned slot = pf->tail % RING;
+        pthread_mutex_unlock(&pf->mu);
+        if (stop)
+            break;
+        struct sl_error err;
+        memset(&err, 0, sizeof err);
+        long n = fill(s, s->buf + (size_t)slot * CHUNK, CHUNK, &err);
+        pthread_mutex_lock(&pf->mu);
+        if (n > 0) {
+            pf->len[slot] = n;
+            pf->tail++;
+        } else {
+            pf->eof = 1;
+            if (n < 0)
+                pf->err = err;
+        }
+        pthread_cond_signal(&pf->cv);
+        pthread_mutex_unlock(&pf->mu);
+        if (n <= 0)
+            break;
+    }
+    return NULL;
+}
+
+static int start_prefetch(struct sl_zip_stream *s, struct sl_error *err)
+{
+    struct prefetch *pf = sl_calloc(1, sizeof *pf);
+    if (!pf)
+        return sl_err_set(err, SL_ENOMEM, "out of memory");
+    pthread_mutex_init(&pf->mu, NULL);
+    pthread_cond_init(&pf->cv, NULL);
+    s->pf = pf;
+    if (pthread_create(&pf->th, NULL, producer, s) != 0) {
+        s->pf = NULL;
+        pthread_cond_destroy(&pf->cv);
+        pthread_mutex_destroy(&pf->mu);
+        sl_free(pf);
+        return 0; /* no thread: read synchronously */
+    }
+    return 0;
+}
+
+long sl_zip_stream_chunk(struct sl_zip_stream *s, const char **data, struct sl_error *err)
+{
+    struct prefetch *pf = s->pf;
+    if (!pf) {
+        long n = fill(s, s->buf, CHUNK, err);
+        *data = s->buf;
+        return n;
+    }
+    pthread_mutex_lock(&pf->mu);
+    if (pf->held) {
+        pf->head++;
+        pf->held = 0;
+        pthread_cond_signal(&pf->cv);
+    }
+    while (pf->head == pf->tail && !pf->eof)
+        pthread_cond_wait(&pf->cv, &pf->mu);
+    long n = 0;
+    if (pf->head != pf->tail) {
+        unsigned slot = pf->head % RING;
+        *data = s->buf + (size_t)slot * CHUNK;
+        n = pf->len[slot];
+        pf->held = 1;
+    } else if (pf->err.code) {
+        n = sl_err_set(err, pf->err.code, "%s", pf->err.msg);
+    }
+    pthread_mutex_unlock(&pf->mu);
+    return n;
+}
+
+long sl_zip_stream_read(struct sl_zip_stream *s, void *buf, size_t cap, struct sl_error *err)
+{
+    if (!s->pf)
+        return fill(s, buf, cap, err);
+    const char *p;
+    long n = sl_zip_stream_chunk(s, &p, err);
+    if (n <= 0)
+        return n;
+    /* The chunk is larger than cap only when a caller mixes sizes; keep it
+     * simple: hand out whole chunks, which CHUNK-sized buffers hold. */
+    if ((size_t)n > cap)
+        return sl_err_set(err, SL_EINVAL, "'%s': read buffer smaller than a chunk", s->name);
+    memcpy(buf, p, (size_t)n);
+    return n;
+}
+
 void sl_zip_stream_close(struct sl_zip_stream *s)
 {
     if (!s)
         return;
+    if (s->pf) {
+        pthread_mutex_lock(&s->pf->mu);
+        s->pf->stop = 1;
+        pthread_cond_signal(&s->pf->cv);
+        pthread_mutex_unlock(&s->pf->mu);
+        pthread_join(s->pf->th, NULL);
+        pthread_cond_destroy(&s->pf->cv);
+        pthread_mutex_destroy(&s->pf->mu);
+        sl_free(s->pf);
+    }
     if (s->f)
         zip_fclose(s->f);
+    sl_free(s->buf);
     sl_free(s);
 }
 
@@ -205,9 +354,10 @@ const char *sl_zip_stream_name(const struct sl_zip_stream *s) { return s->name; 
 
 uint64_t sl_zip_stream_pos(const struct sl_zip_stream *s)
 {
-    if (!s->size || s->done >= s->size)
-        return s->done ? s->comp : 0;
-    return (uint64_t)((double)s->comp * ((double)s->done / (double)s->size));
+    uint64_t done = atomic_load(&s->done);
+    if (!s->size || done >= s->size)
+        return done ? s->comp : 0;
+    return (uint64_t)((double)s->comp * ((double)done / (double)s->size));
 }
 
 uint64_t sl_zip_stream_size(const struct sl_zip_stream *s) { return s->comp; }
