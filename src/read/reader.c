@@ -103,8 +103,8 @@ static int u8seq(const unsigned char *s, size_t n)
     return k + 1;
 }
 
-/* Binary: a NUL, or more than 1 byte in 8 that is neither UTF-8 text nor a
- * usual control character. */
+/* Binary: a NUL, or more than 1 byte in 8 (and at least 8 bytes) that is
+ * neither UTF-8 text nor a usual control character. */
 static int looks_binary(const unsigned char *s, size_t n)
 {
     if (memchr(s, 0, n))
@@ -124,7 +124,7 @@ static int looks_binary(const unsigned char *s, size_t n)
             bad++;
         i += (size_t)k;
     }
-    return bad * 8 > n;
+    return bad * 8 > n && bad >= 8; /* a short Latin-1 file is CSV with a bad byte */
 }
 
 static int has(const char *p, size_t n, const char *magic, size_t m)
