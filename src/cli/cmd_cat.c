@@ -74,31 +74,37 @@ static void init_special(void)
     special[','] = special['"'] = special['\r'] = special['\n'] = 1;
 }
 
-/* Appends the row's first w cells as CSV fields (no line end) to b. */
+/* Appends the row's first w cells as CSV fields (no line end) to b,
+ * growing it once per field and writing in place. */
 static void row_text(struct sl_buf *b, const struct sl_row *row, size_t w)
 {
     for (size_t i = 0; i < w; i++) {
-        if (i)
-            sl_buf_addch(b, ',');
         const struct sl_cell *c = &row->cells[i];
         const unsigned char *s = (const unsigned char *)c->text;
         size_t n = c->kind == SL_CELL_EMPTY ? 0 : c->len, k = 0;
+        if (n > (SIZE_MAX - 8) / 2 || sl_buf_grow(b, 2 * n + 3))
+            return; /* the sticky error is checked by the caller */
+        char *d = b->data + b->len;
+        if (i)
+            *d++ = ',';
         while (k < n && !special[s[k]])
             k++;
         if (k == n) {
-            sl_buf_add(b, s, n);
-            continue;
-        }
-        sl_buf_addch(b, '"');
-        size_t run = 0;
-        for (size_t j = 0; j < n; j++)
-            if (s[j] == '"') {
-                sl_buf_add(b, s + run, j + 1 - run);
-                sl_buf_addch(b, '"');
-                run = j + 1;
+            memcpy(d, s, n);
+            d += n;
+        } else {
+            *d++ = '"';
+            memcpy(d, s, k);
+            d += k;
+            for (; k < n; k++) {
+                if (s[k] == '"')
+                    *d++ = '"';
+                *d++ = (char)s[k];
             }
-        sl_buf_add(b, s + run, n - run);
-        sl_buf_addch(b, '"');
+            *d++ = '"';
+        }
+        b->len = (size_t)(d - b->data);
+        b->data[b->len] = '\0';
     }
 }
 
