@@ -406,6 +406,7 @@ static void row_end(struct sl_xlsx *x)
             uint32_t a = x->sst.off[v], b = x->sst.off[v + 1];
             c->text = x->sst.arena.data + a;
             c->len = b - a - 1;
+            __builtin_prefetch(c->text); /* the caller reads it next */
             if (c->len == 0) { /* an empty shared string: no value */
                 c->text = "";
                 c->kind = SL_CELL_EMPTY;
