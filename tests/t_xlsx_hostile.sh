@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# t_xlsx_hostile.sh - broken workbooks through 'sheetload cat', as a user
+# meets them: a non-zero exit, nothing on stdout but rows read before the
+# problem, and ONE line on stderr naming the part (and row/column in a sheet).
+# The heavy cases (bombs, 100 MB cell, 10M shared strings, memory bounds) are
+# in tests/test_read_xlsx_hostile.c; this checks the CLI end of the contract.
+. "$SL_SRC/tests/lib.sh"
+
+python3 - "$T" <<'PY' || fail "could not generate the test files"
+import os, sys, zipfile
+D = sys.argv[1]
+RELS = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+WB = ('<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+      'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+      '<sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>')
+WBRELS = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+          '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+          '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+HEAD = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+TAIL = '</sheetData></worksheet>'
+SST = '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>a</t></si></sst>'
+def book(name, sheet, sst=SST, parts=None):
+    with zipfile.ZipFile(os.path.join(D, name), 'w', zipfile.ZIP_DEFLATED) as z:
+        p = parts if parts is not None else {'_rels/.rels': RELS, 'xl/workbook.xml': WB,
+                                             'xl/_rels/workbook.xml.rels': WBRELS,
+                                             'xl/sharedStrings.xml': sst}
+        for k, v in p.items():
+            z.writestr(k, v)
+        if sheet is not None:
+            z.writestr('xl/worksheets/sheet1.xml', sheet)
+row1 = '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"><v>2</v></c></row>'
+book('good.xlsx', HEAD + row1 + TAIL)
+data = open(os.path.join(D, 'good.xlsx'), 'rb').read()
+open(os.path.join(D, 'truncated.xlsx'), 'wb').write(data[:len(data) * 2 // 3])
+book('noworkbook.xlsx', None, parts={'hello.txt': 'hi'})
+book('nosheet.xlsx', None)
+book('cut.xlsx', (HEAD + row1 + '<row r="2"><c r="A2"><v>1</v></c></row>' + TAIL)[:-30])
+book('dtd.xlsx', '<!DOCTYPE x [<!ENTITY a "aaaa">]>' + HEAD + row1 + TAIL)
+book('deep.xlsx', HEAD + '<x>' * 5000 + '</x>' * 5000 + TAIL)
+book('sstpast.xlsx', HEAD + row1 + '<row r="2"><c r="C2" t="s"><v>9</v></c></row>' + TAIL)
+book('sstnan.xlsx', HEAD + '<row r="4"><c r="B4" t="s"><v>x1</v></c></row>' + TAIL)
+PY
+
+"$SHEETLOAD" cat "$T/good.xlsx" >"$T/out" 2>"$T/err" || fail "good.xlsx: exit $? ($(cat "$T/err"))"
+[ "$(cat "$T/out")" = "a,2" ] || fail "good.xlsx: got '$(cat "$T/out")'"
+
+# case FILE PATTERN: cat must fail with one stderr line matching PATTERN.
+case_fails() {
+  local f=$1 pat=$2 rc=0
+  "$SHEETLOAD" cat "$T/$f" >"$T/out" 2>"$T/err" || rc=$?
+  [ "$rc" -ne 0 ] || fail "$f: exit 0, want an error"
+  [ "$rc" -lt 128 ] || fail "$f: killed by a signal (exit $rc)"
+  [ "$(wc -l <"$T/err")" -eq 1 ] || fail "$f: stderr is not one line: $(cat "$T/err")"
+  grep -qE -- "$pat" "$T/err" || fail "$f: stderr '$(cat "$T/err")' lacks /$pat/"
+}
+case_fails truncated.xlsx "truncated zip archive"
+case_fails noworkbook.xlsx "no workbook"
+case_fails nosheet.xlsx "'xl/worksheets/sheet1.xml': sheet 'Data' is named in 'xl/_rels/workbook.xml.rels' but the archive has no such part"
+case_fails cut.xlsx "'xl/worksheets/sheet1.xml' line 1: .*not well-formed"
+case_fails dtd.xlsx "'xl/worksheets/sheet1.xml' line 1: has a DTD"
+case_fails deep.xlsx "'xl/worksheets/sheet1.xml' line 1: XML nested deeper than the limit of 256"
+case_fails sstpast.xlsx "row 2, column C: 'xl/worksheets/sheet1.xml' line 1: shared string 9 does not exist"
+case_fails sstnan.xlsx "row 4, column B: .*shared string index 'x1' is not a number"
+done_ok
