@@ -35,6 +35,7 @@ data = open(os.path.join(D, 'good.xlsx'), 'rb').read()
 open(os.path.join(D, 'truncated.xlsx'), 'wb').write(data[:len(data) * 2 // 3])
 book('noworkbook.xlsx', None, parts={'hello.txt': 'hi'})
 book('nosheet.xlsx', None)
+book('emptysheet.xlsx', '')
 book('cut.xlsx', (HEAD + row1 + '<row r="2"><c r="A2"><v>1</v></c></row>' + TAIL)[:-30])
 book('dtd.xlsx', '<!DOCTYPE x [<!ENTITY a "aaaa">]>' + HEAD + row1 + TAIL)
 book('deep.xlsx', HEAD + '<x>' * 5000 + '</x>' * 5000 + TAIL)
@@ -57,6 +58,7 @@ case_fails() {
 case_fails truncated.xlsx "truncated zip archive"
 case_fails noworkbook.xlsx "no workbook"
 case_fails nosheet.xlsx "'xl/worksheets/sheet1.xml': sheet 'Data' is named in 'xl/_rels/workbook.xml.rels' but the archive has no such part"
+case_fails emptysheet.xlsx "'xl/worksheets/sheet1.xml' line 1: no element found"
 case_fails cut.xlsx "'xl/worksheets/sheet1.xml' line 1: .*not well-formed"
 case_fails dtd.xlsx "'xl/worksheets/sheet1.xml' line 1: has a DTD"
 case_fails deep.xlsx "'xl/worksheets/sheet1.xml' line 1: XML nested deeper than the limit of 256"

@@ -199,14 +199,17 @@ int sl_xml_run(struct sl_xml *x, struct sl_error *err)
         long n = sl_zip_stream_chunk(x->in, &data, err);
         if (n < 0)
             return (int)n;
-        void *buf = XML_GetBuffer(x->p, (int)n);
-        if (!buf)
-            return sl_err_set(err, SL_ENOMEM, "'%s': out of memory parsing XML",
-                              sl_zip_stream_name(x->in));
-        if (n)
+        if (n) {
+            void *buf = XML_GetBuffer(x->p, (int)n);
+            if (!buf)
+                return sl_err_set(err, SL_ENOMEM, "'%s': out of memory parsing XML",
+                                  sl_zip_stream_name(x->in));
             memcpy(buf, data, (size_t)n);
+        }
         x->fed_final = n == 0;
-        int rc = status(x, XML_ParseBuffer(x->p, (int)n, x->fed_final), err);
+        enum XML_Status st = n ? XML_ParseBuffer(x->p, (int)n, x->fed_final)
+                               : XML_Parse(x->p, "", 0, XML_TRUE);
+        int rc = status(x, st, err);
         if (rc)
             return rc;
     }
