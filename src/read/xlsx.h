@@ -1,4 +1,13 @@
-/* xlsx.h - the streaming .xlsx reader behind reader.h. */
+/* xlsx.h - the streaming .xlsx reader behind reader.h.
+ *
+ * Rows come in file order as the sheet's XML is read (the sheet is never in
+ * memory); rows without a value are skipped, so use row->num. Cell text is
+ * ../shared/corpus/SPEC.md §4-6; cells are borrowed until the next call.
+ * Memory: the shared strings (one arena + 4 bytes a string) and one row.
+ * Errors are one line naming the part, and for the sheet err->sheet,
+ * err->row and err->col (see docs/internals/xlsx.md); after an error, next
+ * returns 0. One thread at a time per reader (it may run one helper thread
+ * of its own to inflate the sheet ahead). */
 #ifndef SL_READ_XLSX_H
 #define SL_READ_XLSX_H
 
