@@ -84,9 +84,19 @@ static void one_line(char *out, size_t cap, const char *msg)
     size_t n = strlen(out);
     while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
         out[--n] = '\0';
-    for (char *p = out; *p; p++)
-        if (*p == '\n' || *p == '\r' || *p == '\t')
-            *p = ' ';
+    /* A line break or tab becomes a space, unless a space is already there
+     * (libpq writes "...unexpectedly\n\tThis probably..."). Spaces of the
+     * message itself, which may quote data, are kept. */
+    char *d = out;
+    for (const char *p = out; *p; p++) {
+        if (*p == '\n' || *p == '\r' || *p == '\t') {
+            if (d > out && d[-1] != ' ')
+                *d++ = ' ';
+            continue;
+        }
+        *d++ = *p;
+    }
+    *d = '\0';
 }
 
 /* Fills err from a failed result (res may be NULL); returns the code. */
