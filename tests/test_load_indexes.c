@@ -4,6 +4,7 @@
  * and --keep-indexes keep them, an interrupted load (prepare without finish)
  * is completed by the next import, finish rebuilds exactly the same
  * definitions (on several connections for PostgreSQL) and is idempotent. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,51 @@ static void test_sqlite(void)
     unlink(side);
 }
 
+/* Two imports finishing at once into the same table (the HTTP service runs
+ * several): both must succeed, whoever builds an index first. */
+struct racer {
+    int rc;
+    char msg[1024];
+};
+static void *race_finish(void *arg)
+{
+    struct racer *r = arg;
+    struct sl_error err;
+    memset(&err, 0, sizeof err);
+    struct sl_sink *s = NULL;
+    r->rc = sl_sink_open(&s, TARGET, &err);
+    if (!r->rc) {
+        struct sl_plan p;
+        plan_init(&p);
+        r->rc = sl_indexes_finish_parallel(s, &p, TARGET, 2, &err);
+        sl_sink_close(s);
+    }
+    sl_strlcpy(r->msg, err.msg, sizeof r->msg);
+    return NULL;
+}
+static void concurrent_finishes(void)
+{
+    struct text before, after;
+    query(DEFS_SQL, &before);
+    for (int round = 0; round < 5; round++) {
+        prepare(0);
+        T_EQ_INT(npending(), 2);
+        pthread_t th[2];
+        struct racer r[2];
+        memset(r, 0, sizeof r);
+        for (int i = 0; i < 2; i++)
+            T_OK(pthread_create(&th[i], NULL, race_finish, &r[i]) == 0);
+        for (int i = 0; i < 2; i++) {
+            pthread_join(th[i], NULL);
+            if (r[i].rc)
+                T_FAIL("concurrent finish %d: %s (%d)", i, r[i].msg, r[i].rc);
+        }
+        T_EQ_INT(npending(), 0);
+        query(DEFS_SQL, &after);
+        T_EQ_STR(after.v, before.v);
+    }
+}
+
 static void test_pg(void)
 {
     const char *url = getenv("SHEETLOAD_TEST_PG");
@@ -233,6 +279,9 @@ static void test_pg(void)
     snprintf(sql, sizeof sql, "CREATE UNIQUE INDEX biz_email ON %s (email)", qtable);
     exec(sql);
     cases(qtable);
+    snprintf(sql, sizeof sql, "DELETE FROM %s", qtable);
+    exec(sql);
+    concurrent_finishes();
     snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", schema);
     exec(sql);
     snprintf(sql, sizeof sql, "DELETE FROM sheetload_deferred_indexes WHERE table_name = '%s'",

@@ -208,7 +208,19 @@ static int raise_maint_mem(struct sl_sink *s, struct sl_error *err)
 
 static int build(struct sl_sink *s, const struct idx_def *d, struct sl_error *err)
 {
-    int rc = sl_sink_exec(s, d->def, 0, NULL, err);
+    struct sl_error e;
+    sl_err_clear(&e);
+    int rc = sl_sink_exec(s, d->def, 0, NULL, &e);
+    if (rc) {
+        /* Another import into the same table may have built it meanwhile
+         * (PostgreSQL: 42P07 after waiting for its commit): that is done. */
+        struct sl_error e2;
+        sl_err_clear(&e2);
+        int yes = 0;
+        if (!index_exists(s, d->name, &yes, &e2) && yes)
+            return 0;
+        *err = e;
+    }
     if (rc) {
         char msg[sizeof err->msg];
         sl_strlcpy(msg, err->msg, sizeof msg);
