@@ -56,6 +56,17 @@ case_fails() {
   grep -qE -- "$pat" "$T/err" || fail "$f: stderr '$(cat "$T/err")' lacks /$pat/"
 }
 case_fails truncated.xlsx "truncated zip archive"
+
+# Errors about the archive name the file once (in err->file), never a spool
+# file: zip magic followed by junk, by path and on standard input.
+printf 'PK\3\4 this is not really a zip archive\n' >"$T/fakezip.xlsx"
+case_fails fakezip.xlsx "^sheetload cat: '$T/fakezip.xlsx': the file is a truncated zip archive \\(its central directory is missing\\)$"
+[ "$(grep -o "$T/fakezip.xlsx" "$T/err" | wc -l)" -eq 1 ] || fail "fakezip.xlsx: the path is named twice: $(cat "$T/err")"
+rc=0; "$SHEETLOAD" cat - <"$T/fakezip.xlsx" >/dev/null 2>"$T/err" || rc=$?
+[ "$rc" -eq 1 ] || fail "fakezip on stdin: exit $rc"
+[ "$(cat "$T/err")" = "sheetload cat: 'standard input': the file is a truncated zip archive (its central directory is missing)" ] ||
+  fail "fakezip on stdin: $(cat "$T/err")"
+case_fails truncated.xlsx "^sheetload cat: '$T/truncated.xlsx': the file is a truncated zip archive"
 case_fails noworkbook.xlsx "no workbook"
 case_fails nosheet.xlsx "'xl/worksheets/sheet1.xml': sheet 'Data' is named in 'xl/_rels/workbook.xml.rels' but the archive has no such part"
 case_fails emptysheet.xlsx "'xl/worksheets/sheet1.xml' line 1: no element found"

@@ -86,10 +86,9 @@ int sl_zip_open(struct sl_zip **out, const char *path, const struct sheetload_li
     *out = NULL;
     struct stat st;
     if (stat(path, &st) != 0)
-        return sl_err_set(err, SL_EIO, "cannot open '%s': %s", path, strerror(errno));
+        return sl_err_set(err, SL_EIO, "cannot open the file: %s", strerror(errno));
     if (st.st_size == 0)
-        return sl_err_set(err, SL_EZIP, "'%s' is empty, not an .xlsx workbook (a zip archive)",
-                          path);
+        return sl_err_set(err, SL_EZIP, "the file is empty, not an .xlsx workbook (a zip archive)");
     int ze = 0;
     zip_t *za = zip_open(path, ZIP_RDONLY, &ze);
     if (!za) {
@@ -97,15 +96,14 @@ int sl_zip_open(struct sl_zip **out, const char *path, const struct sheetload_li
         zip_error_init_with_code(&e, ze);
         int code = SL_EZIP;
         if (ze == ZIP_ER_NOZIP && !starts_like_zip(path))
-            sl_err_set(err, code, "'%s' is not a zip archive, so not an .xlsx workbook", path);
+            sl_err_set(err, code, "the file is not a zip archive, so not an .xlsx workbook");
         else if (ze == ZIP_ER_NOZIP)
             sl_err_set(err, code,
-                       "'%s' is a truncated zip archive (its central directory is missing)",
-                       path);
+                       "the file is a truncated zip archive (its central directory is missing)");
         else if (ze == ZIP_ER_OPEN || ze == ZIP_ER_READ)
-            code = sl_err_set(err, SL_EIO, "cannot read '%s': %s", path, zip_error_strerror(&e));
+            code = sl_err_set(err, SL_EIO, "cannot read the file: %s", zip_error_strerror(&e));
         else
-            sl_err_set(err, code, "'%s' is a broken zip archive (truncated?): %s", path,
+            sl_err_set(err, code, "the file is a broken zip archive (truncated?): %s",
                        zip_error_strerror(&e));
         zip_error_fini(&e);
         return code;
@@ -114,14 +112,14 @@ int sl_zip_open(struct sl_zip **out, const char *path, const struct sheetload_li
     if (n < 0 || (uint64_t)n > lim->max_entries) {
         zip_discard(za);
         return sl_err_set(err, SL_ELIMIT,
-                          "'%s' has %lld zip entries, more than the limit of %u; raise the limit "
-                          "if the file is genuine",
-                          path, (long long)n, lim->max_entries);
+                          "the archive has %lld zip entries, more than the limit of %u; raise "
+                          "the limit if the file is genuine",
+                          (long long)n, lim->max_entries);
     }
     struct sl_zip *z = sl_calloc(1, sizeof *z);
     if (!z) {
         zip_discard(za);
-        return sl_err_set(err, SL_ENOMEM, "out of memory opening '%s'", path);
+        return sl_err_set(err, SL_ENOMEM, "out of memory opening the archive");
     }
     z->za = za;
     z->lim = *lim;

@@ -14,7 +14,9 @@
 struct sl_zip;
 struct sl_zip_stream;
 
-/* Opens the archive at path. lim: filled limits (sl_limits_defaults). */
+/* Opens the archive at path. lim: filled limits (sl_limits_defaults).
+ * Errors about the archive as a whole do not name it: the caller puts the
+ * name the user knows (not a spool file's) in err->file. */
 int sl_zip_open(struct sl_zip **out, const char *path, const struct sheetload_limits *lim,
                 struct sl_error *err);
 void sl_zip_close(struct sl_zip *z);
