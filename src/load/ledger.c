@@ -288,25 +288,31 @@ int sl_ledger_batch(struct sl_sink *s, long long id, long long batch_no,
                          2, params, one_batch_cb, &o, err);
 }
 
+const char sl_ledger_batch_sql[] =
+    "INSERT INTO sheetload_batches (import_id, batch_no, first_row, last_row, "
+    "rows_total, rows_done, rows_inserted, rows_rejected, rows_blank) VALUES "
+    "($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (import_id, batch_no) "
+    "DO UPDATE SET rows_done = excluded.rows_done, "
+    "rows_inserted = excluded.rows_inserted, "
+    "rows_rejected = excluded.rows_rejected, rows_blank = excluded.rows_blank";
+
+void sl_ledger_batch_params(struct sl_ledger_params *lp, long long id, const struct sl_block *b,
+                            long long done, long long ins, long long rej, long long blank)
+{
+    long long nums[9] = {id, b->batch_no, b->first_row, b->last_row, (long long)b->nrows,
+                         done, ins, rej, blank};
+    for (int i = 0; i < 9; i++) {
+        snprintf(lp->v[i], sizeof lp->v[i], "%lld", nums[i]);
+        lp->p[i] = lp->v[i];
+    }
+}
+
 int sl_ledger_put_batch(struct sl_sink *s, long long id, const struct sl_block *b, long long done,
                         long long ins, long long rej, long long blank, struct sl_error *err)
 {
-    char v[9][32];
-    long long nums[9] = {id, b->batch_no, b->first_row, b->last_row, (long long)b->nrows,
-                         done, ins, rej, blank};
-    const char *params[9];
-    for (int i = 0; i < 9; i++) {
-        snprintf(v[i], sizeof v[i], "%lld", nums[i]);
-        params[i] = v[i];
-    }
-    return sl_sink_exec(s,
-                        "INSERT INTO sheetload_batches (import_id, batch_no, first_row, last_row, "
-                        "rows_total, rows_done, rows_inserted, rows_rejected, rows_blank) VALUES "
-                        "($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (import_id, batch_no) "
-                        "DO UPDATE SET rows_done = excluded.rows_done, "
-                        "rows_inserted = excluded.rows_inserted, "
-                        "rows_rejected = excluded.rows_rejected, rows_blank = excluded.rows_blank",
-                        9, params, err);
+    struct sl_ledger_params lp;
+    sl_ledger_batch_params(&lp, id, b, done, ins, rej, blank);
+    return sl_sink_exec(s, sl_ledger_batch_sql, 9, lp.p, err);
 }
 
 int sl_ledger_put_reject(struct sl_sink *s, long long id, const struct sl_block *b,

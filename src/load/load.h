@@ -152,6 +152,16 @@ int sl_ledger_batches(struct sl_sink *s, long long id, struct sl_ledger_batch **
                       struct sl_error *err);
 int sl_ledger_batch(struct sl_sink *s, long long id, long long batch_no,
                     struct sl_ledger_batch *out, int *found, struct sl_error *err);
+/* The upsert of a batch's ledger row ($1..$9 = import id, batch_no,
+ * first_row, last_row, rows_total, rows_done, inserted, rejected, blank) and
+ * its parameters, for statements that carry it along (writer.c). */
+extern const char sl_ledger_batch_sql[];
+struct sl_ledger_params {
+    char v[9][24];
+    const char *p[9];
+};
+void sl_ledger_batch_params(struct sl_ledger_params *lp, long long id, const struct sl_block *b,
+                            long long done, long long ins, long long rej, long long blank);
 /* Records b's progress (rows [0, done)) and counts; inside the caller's tx. */
 int sl_ledger_put_batch(struct sl_sink *s, long long id, const struct sl_block *b, long long done,
                         long long ins, long long rej, long long blank, struct sl_error *err);

@@ -9,7 +9,9 @@
  * rows are split (at the row COPY names, else in halves) until the bad ones
  * stand alone; good rows commit. Per-row methods (sequential, concurrent)
  * commit each row with its block's progress in the ledger (rows_done), so a
- * resume knows exactly which rows are in. A transient failure (SL_ERETRY)
+ * resume knows exactly which rows are in: on PostgreSQL as ONE autocommit
+ * statement per row (the INSERT and the ledger upsert joined by a WITH),
+ * in a transaction when rejects are to be recorded with it. A transient failure (SL_ERETRY)
  * reconnects with backoff and reloads the block's state from the ledger
  * before going on, so a batch whose COMMIT was lost is not sent twice. */
 #include <pthread.h>
@@ -238,19 +240,70 @@ static int write_batch(struct sl_writer *w, struct sl_block *b, struct sl_error 
     return rc;
 }
 
+/* Any row of [from, to) to record in sheetload_rejects? */
+static int rejects_in(const struct sl_block *b, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (b->rows[i].state == SL_ROW_REJECT || b->rows[i].dbrej)
+            return 1;
+    return 0;
+}
+
+/* Row i, with the rows [from, i) before it that hold no rejects, in ONE
+ * autocommit statement that inserts the row and advances the batch's
+ * ledger row to i + 1 (PostgreSQL: one round trip, atomic by itself).
+ * 0 = committed; SL_EDBDATA = refused (nothing written: the caller tries
+ * the row again in a transaction, which tells the row's fault from the
+ * ledger's); else the error (SL_ERETRY: the ledger tells what happened). */
+static int row_also(struct sl_writer *w, struct sl_block *b, size_t from, size_t i,
+                    struct sl_error *err)
+{
+    long long ins, rej, blank;
+    struct sl_ledger_params lp;
+    tally(b, from, i + 1, &ins, &rej, &blank);
+    sl_ledger_batch_params(&lp, w->plan->import_id, b, (long long)i + 1, b->inserted + ins,
+                           b->rejected + rej, b->blank + blank);
+    int rc = sl_sink_insert_row_also(w->sink, b->rows[i].vals, lp.p, err);
+    if (!rc) {
+        b->inserted += ins;
+        b->rejected += rej;
+        b->blank += blank;
+        if (w->settled)
+            atomic_fetch_add(w->settled, (long long)(i + 1 - from));
+        b->done = (long long)i + 1;
+    }
+    return rc;
+}
+
 static int write_rows(struct sl_writer *w, struct sl_block *b, struct sl_error *err)
 {
     size_t from = (size_t)b->done;
     int rc = 0;
+    int one = sl_sink_dialect(w->sink) == SL_DIALECT_PG;
+    if (one && (rc = sl_sink_prepare_row_also(w->sink, sl_ledger_batch_sql, 9, err)))
+        return rc;
     for (size_t i = from; i < b->nrows; i++) {
         struct sl_brow *r = &b->rows[i];
         if (r->state != SL_ROW_OK)
             continue;
         if (sl_ctx_err(w->ctx))
             return 0; /* stop between rows; what is committed is in the ledger */
+        struct sl_error e;
+        if (one && !rejects_in(b, from, i)) {
+            sl_err_clear(&e);
+            rc = row_also(w, b, from, i, &e);
+            if (rc == 0) {
+                from = i + 1;
+                continue;
+            }
+            if (rc != SL_EDBDATA) {
+                *err = e;
+                return rc;
+            }
+            /* refused: the transaction below says whether by the row */
+        }
         if ((rc = sl_sink_begin(w->sink, err)))
             return rc;
-        struct sl_error e;
         sl_err_clear(&e);
         rc = sl_sink_insert_row(w->sink, r->vals, &e);
         if (rc == SL_EDBDATA) {

@@ -58,6 +58,10 @@ struct sl_pg {
     unsigned slot_used[NSLOTS];
     unsigned tick;
     size_t last_miss; /* rows of the last uncached multi-row INSERT */
+    char *also;              /* prepare_row_also's statement, as given */
+    int nalso;
+    int also_prepared;       /* sl<gen>_a exists */
+    const char **also_params; /* scratch: ncols + nalso values */
     struct sl_buf copy;
 };
 
@@ -187,6 +191,7 @@ static void forget_statements(struct sl_pg *p)
 {
     p->gen++;
     p->prepared = 0;
+    p->also_prepared = 0;
     memset(p->slot_rows, 0, sizeof p->slot_rows);
     p->last_miss = 0;
 }
@@ -231,6 +236,11 @@ static void free_insert(struct sl_pg *p)
     sl_free(p->qcols);
     sl_free(p->kind);
     sl_free(p->lens);
+    sl_free(p->also);
+    sl_free(p->also_params);
+    p->also = NULL;
+    p->also_params = NULL;
+    p->nalso = 0;
     p->cols = NULL;
     p->table = p->qtable = p->qcols = NULL;
     p->kind = NULL;
@@ -364,6 +374,42 @@ static void deallocate(struct sl_pg *p, const char *name)
     PQclear(PQexec(p->conn, sql));
 }
 
+/* Prepares sl<gen>_a: "WITH sl_row AS (INSERT ... VALUES ($1..$n)) also",
+ * with also's $k renumbered to $(n+k). */
+static int prepare_also(struct sl_pg *p, struct sl_error *err)
+{
+    struct sl_buf b;
+    char name[64];
+    sl_buf_init(&b, 0);
+    sl_buf_addstr(&b, "WITH sl_row AS (");
+    insert_sql(p, 1, &b);
+    sl_buf_addstr(&b, ") ");
+    for (const char *c = p->also; *c;) {
+        if (c[0] == '$' && c[1] >= '0' && c[1] <= '9') {
+            long k = 0;
+            c++;
+            while (*c >= '0' && *c <= '9' && k < 100000)
+                k = k * 10 + (*c++ - '0');
+            sl_buf_addf(&b, "$%zu", (size_t)k + p->ncols);
+        } else {
+            sl_buf_addch(&b, *c++);
+        }
+    }
+    if (b.err) {
+        sl_buf_release(&b);
+        return sl_err_set(err, SL_ENOMEM, "out of memory preparing a combined INSERT");
+    }
+    snprintf(name, sizeof name, "sl%u_a", p->gen);
+    PGresult *res = PQprepare(p->conn, name, b.data, (int)p->ncols + p->nalso, NULL);
+    sl_buf_release(&b);
+    int rc = check(p, res, PGRES_COMMAND_OK, err);
+    if (rc == 0) {
+        PQclear(res);
+        p->also_prepared = 1;
+    }
+    return rc;
+}
+
 /* Drops this generation's statements on the server (best effort). */
 static void drop_statements(struct sl_pg *p)
 {
@@ -374,6 +420,10 @@ static void drop_statements(struct sl_pg *p)
     }
     if (p->prepared) {
         snprintf(name, sizeof name, "sl%u_1", p->gen);
+        deallocate(p, name);
+    }
+    if (p->also_prepared) {
+        snprintf(name, sizeof name, "sl%u_a", p->gen);
         deallocate(p, name);
     }
     for (int i = 0; i < NSLOTS; i++)
@@ -421,6 +471,8 @@ static int setup_insert(struct sl_pg *p, struct sl_error *err)
     rc = prepare_rows(p, 1, name, err);
     if (rc == 0)
         p->prepared = 1;
+    if (rc == 0 && p->also)
+        rc = prepare_also(p, err);
 fail:
     sl_buf_release(&b);
     return rc;
@@ -496,6 +548,54 @@ static int pg_insert_row(struct sl_sink *s, const char *const *vals, struct sl_e
         return sl_err_set(err, SL_EINVAL, "insert before sl_sink_prepare_insert");
     snprintf(name, sizeof name, "sl%u_1", p->gen);
     PGresult *res = PQexecPrepared(p->conn, name, (int)p->ncols, vals, NULL, NULL, 0);
+    int rc = check(p, res, PGRES_COMMAND_OK, err);
+    if (rc == 0)
+        PQclear(res);
+    return rc;
+}
+
+static int pg_prepare_row_also(struct sl_sink *s, const char *also, int nalso,
+                               struct sl_error *err)
+{
+    struct sl_pg *p = (struct sl_pg *)s;
+    if (!p->prepared)
+        return sl_err_set(err, SL_EINVAL, "prepare_row_also before sl_sink_prepare_insert");
+    if (p->also && p->also_prepared && p->nalso == nalso && !strcmp(p->also, also))
+        return 0;
+    if (p->also_prepared) {
+        char name[64];
+        snprintf(name, sizeof name, "sl%u_a", p->gen);
+        if (PQtransactionStatus(p->conn) != PQTRANS_INERROR)
+            deallocate(p, name);
+        p->also_prepared = 0;
+    }
+    sl_free(p->also);
+    sl_free(p->also_params);
+    p->also = sl_strdup(also);
+    p->nalso = nalso;
+    p->also_params = sl_calloc(p->ncols + (size_t)nalso + 1, sizeof *p->also_params);
+    if (!p->also || !p->also_params) {
+        sl_free(p->also);
+        sl_free(p->also_params);
+        p->also = NULL;
+        p->also_params = NULL;
+        return sl_err_set(err, SL_ENOMEM, "out of memory preparing a combined INSERT");
+    }
+    return prepare_also(p, err);
+}
+
+static int pg_insert_row_also(struct sl_sink *s, const char *const *vals,
+                              const char *const *also_vals, struct sl_error *err)
+{
+    struct sl_pg *p = (struct sl_pg *)s;
+    char name[64];
+    if (!p->also_prepared)
+        return sl_err_set(err, SL_EINVAL, "insert_row_also before sl_sink_prepare_row_also");
+    memcpy(p->also_params, vals, p->ncols * sizeof *vals);
+    memcpy(p->also_params + p->ncols, also_vals, (size_t)p->nalso * sizeof *also_vals);
+    snprintf(name, sizeof name, "sl%u_a", p->gen);
+    PGresult *res = PQexecPrepared(p->conn, name, (int)p->ncols + p->nalso, p->also_params, NULL,
+                                   NULL, 0);
     int rc = check(p, res, PGRES_COMMAND_OK, err);
     if (rc == 0)
         PQclear(res);
@@ -920,6 +1020,8 @@ static const struct sl_sink_ops pg_ops = {
     .prepare_insert = pg_prepare_insert,
     .insert_row = pg_insert_row,
     .insert_rows = pg_insert_rows,
+    .prepare_row_also = pg_prepare_row_also,
+    .insert_row_also = pg_insert_row_also,
     .copy_rows = pg_copy_rows,
     .table_columns = pg_table_columns,
     .begin = pg_begin,

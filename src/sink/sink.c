@@ -301,6 +301,26 @@ int sl_sink_insert_row(struct sl_sink *s, const char *const *vals, struct sl_err
     return s->ops->insert_row(s, vals, err);
 }
 
+int sl_sink_prepare_row_also(struct sl_sink *s, const char *also, int nalso,
+                             struct sl_error *err)
+{
+    if (!s->ops->prepare_row_also)
+        return sl_err_set(err, SL_EINVAL, "the %s sink has no combined row statement",
+                          s->ops->name);
+    if (!also || nalso < 0)
+        return sl_err_set(err, SL_EINVAL, "prepare_row_also needs a statement");
+    return s->ops->prepare_row_also(s, also, nalso, err);
+}
+
+int sl_sink_insert_row_also(struct sl_sink *s, const char *const *vals,
+                            const char *const *also_vals, struct sl_error *err)
+{
+    if (!s->ops->insert_row_also)
+        return sl_err_set(err, SL_EINVAL, "the %s sink has no combined row statement",
+                          s->ops->name);
+    return s->ops->insert_row_also(s, vals, also_vals, err);
+}
+
 int sl_sink_insert_rows(struct sl_sink *s, const char *const *vals, size_t nrows,
                         struct sl_error *err)
 {

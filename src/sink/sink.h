@@ -90,6 +90,16 @@ int sl_sink_prepare_insert(struct sl_sink *s, const char *table, const char *con
                            size_t ncols, struct sl_error *err);
 /* One row, one INSERT (a prepared statement). */
 int sl_sink_insert_row(struct sl_sink *s, const char *const *vals, struct sl_error *err);
+/* The one-row INSERT joined with one more statement `also` (placeholders
+ * $1..$nalso), run as ONE statement, atomic by itself in autocommit:
+ * PostgreSQL "WITH sl_row AS (INSERT ...) <also>", prepared once per
+ * connection (again after a reconnect; idempotent for the same `also`).
+ * Call after sl_sink_prepare_insert. A data error (SL_EDBDATA) may come
+ * from either part. SQLite: SL_EINVAL (use a transaction there). */
+int sl_sink_prepare_row_also(struct sl_sink *s, const char *also, int nalso,
+                             struct sl_error *err);
+int sl_sink_insert_row_also(struct sl_sink *s, const char *const *vals,
+                            const char *const *also_vals, struct sl_error *err);
 /* nrows rows in multi-row INSERT statements (PostgreSQL: as many rows per
  * statement as the parameter limit allows; SQLite: the prepared one-row
  * statement in a loop). Call inside a transaction. */
@@ -141,6 +151,10 @@ struct sl_sink_ops {
     int (*insert_row)(struct sl_sink *s, const char *const *vals, struct sl_error *err);
     int (*insert_rows)(struct sl_sink *s, const char *const *vals, size_t nrows,
                        struct sl_error *err);
+    /* optional (NULL: not supported) */
+    int (*prepare_row_also)(struct sl_sink *s, const char *also, int nalso, struct sl_error *err);
+    int (*insert_row_also)(struct sl_sink *s, const char *const *vals,
+                           const char *const *also_vals, struct sl_error *err);
     int (*copy_rows)(struct sl_sink *s, const char *const *vals, size_t nrows, long *bad_row,
                      struct sl_error *err);
     int (*table_columns)(struct sl_sink *s, const char *table, struct sl_sink_column *cols,
