@@ -7,6 +7,8 @@
 set -u
 . "$SL_SRC/tests/lib.sh"
 pg_fresh_db
+# These files are small: make them take the load-first path all the same.
+export SHEETLOAD_DEFER_MIN_BYTES=0
 N=20000
 "$SHEETLOAD" gen --rows $N --seed 11 -o "$T/a.csv" >/dev/null || fail "gen a.csv"
 "$SHEETLOAD" gen --rows 2000 --seed 12 -o "$T/b.csv" >/dev/null || fail "gen b.csv"
@@ -90,6 +92,22 @@ while kill -0 $pid 2>/dev/null; do
 done
 wait $pid; check_rc 0 $? "import --keep-indexes ($(cat "$T/err"))"
 [ "$(pg_pending)" = 0 ] || fail "--keep-indexes saved definitions"
+
+# 4b. A file below the size threshold (16 MiB by default) keeps them too:
+# dropping and rebuilding would cost more than it saves.
+q "DROP TABLE businesses"
+env -u SHEETLOAD_DEFER_MIN_BYTES "$SHEETLOAD" import "$T/b.csv" --db "$DB" --method batch \
+    --batch-size 20 --workers 1 --force --quiet >/dev/null 2>"$T/err" &
+pid=$!
+while kill -0 $pid 2>/dev/null; do
+    if [ "$(pg_rows)" -gt 0 ]; then
+        n=$(pg_nidx)
+        [ "$n" = 7 ] || { kill $pid; fail "small file: the table has $n indexes during the load"; }
+    fi
+    sleep 0.02
+done
+wait $pid; check_rc 0 $? "import of a small file ($(cat "$T/err"))"
+[ "$(pg_pending)" = 0 ] || fail "a small file's import saved definitions"
 
 # 5. SQLite: the same for a new table and a kill -9 with resume.
 imp "$T/tiny.csv" --db "sqlite:$SQ" --keep-indexes; check_rc 0 $? "SQLite reference ($(cat "$T/err"))"
