@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sheetload.h>
 
 #include "cli/cli.h"
@@ -56,6 +57,14 @@ int sl_cli_usage_error(const char *sub, const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
+    /* libzip turns DOS times into time_t with mktime(). With TZ unset, glibc
+     * re-reads the zone (freeing and copying its name) on every call, under
+     * a lock that ThreadSanitizer cannot see; with TZ set to the same zone it
+     * returns at once. So name the default zone and load it here, before any
+     * thread starts, and two imports may open workbooks at the same time. */
+    if (!getenv("TZ"))
+        setenv("TZ", ":/etc/localtime", 0);
+    tzset();
     if (argc < 2) {
         usage(stderr);
         return SL_EXIT_USAGE;
