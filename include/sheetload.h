@@ -3,7 +3,10 @@
  * One call does one import: sheetload_import() reads an .xlsx or .csv file,
  * converts and validates every row, writes the good rows to PostgreSQL or
  * SQLite and reports every row in the statistics. There is no global state:
- * two imports may run at once in one process.
+ * two imports may run at once in one process. (A program that starts imports
+ * from several threads should set TZ and call tzset() first, as sheetload's
+ * own main() does: libzip calls mktime(), whose zone reload glibc does under
+ * a lock that ThreadSanitizer cannot see.)
  *
  * Pointers in the option struct are borrowed for the duration of the call.
  * An all-zero struct sheetload_opts (plus .file) means "the defaults".
