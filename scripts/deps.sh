@@ -7,7 +7,7 @@ pkgs=(
   libexpat1-dev zlib1g-dev libzip-dev libpq-dev libsqlite3-dev
   libmicrohttpd-dev libjansson-dev libxlsxwriter-dev
   postgresql-15 postgresql-client-15 sqlite3 curl unzip python3 procps util-linux
-  valgrind hyperfine time
+  valgrind hyperfine time jq
 )
 missing=()
 for p in "${pkgs[@]}"; do
