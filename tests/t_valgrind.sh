@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The main paths are valgrind-clean: cat of an xlsx and a csv, an import into
+# SQLite and into PostgreSQL (copy and batch), with any memory error or leak
+# failing the test. Valgrind cannot run sanitizer builds: there the test says
+# so and passes, since those builds check the same paths themselves.
+set -u
+. "$SL_SRC/tests/lib.sh"
+if [ -n "${SL_SANITIZE:-}" ]; then
+  echo "t_valgrind: skipped in the $SL_SANITIZE build (valgrind cannot run sanitized binaries)"
+  done_ok
+fi
+command -v valgrind >/dev/null || fail "valgrind is not installed (scripts/deps.sh installs it)"
+pg_fresh_db
+cd "$T" || fail cd
+"$SHEETLOAD" gen --rows 1500 --bad 6 --seed 11 -o v.xlsx >/dev/null || fail "gen xlsx"
+"$SHEETLOAD" gen --rows 1500 --bad 6 --seed 11 -o v.csv >/dev/null || fail "gen csv"
+vg() { valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "$SHEETLOAD" "$@"; }
+vg cat v.xlsx >/dev/null; check_rc 0 $? "valgrind cat xlsx"
+vg cat v.csv >/dev/null; check_rc 0 $? "valgrind cat csv"
+vg import v.xlsx --db "sqlite:$T/v.db" --quiet >/dev/null; check_rc 0 $? "valgrind import sqlite"
+vg import v.xlsx --db "$DB" --method copy --quiet >/dev/null; check_rc 0 $? "valgrind import pg copy"
+vg import v.csv --db "$DB" --method batch --batch-size 100 --quiet >/dev/null; check_rc 0 $? "valgrind import pg batch"
+vg cat /etc/hostname.nope >/dev/null 2>&1; check_rc 1 $? "valgrind cat of a missing file"
+done_ok
