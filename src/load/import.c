@@ -4,6 +4,7 @@
  * close the ledger entry and write the rejects file. No global state: every
  * piece of an import lives in this call's frame. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,22 @@
 #include "load/indexes.h"
 #include "load/load.h"
 
+/* One connection being opened on a thread of its own (PostgreSQL), so that
+ * the control connection and every writer's connect at once, while the
+ * reader reads the first row. */
+struct conn_job {
+    pthread_t th;
+    const char *target;
+    struct sl_sink *s;   /* written by the job's thread until joined */
+    struct sl_error err; /* likewise */
+    int rc;
+    int started, joined;
+};
+
 struct run {
     const struct sheetload_opts *o;
+    struct conn_job *jobs; /* [0] control, [1..] writers; NULL = connect in place */
+    int njobs;
     struct sheetload_stats *st;
     struct sl_plan plan;
     const char *target;
@@ -95,6 +110,64 @@ static int settle_plan(struct run *r)
         return sl_err_set(err, SL_EINVAL, "the table name is empty");
     utc_stamp(p->stamp, sizeof p->stamp, !p->sqlite);
     return 0;
+}
+
+static void *conn_main(void *arg)
+{
+    struct conn_job *j = arg;
+    j->rc = sl_sink_open(&j->s, j->target, &j->err);
+    return NULL;
+}
+
+/* Starts opening the control and the writers' connections (PostgreSQL
+ * only: SQLite opens a local file). A job that cannot start leaves its
+ * connection to be opened in place. */
+static void connect_early(struct run *r)
+{
+    if (r->plan.sqlite || r->plan.dry_run)
+        return;
+    int n = r->plan.writers + 1;
+    r->jobs = sl_calloc((size_t)n, sizeof *r->jobs);
+    if (!r->jobs)
+        return;
+    r->njobs = n;
+    for (int i = 0; i < n; i++) {
+        r->jobs[i].target = r->target;
+        sl_err_clear(&r->jobs[i].err);
+        r->jobs[i].started = pthread_create(&r->jobs[i].th, NULL, conn_main, &r->jobs[i]) == 0;
+    }
+}
+
+/* Connection i (0 = control, 1.. = writers): the early one, or opened now. */
+static int take_conn(struct run *r, int i, struct sl_sink **out, struct sl_error *err)
+{
+    struct conn_job *j = i < r->njobs ? &r->jobs[i] : NULL;
+    if (!j || !j->started || j->joined)
+        return sl_sink_open(out, r->target, err);
+    pthread_join(j->th, NULL);
+    j->joined = 1;
+    if (j->rc) {
+        if (!err->code)
+            *err = j->err;
+        return j->rc;
+    }
+    *out = j->s;
+    j->s = NULL;
+    return 0;
+}
+
+static void jobs_free(struct run *r)
+{
+    for (int i = 0; i < r->njobs; i++) {
+        struct conn_job *j = &r->jobs[i];
+        if (j->started && !j->joined)
+            pthread_join(j->th, NULL);
+        if (j->s)
+            sl_sink_close(j->s);
+    }
+    sl_free(r->jobs);
+    r->jobs = NULL;
+    r->njobs = 0;
 }
 
 /* Is the input too small for "load first, index after" to pay? Dropping and
@@ -196,7 +269,7 @@ static int open_writers(struct run *r)
         return sl_err_set(err, SL_ENOMEM, "out of memory");
     r->nsinks = r->plan.writers;
     for (int i = 0; i < r->plan.writers; i++) {
-        int rc = sl_sink_open(&r->sinks[i], r->target, err);
+        int rc = take_conn(r, i + 1, &r->sinks[i], err);
         if (!rc)
             rc = sl_sink_prepare_insert(r->sinks[i], r->plan.table,
                                         (const char *const *)r->plan.cols, r->plan.ncols, err);
@@ -224,7 +297,7 @@ static int prepare(struct run *r, const struct sl_row *first, int *header_is_dat
             return sl_err_set(err, SL_ENOTFOUND, "table '%s' not found: the SQLite file '%s' does "
                               "not exist", p->table, path);
     }
-    if (need_db && (rc = sl_sink_open(&r->ctl, r->target, err)))
+    if (need_db && (rc = take_conn(r, 0, &r->ctl, err)))
         return rc;
     if (!p->dry_run) {
         if ((rc = sl_ledger_ensure(r->ctl, err)))
@@ -333,6 +406,7 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
     struct sl_reader_opts ro = {o->sheet, o->delimiter, o->limits};
     if ((rc = sl_reader_open(&r.reader, o->file, &ro, err)))
         goto out;
+    connect_early(&r);
     /* The ledger keys an import by content, target and sheet. A CSV's only
      * "sheet" is named after the file; keying on it would make the same
      * bytes under another name (an upload, a copy) a different import. */
@@ -386,6 +460,7 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
     st->cancelled = rc == SL_ECANCELED || rc == SL_ETIMEDOUT || rc == SL_EMAXERR;
 out:
     close_all(&r);
+    jobs_free(&r);
     if (ledger_open) {
         struct sl_error e;
         sl_err_clear(&e);
@@ -450,6 +525,7 @@ out:
     }
     if (rc && !err->code)
         sl_err_set(err, rc, "%s", sl_strerror(rc));
+    jobs_free(&r);
     if (r.ctl)
         sl_sink_close(r.ctl);
     if (r.reader)
