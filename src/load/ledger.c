@@ -53,13 +53,18 @@ static const char *const lite_ddl[] = {
 
 int sl_ledger_ensure(struct sl_sink *s, struct sl_error *err)
 {
+    /* One round trip: the four statements as one script. */
     const char *const *ddl = sl_sink_dialect(s) == SL_DIALECT_PG ? pg_ddl : lite_ddl;
+    struct sl_buf b;
+    sl_buf_init(&b, 0);
     for (size_t i = 0; i < 4; i++) {
-        int rc = sl_sink_exec(s, ddl[i], 0, NULL, err);
-        if (rc)
-            return rc;
+        sl_buf_addstr(&b, ddl[i]);
+        sl_buf_addstr(&b, ";\n");
     }
-    return 0;
+    int rc = b.err ? sl_err_set(err, SL_ENOMEM, "out of memory creating the ledger tables")
+                   : sl_sink_exec(s, b.data, 0, NULL, err);
+    sl_buf_release(&b);
+    return rc;
 }
 
 /* Now, UTC, as the ledger stores it. */

@@ -19,7 +19,8 @@
 #define SL_LOAD_DEFAULT_TARGET "sqlite:businesses.db"
 #define SL_LOAD_DEFAULT_BATCH 5000
 #define SL_LOAD_MAX_BATCH 1000000
-#define SL_LOAD_DEFER_MIN_BYTES (16LL << 20) /* smaller inputs keep their indexes */
+#define SL_LOAD_DEFER_MIN_BYTES (16LL << 20) /* smaller inputs keep their indexes (PG) */
+#define SL_LOAD_DEFER_MIN_BYTES_SQLITE 0LL      /* ... SQLite: always defer */
 #define SL_LOAD_MAX_WRITERS 8      /* default writers: online CPUs, at most this */
 #define SL_LOAD_MAX_WORKERS 64     /* --workers upper bound */
 #define SL_LOAD_MAX_CONVERTERS 4   /* convert+validate threads: CPUs, at most this */

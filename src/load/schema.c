@@ -53,13 +53,16 @@ int sl_schema_default_table(struct sl_sink *s, struct sl_error *err)
         return 0;
     }
     int pg = sl_sink_dialect(s) == SL_DIALECT_PG;
-    rc = sl_sink_exec(s, pg ? pg_table : lite_table, 0, NULL, err);
-    for (size_t i = 0; !rc && i < sizeof biz_indexed / sizeof biz_indexed[0]; i++) {
-        char sql[160];
-        snprintf(sql, sizeof sql, "CREATE INDEX IF NOT EXISTS idx_businesses_%s ON businesses (%s)",
-                 biz_indexed[i], biz_indexed[i]);
-        rc = sl_sink_exec(s, sql, 0, NULL, err);
-    }
+    /* The table and its indexes as one script: one round trip. */
+    struct sl_buf b;
+    sl_buf_init(&b, 0);
+    sl_buf_addstr(&b, pg ? pg_table : lite_table);
+    for (size_t i = 0; i < sizeof biz_indexed / sizeof biz_indexed[0]; i++)
+        sl_buf_addf(&b, ";\nCREATE INDEX IF NOT EXISTS idx_businesses_%s ON businesses (%s)",
+                    biz_indexed[i], biz_indexed[i]);
+    rc = b.err ? sl_err_set(err, SL_ENOMEM, "out of memory creating table 'businesses'")
+               : sl_sink_exec(s, b.data, 0, NULL, err);
+    sl_buf_release(&b);
     return rc;
 }
 
