@@ -100,8 +100,8 @@ int sl_sink_prepare_row_also(struct sl_sink *s, const char *also, int nalso,
                              struct sl_error *err);
 int sl_sink_insert_row_also(struct sl_sink *s, const char *const *vals,
                             const char *const *also_vals, struct sl_error *err);
-/* nrows rows in multi-row INSERT statements (PostgreSQL: as many rows per
- * statement as the parameter limit allows; SQLite: the prepared one-row
+/* nrows rows in multi-row INSERT statements (PostgreSQL: ~3000 parameters
+ * per statement, prepared once per size; SQLite: the prepared one-row
  * statement in a loop). Call inside a transaction. */
 int sl_sink_insert_rows(struct sl_sink *s, const char *const *vals, size_t nrows,
                         struct sl_error *err);
