@@ -35,6 +35,11 @@ struct conn_job {
 
 struct run {
     const struct sheetload_opts *o;
+    /* The file's SHA-256, computed on a thread of its own while the reader
+     * opens and the connections are made; st->sha256, hash_rc and
+     * hash_errno are written by that thread until hash_wait joins it. */
+    pthread_t hash_th;
+    int hash_started, hash_rc, hash_errno;
     struct conn_job *jobs; /* [0] control, [1..] writers; NULL = connect in place */
     int njobs;
     struct sheetload_stats *st;
@@ -168,6 +173,44 @@ static void jobs_free(struct run *r)
     sl_free(r->jobs);
     r->jobs = NULL;
     r->njobs = 0;
+}
+
+static void *hash_main(void *arg)
+{
+    struct run *r = arg;
+    errno = 0;
+    r->hash_rc = sl_sha256_file(r->o->file, r->st->sha256);
+    r->hash_errno = errno;
+    return NULL;
+}
+
+/* Starts hashing (not standard input); where no thread can start, hashes
+ * in place. */
+static void hash_start(struct run *r)
+{
+    if (!strcmp(r->o->file, "-"))
+        return;
+    if (pthread_create(&r->hash_th, NULL, hash_main, r) == 0) {
+        r->hash_started = 1;
+        return;
+    }
+    hash_main(r);
+}
+
+/* Joins the hash. A file that could not be read is THE error of the import,
+ * whatever came meanwhile (as when hashing came first). */
+static int hash_wait(struct run *r, int rc)
+{
+    if (r->hash_started) {
+        pthread_join(r->hash_th, NULL);
+        r->hash_started = 0;
+    }
+    if (r->hash_rc) {
+        r->hash_rc = 0;
+        return sl_err_reset(&r->st->err, SL_EIO, "cannot read '%s': %s", r->o->file,
+                            strerror(r->hash_errno ? r->hash_errno : EIO));
+    }
+    return rc;
 }
 
 /* Is the input too small for "load first, index after" to pay? Dropping and
@@ -396,10 +439,7 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
     st->workers = r.plan.writers;
     st->batch_size = r.plan.batch_size;
     sl_strlcpy(st->table, r.plan.table, sizeof st->table);
-    if (strcmp(o->file, "-") && sl_sha256_file(o->file, st->sha256)) {
-        rc = sl_err_set(err, SL_EIO, "cannot read '%s': %s", o->file, strerror(errno));
-        goto out;
-    }
+    hash_start(&r);
     r.ctx = sl_ctx_new(o->parent, sl_deadline_after(o->timeout_s));
     if (!r.ctx) {
         rc = sl_err_set(err, SL_ENOMEM, "out of memory");
@@ -421,6 +461,8 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
         goto out;
     have_first = rc == 1;
     if ((rc = prepare(&r, have_first ? &first : NULL, &header_is_data)))
+        goto out;
+    if ((rc = hash_wait(&r, 0)))
         goto out;
     if (!r.plan.dry_run) {
         if ((rc = open_ledger(&r, &resumed)))
@@ -461,6 +503,7 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
     }
     st->cancelled = rc == SL_ECANCELED || rc == SL_ETIMEDOUT || rc == SL_EMAXERR;
 out:
+    rc = hash_wait(&r, rc);
     close_all(&r);
     jobs_free(&r);
     if (ledger_open) {
