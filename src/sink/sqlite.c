@@ -15,12 +15,23 @@
 #include "base/err.h"
 #include "sink/sink_int.h"
 
+#define NCACHE 8
+#define CACHE_MAX_SQL 2048
+
 struct sl_sqlite {
     struct sl_sink base;
     sqlite3 *db;
     char *path;
     sqlite3_stmt *ins; /* INSERT INTO t (cols) VALUES (?1..?n) */
     size_t ncols;
+    /* exec/query statements kept prepared (the per-row ledger upsert, BEGIN,
+     * COMMIT...): single statements only, keyed by their text, replaced
+     * round-robin; each is reset after every use. */
+    struct {
+        char *sql;
+        sqlite3_stmt *st;
+    } cache[NCACHE];
+    unsigned cache_next;
 };
 
 static const char *code_name(int rc)
@@ -112,6 +123,10 @@ static void lite_close(struct sl_sink *s)
 {
     struct sl_sqlite *q = (struct sl_sqlite *)s;
     sqlite3_finalize(q->ins);
+    for (int i = 0; i < NCACHE; i++) {
+        sqlite3_finalize(q->cache[i].st);
+        sl_free(q->cache[i].sql);
+    }
     sqlite3_close_v2(q->db);
     sl_free(q->path);
     sl_free(q);
@@ -135,6 +150,42 @@ static int bind_params(sqlite3_stmt *st, int nparams, const char *const *params)
 
 /* Runs every statement of sql, binding $1..$n by name in each; rows go to
  * cb when it is set. */
+/* A cached statement for sql, or NULL. */
+static sqlite3_stmt *cache_find(struct sl_sqlite *q, const char *sql)
+{
+    for (int i = 0; i < NCACHE; i++)
+        if (q->cache[i].st && !strcmp(q->cache[i].sql, sql))
+            return q->cache[i].st;
+    return NULL;
+}
+
+/* Keeps st for sql (a single statement); 1 when kept (the cache owns it). */
+static int cache_put(struct sl_sqlite *q, const char *sql, sqlite3_stmt *st)
+{
+    if (strlen(sql) >= CACHE_MAX_SQL)
+        return 0;
+    char *copy = sl_strdup(sql);
+    if (!copy)
+        return 0;
+    unsigned i = q->cache_next++ % NCACHE;
+    sqlite3_finalize(q->cache[i].st);
+    sl_free(q->cache[i].sql);
+    q->cache[i].sql = copy;
+    q->cache[i].st = st;
+    return 1;
+}
+
+/* Done with st: reset a cached one, finalize another. */
+static void release(sqlite3_stmt *st, int cached)
+{
+    if (cached) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    } else {
+        sqlite3_finalize(st);
+    }
+}
+
 static int run(struct sl_sqlite *q, const char *sql, int nparams, const char *const *params,
                sl_sink_row_cb cb, void *arg, struct sl_error *err)
 {
@@ -142,14 +193,23 @@ static int run(struct sl_sqlite *q, const char *sql, int nparams, const char *co
     const char **vals = NULL;
     int vcap = 0, ret = 0;
     while (tail && *tail) {
-        sqlite3_stmt *st = NULL;
-        int rc = sqlite3_prepare_v2(q->db, tail, -1, &st, &tail);
-        if (rc != SQLITE_OK) {
-            ret = lite_err(q, rc, err);
-            goto fail;
+        sqlite3_stmt *st = tail == sql ? cache_find(q, sql) : NULL;
+        int cached = st != NULL;
+        int rc = SQLITE_OK;
+        if (cached) {
+            tail = "";
+        } else {
+            const char *start = tail;
+            rc = sqlite3_prepare_v2(q->db, tail, -1, &st, &tail);
+            if (rc != SQLITE_OK) {
+                ret = lite_err(q, rc, err);
+                goto fail;
+            }
+            if (!st) /* whitespace or a comment */
+                continue;
+            if (start == sql && (!tail || !*tail))
+                cached = cache_put(q, sql, st);
         }
-        if (!st) /* whitespace or a comment */
-            continue;
         rc = bind_params(st, nparams, params);
         while (rc == SQLITE_OK || rc == SQLITE_ROW) {
             rc = sqlite3_step(st);
@@ -159,7 +219,7 @@ static int run(struct sl_sqlite *q, const char *sql, int nparams, const char *co
             if (n > vcap) {
                 const char **nv = sl_realloc(vals, (size_t)n * sizeof *vals);
                 if (!nv) {
-                    sqlite3_finalize(st);
+                    release(st, cached);
                     ret = sl_err_set(err, SL_ENOMEM, "out of memory reading a query result");
                     goto fail;
                 }
@@ -170,17 +230,17 @@ static int run(struct sl_sqlite *q, const char *sql, int nparams, const char *co
                 vals[i] = (const char *)sqlite3_column_text(st, i);
             int r = cb(arg, n, vals);
             if (r) {
-                sqlite3_finalize(st);
+                release(st, cached);
                 ret = r;
                 goto fail;
             }
         }
         if (rc != SQLITE_DONE) {
             ret = lite_err(q, rc, err);
-            sqlite3_finalize(st);
+            release(st, cached);
             goto fail;
         }
-        sqlite3_finalize(st);
+        release(st, cached);
     }
 fail:
     sl_free(vals);
