@@ -41,6 +41,15 @@ book('dtd.xlsx', '<!DOCTYPE x [<!ENTITY a "aaaa">]>' + HEAD + row1 + TAIL)
 book('deep.xlsx', HEAD + '<x>' * 5000 + '</x>' * 5000 + TAIL)
 book('sstpast.xlsx', HEAD + row1 + '<row r="2"><c r="C2" t="s"><v>9</v></c></row>' + TAIL)
 book('sstnan.xlsx', HEAD + '<row r="4"><c r="B4" t="s"><v>x1</v></c></row>' + TAIL)
+# The shared strings are loaded by a thread while the sheet is read: a table
+# broken after the strings the rows use still fails the read, with the
+# table's own message (no row, no column); a big table is waited for.
+SSTH = '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+book('sstbad.xlsx', HEAD + row1 + TAIL, SSTH + '<si><t>a</t></si>' + '<si><t>b</t></si>' * 50000 + '<si><t>c</sst>')
+n = 1000000
+book('bigsst.xlsx', HEAD + '<row r="1"><c r="A1" t="s"><v>%d</v></c><c r="B1" t="s"><v>0</v></c></row>'
+     '<row r="2"><c r="A2" t="s"><v>%d</v></c></row>' % (n - 1, n // 2) + TAIL,
+     SSTH + ''.join('<si><t>s%d</t></si>' % i for i in range(n)) + '</sst>')
 PY
 
 "$SHEETLOAD" cat "$T/good.xlsx" >"$T/out" 2>"$T/err" || fail "good.xlsx: exit $? ($(cat "$T/err"))"
@@ -75,4 +84,11 @@ case_fails dtd.xlsx "'xl/worksheets/sheet1.xml' line 1: has a DTD"
 case_fails deep.xlsx "'xl/worksheets/sheet1.xml' line 1: XML nested deeper than the limit of 256"
 case_fails sstpast.xlsx "row 2, column C: 'xl/worksheets/sheet1.xml' line 1: shared string 9 does not exist"
 case_fails sstnan.xlsx "row 4, column B: .*shared string index 'x1' is not a number"
+case_fails sstbad.xlsx "^sheetload cat: '$T/sstbad.xlsx': 'xl/sharedStrings.xml' line 1: mismatched tag; the part is not well-formed XML$"
+[ ! -s "$T/out" ] || fail "sstbad.xlsx: rows printed before the error: $(head -c 200 "$T/out")"
+"$SHEETLOAD" cat "$T/bigsst.xlsx" >"$T/out" 2>"$T/err" || fail "bigsst.xlsx: exit $? ($(cat "$T/err"))"
+[ "$(cat "$T/out")" = "$(printf 's999999,s0\ns500000,')" ] || fail "bigsst.xlsx: got '$(head -c 200 "$T/out")'"
+# Closed while the table is still loading: the thread is stopped, no hang.
+"$SHEETLOAD" cat --list-sheets "$T/bigsst.xlsx" >"$T/out" 2>"$T/err" || fail "bigsst.xlsx --list-sheets: exit $? ($(cat "$T/err"))"
+[ "$(cat "$T/out")" = "Data" ] || fail "bigsst.xlsx --list-sheets: got '$(cat "$T/out")'"
 done_ok

@@ -125,6 +125,22 @@ static const char *gen_py =
     "        struct.pack_into('<I', b, loc + 22, 1000)\n"
     "    i = b.find(b'PK\\x01\\x02', i + 4)\n"
     "w('liar.xlsx', bytes(b))\n"
+    "# Shared strings whose headers lie: ~1 MB inflated, declared as 1000 bytes\n"
+    "# (the table is sized by the declared size, so it must be refused).\n"
+    "book('liarsst.xlsx', ok_sheet, None, streams={})\n"
+    "with zipfile.ZipFile(os.path.join(D, 'liarsst.xlsx'), 'a', zipfile.ZIP_DEFLATED) as z:\n"
+    "    z.writestr('xl/sharedStrings.xml', SST_HEAD + '<si><t>x</t></si>' * 60000 + '</sst>')\n"
+    "b = bytearray(open(os.path.join(D, 'liarsst.xlsx'), 'rb').read())\n"
+    "name = b'xl/sharedStrings.xml'\n"
+    "i = b.find(b'PK\\x01\\x02')\n"
+    "while i >= 0:\n"
+    "    nl = struct.unpack('<H', b[i + 28:i + 30])[0]\n"
+    "    if b[i + 46:i + 46 + nl] == name:\n"
+    "        struct.pack_into('<I', b, i + 24, 1000)\n"
+    "        loc = struct.unpack('<I', b[i + 42:i + 46])[0]\n"
+    "        struct.pack_into('<I', b, loc + 22, 1000)\n"
+    "    i = b.find(b'PK\\x01\\x02', i + 4)\n"
+    "w('liarsst.xlsx', bytes(b))\n"
     "\n";
 
 static char dir[256];
@@ -183,6 +199,7 @@ static const struct hcase cases[] = {
     {"bigcell_sst.xlsx", SL_ELIMIT, "'xl/sharedStrings.xml' line 1: a text passes the limit of 67108864 bytes for one cell", 200},
     {"bomb.xlsx", SL_ELIMIT, "'xl/worksheets/sheet1.xml': compression ratio passes the limit of 1000:1 (a zip bomb?)", 64},
     {"sst10m.xlsx", 0, "", 160},
+    {"liarsst.xlsx", SL_EZIP, "'xl/sharedStrings.xml': inflates to more than the 1000 bytes its zip header declares; the file is broken", 64},
 };
 
 static int run_case(const struct hcase *c)

@@ -1,7 +1,8 @@
 /* xlsx.c - the workbook: open the package, find the workbook part through
  * _rels/.rels, list its sheets, resolve the chosen sheet, shared strings and
  * styles through the workbook's relationships, then stream the sheet
- * (xlsx_sheet.c). Part lookup is exact first, then ASCII-case-insensitive
+ * (xlsx_sheet.c) while a thread loads the shared strings (xlsx_sst.c).
+ * Part lookup is exact first, then ASCII-case-insensitive
  * (zip.c); relationship types are matched on their suffix, so Transitional
  * and Strict packages read the same. */
 #include "read/xlsx.h"
@@ -76,7 +77,7 @@ static void wb_start(void *ud, const char *name, const char **atts, int depth)
     x->nsheets++;
 }
 
-static void wb_end(void *ud, const char *name, int depth)
+static void wb_end(void *ud, int depth)
 {
     struct wb_ctx *c = ud;
     if (depth == 2)
@@ -121,7 +122,8 @@ static int choose_sheet(struct sl_xlsx *x, const char *want, struct sl_error *er
     return sl_err_set(err, SL_ENOTFOUND, "sheet '%s' not found; the workbook has %s", want, list);
 }
 
-static int open_parts(struct sl_xlsx *x, const struct sl_reader_opts *opts, struct sl_error *err)
+static int open_parts(struct sl_xlsx *x, const char *path, const struct sl_reader_opts *opts,
+                      struct sl_error *err)
 {
     struct sl_xlsx_rels root = {0}, wbr = {0};
     char *wbrels_name = NULL;
@@ -197,7 +199,7 @@ static int open_parts(struct sl_xlsx *x, const struct sl_reader_opts *opts, stru
     /* Shared strings and styles (both optional). */
     const char *sst = sl_xlsx_rel_by_type(&wbr, "/sharedStrings");
     long ssi = sst ? sl_zip_find(x->zip, sst) : sl_zip_find(x->zip, "xl/sharedStrings.xml");
-    if (ssi >= 0 && (rc = sl_xlsx_load_sst(x, ssi, err)))
+    if (ssi >= 0 && (rc = sl_xlsx_sst_start(x, path, ssi, err)))
         goto out;
     const char *sty = sl_xlsx_rel_by_type(&wbr, "/styles");
     long sti = sty ? sl_zip_find(x->zip, sty) : -1;
@@ -223,16 +225,24 @@ int sl_xlsx_open(struct sl_xlsx **out, const char *path, const struct sl_reader_
     sl_limits_defaults(&x->lim);
     int rc = sl_zip_open(&x->zip, path, &x->lim, err);
     if (!rc)
-        rc = open_parts(x, opts, err);
+        rc = open_parts(x, path, opts, err);
     if (rc) {
         sl_xlsx_close(x);
         return rc;
     }
+    (void)sl_xlsx_ahead_start(x); /* without a thread, next parses */
     *out = x;
     return 0;
 }
 
 int sl_xlsx_next(struct sl_xlsx *x, struct sl_row *row, struct sl_error *err)
+{
+    if (x->ahead)
+        return sl_xlsx_ahead_next(x, row, err);
+    return sl_xlsx_next_here(x, row, err);
+}
+
+int sl_xlsx_next_here(struct sl_xlsx *x, struct sl_row *row, struct sl_error *err)
 {
     if (x->finished)
         return 0;
@@ -242,6 +252,21 @@ int sl_xlsx_next(struct sl_xlsx *x, struct sl_row *row, struct sl_error *err)
         return 1;
     }
     x->finished = 1;
+    /* The shared strings come first in the file's order of things: their
+     * error, if any, is the workbook's, whatever the sheet met meanwhile. */
+    struct sl_error serr;
+    memset(&serr, 0, sizeof serr);
+    int src = sl_xlsx_sst_finish(x, &serr);
+    if (src) {
+        if (err) {
+            err->code = serr.code;
+            memcpy(err->msg, serr.msg, sizeof err->msg);
+            err->sheet[0] = '\0';
+            err->row = 0;
+            err->col = 0;
+        }
+        return src;
+    }
     if (rc < 0 && err) {
         if (x->nsheets)
             sl_strlcpy(err->sheet, x->sheets[x->cur].name, sizeof err->sheet);
@@ -260,8 +285,10 @@ void sl_xlsx_close(struct sl_xlsx *x)
 {
     if (!x)
         return;
+    sl_xlsx_sst_cancel(x); /* first: the sheet's thread may wait for a string */
+    sl_xlsx_ahead_stop(x);
     sl_xlsx_sheet_free(x);
-    sl_xlsx_sst_free(&x->sst);
+    sl_xlsx_sst_free(x);
     sl_free(x->xf);
     for (size_t i = 0; i < x->nsheets; i++) {
         sl_free(x->sheets[i].name);

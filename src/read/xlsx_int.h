@@ -26,12 +26,17 @@ struct sl_xlsx_rels {
 };
 
 /* Shared strings: every string's text in one arena, each followed by a NUL;
- * string i is arena[off[i] .. off[i+1]-1). */
+ * string i is arena[off[i] .. off[i+1]-1). Both arrays are allocated whole
+ * before loading starts and never move, so the sheet may read the strings
+ * already loaded while the rest are (xlsx_sst.c). */
 struct sl_xlsx_sst {
-    struct sl_buf arena;
-    uint32_t *off; /* n + 1 entries once loaded */
+    struct sl_buf arena; /* cap fixed: max = cap - 1, it never grows */
+    uint32_t *off;       /* n + 1 entries used, cap allocated */
     size_t n, cap;
 };
+
+struct sl_xlsx_sstload; /* xlsx_sst.c: the loader, perhaps a thread */
+struct sl_xlsx_ahead;   /* xlsx_ahead.c: the sheet parsed by a thread */
 
 /* What a cell style means for numbers (cellXfs entry). */
 struct sl_xlsx_xf {
@@ -54,10 +59,25 @@ struct sl_xlsx {
     struct sl_xlsx_sheet *sheets;
     size_t nsheets;
     size_t cur;               /* index of the sheet being read */
-    struct sl_xlsx_sst sst;
+    /* Shared strings, for the sheet's thread: strings [0, sst_ready) may be
+     * read through sst_text/sst_off (fixed pointers into the loader's
+     * arrays); beyond that, ask sl_xlsx_sst_wait. */
+    struct sl_xlsx_sstload *sstl; /* NULL: the workbook has none */
+    const char *sst_text;
+    const uint32_t *sst_off;
+    size_t sst_ready;
     struct sl_xlsx_xf *xf;
     size_t nxf;
     struct sl_xlsx_xf xf_none; /* for an s that names no xf: format 0 */
+
+    /* The sheet parsed ahead by a thread (NULL: by the caller). While it
+     * runs, that thread alone touches the sheet's state below. */
+    struct sl_xlsx_ahead *ahead;
+    /* Set before that thread starts: row_end leaves shared-string cells
+     * unresolved (text NULL, len the index) for the caller's thread to
+     * resolve (sl_xlsx_sst_resolve), so the table's cache misses are not
+     * on the parse's path. */
+    int defer_sst;
 
     /* The sheet being streamed (xlsx_sheet.c). */
     struct sl_xml *xml;
@@ -92,9 +112,39 @@ int sl_xlsx_parse_part(struct sl_xlsx *x, long idx, const void *handler, void *u
 /* Value of the attribute named name (no namespace), or NULL. */
 const char *sl_xlsx_attr(const char **atts, const char *name);
 
-/* xlsx_sst.c, xlsx_styles.c */
-int sl_xlsx_load_sst(struct sl_xlsx *x, long idx, struct sl_error *err);
-void sl_xlsx_sst_free(struct sl_xlsx_sst *s);
+/* xlsx_sst.c: shared strings are loaded from entry idx by a thread of their
+ * own, through a twin of the archive opened from path, while the sheet is
+ * read (or here and now if no thread can be had: errors are then returned
+ * at once). */
+int sl_xlsx_sst_start(struct sl_xlsx *x, const char *path, long idx, struct sl_error *err);
+/* From the sheet's thread: waits until string v is loaded. 0 = it is (and
+ * x->sst_ready > v); 1 = the table is complete without it, *n strings;
+ * < 0 = loading failed (see sl_xlsx_sst_finish). */
+int sl_xlsx_sst_wait(struct sl_xlsx *x, uint64_t v, size_t *n);
+/* Waits for loading to end: 0, or its error copied into err (code and
+ * message; the message names the part). */
+int sl_xlsx_sst_finish(struct sl_xlsx *x, struct sl_error *err);
+/* Resolves the row's deferred shared-string cells (text NULL, len = index,
+ * an index already loaded) and drops trailing empty cells; returns the new
+ * ncells (0: the row holds no value). */
+size_t sl_xlsx_sst_resolve(const struct sl_xlsx *x, struct sl_cell *cells, size_t n);
+/* Asks the loader to stop soon (the reader is being closed). */
+void sl_xlsx_sst_cancel(struct sl_xlsx *x);
+/* Stops the loader (if it still runs), joins it, frees the table. */
+void sl_xlsx_sst_free(struct sl_xlsx *x);
+
+/* xlsx.c: the next row parsed in this thread (sl_xlsx_next without the
+ * thread; errors carry sheet, row and column). */
+int sl_xlsx_next_here(struct sl_xlsx *x, struct sl_row *row, struct sl_error *err);
+
+/* xlsx_ahead.c: a thread parses the sheet and hands rows over in blocks.
+ * start: 0, or no thread (the caller parses, as before). */
+int sl_xlsx_ahead_start(struct sl_xlsx *x);
+int sl_xlsx_ahead_next(struct sl_xlsx *x, struct sl_row *row, struct sl_error *err);
+/* Stops the thread (if any) and joins it. */
+void sl_xlsx_ahead_stop(struct sl_xlsx *x);
+
+/* xlsx_styles.c */
 int sl_xlsx_load_styles(struct sl_xlsx *x, long idx, struct sl_error *err);
 
 /* xlsx_sheet.c */

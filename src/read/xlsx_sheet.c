@@ -296,13 +296,19 @@ static void cell_shared(struct sl_xlsx *x)
         fail_cell(x, SL_EXLSX, "shared string index '%s' is not a number", x->vbuf.data);
         return;
     }
-    if (v >= x->sst.n) {
+    size_t have = 0;
+    int w = v < x->sst_ready ? 0 : sl_xlsx_sst_wait(x, v, &have);
+    if (w < 0) { /* the table failed to load: its error is the one to give */
+        sl_xml_fail(x->xml, w, "the shared strings could not be read");
+        return;
+    }
+    if (w > 0) {
         char what[64];
         snprintf(what, sizeof what, "%llu", (unsigned long long)v);
         x->err_row = x->rownum;
         x->err_col = x->col;
         sl_xml_fail(x->xml, SL_EXLSX,
-                    "shared string %s does not exist (the table has %zu strings)", what, x->sst.n);
+                    "shared string %s does not exist (the table has %zu strings)", what, have);
         return;
     }
     /* Resolved when the row ends: the table is large and read at random,
@@ -310,7 +316,8 @@ static void cell_shared(struct sl_xlsx *x)
     put_cell(x, "", 1, SL_CELL_STRING, 1);
     if ((size_t)x->col - 1 < x->cells_cap) {
         x->cell_off[x->col - 1] = SST_TAG | (size_t)v;
-        __builtin_prefetch(&x->sst.off[v]);
+        if (!x->defer_sst)
+            __builtin_prefetch(&x->sst_off[v]);
     }
 }
 
@@ -403,8 +410,13 @@ static void row_end(struct sl_xlsx *x)
             continue;
         if (o & SST_TAG) {
             size_t v = o & ~SST_TAG;
-            uint32_t a = x->sst.off[v], b = x->sst.off[v + 1];
-            c->text = x->sst.arena.data + a;
+            if (x->defer_sst) { /* the reader's caller resolves it */
+                c->text = NULL;
+                c->len = v;
+                continue;
+            }
+            uint32_t a = x->sst_off[v], b = x->sst_off[v + 1];
+            c->text = x->sst_text + a;
             c->len = b - a - 1;
             __builtin_prefetch(c->text); /* the caller reads it next */
             if (c->len == 0) { /* an empty shared string: no value */
@@ -425,7 +437,7 @@ static void row_end(struct sl_xlsx *x)
     sl_xml_suspend(x->xml);
 }
 
-static void sheet_end(void *ud, const char *name, int depth)
+static void sheet_end(void *ud, int depth)
 {
     struct sl_xlsx *x = ud;
     sl_xml_collect(x->xml, NULL);

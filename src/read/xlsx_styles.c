@@ -97,7 +97,7 @@ static void styles_start(void *ud, const char *name, const char **atts, int dept
     }
 }
 
-static void styles_end(void *ud, const char *name, int depth)
+static void styles_end(void *ud, int depth)
 {
     struct styles_ctx *c = ud;
     if (depth == 2)

@@ -101,7 +101,7 @@ static void on_end(void *ud, const XML_Char *name)
     if (x->ferr.code)
         return;
     if (x->h.end)
-        x->h.end(x->ud, sl_xml_local(name), x->depth);
+        x->h.end(x->ud, x->depth);
     x->depth--;
 }
 

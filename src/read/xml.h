@@ -23,9 +23,11 @@ struct sl_xml;
 
 #define SL_XML_NSSEP '\x01'
 
+/* end gets no name: no handler needs it (depth says which element ends),
+ * and finding the local part of every end tag costs time on big sheets. */
 struct sl_xml_handler {
     void (*start)(void *ud, const char *name, const char **atts, int depth);
-    void (*end)(void *ud, const char *name, int depth);
+    void (*end)(void *ud, int depth);
 };
 
 /* Opens zip entry idx for parsing. depth limit from lim->max_depth; a

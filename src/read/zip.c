@@ -21,7 +21,13 @@
  * archive's total are atomics (read for progress). While a prefetching
  * stream is open nothing else may use the archive (libzip's zip_t is not
  * thread-safe): the xlsx reader reads the sheet last, alone. One lock, no
- * order to keep. */
+ * order to keep.
+ *
+ * Twins: a second struct sl_zip over the same file (sl_zip_open_twin) has a
+ * zip_t and a file offset of its own, so another thread may read other
+ * parts through it while this one streams; it never prefetches, and both
+ * add to one inflated-bytes total (an atomic of the first, which must
+ * outlive the twin) so the limit on all parts read holds for the pair. */
 #include "read/zip.h"
 
 #include <errno.h>
@@ -43,7 +49,9 @@
 struct sl_zip {
     zip_t *za;
     struct sheetload_limits lim;
-    _Atomic uint64_t total; /* inflated bytes of every entry read so far */
+    _Atomic uint64_t total;   /* inflated bytes of every entry read so far */
+    _Atomic uint64_t *totalp; /* &total, or the first's total for a twin */
+    int no_prefetch;          /* a twin: streams inflate in the caller's thread */
     zip_int64_t n;
 };
 
@@ -123,9 +131,36 @@ int sl_zip_open(struct sl_zip **out, const char *path, const struct sheetload_li
     }
     z->za = za;
     z->lim = *lim;
+    z->totalp = &z->total;
     z->n = n;
     *out = z;
     return 0;
+}
+
+int sl_zip_open_twin(struct sl_zip **out, struct sl_zip *z, const char *path,
+                     struct sl_error *err)
+{
+    int rc = sl_zip_open(out, path, &z->lim, err);
+    if (rc)
+        return rc;
+    if ((*out)->n != z->n) { /* the file changed under us */
+        sl_zip_close(*out);
+        *out = NULL;
+        return sl_err_set(err, SL_EIO, "the file changed while it was read");
+    }
+    (*out)->totalp = z->totalp;
+    (*out)->no_prefetch = 1;
+    return 0;
+}
+
+uint64_t sl_zip_entry_size(struct sl_zip *z, long idx)
+{
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat_index(z->za, (zip_uint64_t)idx, ZIP_FL_ENC_RAW, &st) != 0 ||
+        !(st.valid & ZIP_STAT_SIZE))
+        return 0;
+    return st.size;
 }
 
 void sl_zip_close(struct sl_zip *z)
@@ -194,7 +229,7 @@ int sl_zip_stream_open(struct sl_zip_stream **out, struct sl_zip *z, long idx,
                         zip_strerror(z->za));
         goto fail;
     }
-    int pre = s->size >= PREFETCH_MIN;
+    int pre = s->size >= PREFETCH_MIN && !z->no_prefetch;
     s->buf = sl_malloc(pre ? (size_t)RING * CHUNK : CHUNK);
     if (!s->buf) {
         rc = sl_err_set(err, SL_ENOMEM, "out of memory");
@@ -220,7 +255,7 @@ static long fill(struct sl_zip_stream *s, void *buf, size_t cap, struct sl_error
         return sl_err_set(err, SL_EZIP, "'%s': broken zip entry (truncated or corrupt): %s",
                           s->name, zip_file_strerror(s->f));
     uint64_t done = atomic_fetch_add(&s->done, (uint64_t)n) + (uint64_t)n;
-    uint64_t total = atomic_fetch_add(&s->z->total, (uint64_t)n) + (uint64_t)n;
+    uint64_t total = atomic_fetch_add(s->z->totalp, (uint64_t)n) + (uint64_t)n;
     int rc = over_limits(s, done, err);
     if (rc)
         return rc;

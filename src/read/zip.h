@@ -1,7 +1,8 @@
 /* zip.h - the .xlsx container: open an archive, find a part, stream one
  * part's inflated bytes, with limits against zip bombs.
  *
- * One struct sl_zip per open archive, used by one thread at a time. Entry
+ * One struct sl_zip per open archive, used by one thread at a time (a twin
+ * lets a second thread read the same file). Entry
  * names returned are borrowed from the archive (valid until sl_zip_close).
  * Errors name the part in quotes ("'xl/worksheets/sheet1.xml': ..."). */
 #ifndef SL_READ_ZIP_H
@@ -20,6 +21,15 @@ struct sl_zip_stream;
 int sl_zip_open(struct sl_zip **out, const char *path, const struct sheetload_limits *lim,
                 struct sl_error *err);
 void sl_zip_close(struct sl_zip *z);
+/* Opens path (the file z was opened from) again as a twin of z: its own
+ * handle, usable by another thread while z is in use, counting inflated
+ * bytes into z's total for the limits; it never inflates ahead. z must
+ * outlive it. */
+int sl_zip_open_twin(struct sl_zip **out, struct sl_zip *z, const char *path,
+                     struct sl_error *err);
+/* The entry's inflated size as the central directory declares it (0 if
+ * unknown; headers can lie). */
+uint64_t sl_zip_entry_size(struct sl_zip *z, long idx);
 /* The entry named name (a leading '/' ignored): an exact match, else one
  * that ignores ASCII case; -1 when there is none. */
 long sl_zip_find(struct sl_zip *z, const char *name);
