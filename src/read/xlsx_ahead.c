@@ -3,8 +3,9 @@
  *
  * Parsing the sheet's XML (expat and the handlers of xlsx_sheet.c) is most
  * of the work of reading a large workbook; the caller has its own (writing
- * CSV, converting values). A thread runs the parse and copies each finished
- * row into a block (a ring of NBLOCK), so the two overlap on two cores.
+ * CSV, converting values). A thread runs the parse; the handlers copy each
+ * finished row into a block (a ring of NBLOCK) and suspend the parser only
+ * when the block is full, so the two overlap on two cores.
  * Shared-string cells are left unresolved by the thread (their index) and
  * resolved here in the caller's thread as rows are handed out, pointing
  * into the shared strings' arena, which never moves (xlsx_sst.c): the
@@ -57,6 +58,7 @@ struct sl_xlsx_ahead {
     unsigned head, tail;      /* blocks [head, tail) are full; mu */
     int stop;                 /* mu */
     struct block b[NBLOCK];
+    struct block *fill;       /* the thread's: the block being filled */
     /* The caller's: */
     size_t next_row;          /* in block head */
     int held;                 /* block head is being read */
@@ -127,17 +129,14 @@ static void *parser(void *arg)
         k->ncells = k->nrows = 0;
         k->last = k->rc = 0;
         memset(&k->err, 0, sizeof k->err);
-        while (k->nrows < BLOCK_ROWS && k->text.len < BLOCK_TEXT) {
-            struct sl_row row;
-            int rc = sl_xlsx_next_here(x, &row, &k->err);
-            if (rc == 1) {
-                if (!append(k, &row, &x->rowtext))
-                    continue;
-                rc = sl_err_set(&k->err, SL_ENOMEM, "out of memory");
-            }
+        a->fill = k;
+        /* The handlers put rows into k (sl_xlsx_ahead_take) and suspend
+         * the parse when it is full: 1. */
+        struct sl_row row;
+        int rc = sl_xlsx_next_here(x, &row, &k->err);
+        if (rc != 1) {
             k->last = over = 1;
             k->rc = rc;
-            break;
         }
         seal(k);
         pthread_mutex_lock(&a->mu);
@@ -153,6 +152,14 @@ static void prefetch_row(const struct sl_xlsx *x, const struct block *k, const s
     for (size_t i = r->first; i < r->first + r->n; i++)
         if (!k->cells[i].text)
             __builtin_prefetch(&x->sst_off[k->cells[i].len]);
+}
+
+int sl_xlsx_ahead_take(struct sl_xlsx *x)
+{
+    struct block *k = x->ahead->fill;
+    if (append(k, &x->out, &x->rowtext))
+        return SL_ENOMEM;
+    return k->nrows == BLOCK_ROWS || k->text.len >= BLOCK_TEXT;
 }
 
 int sl_xlsx_ahead_start(struct sl_xlsx *x)

@@ -141,6 +141,10 @@ int sl_xlsx_next_here(struct sl_xlsx *x, struct sl_row *row, struct sl_error *er
  * start: 0, or no thread (the caller parses, as before). */
 int sl_xlsx_ahead_start(struct sl_xlsx *x);
 int sl_xlsx_ahead_next(struct sl_xlsx *x, struct sl_row *row, struct sl_error *err);
+/* From the sheet's handlers in that thread: copies the finished row x->out
+ * into the block being filled; 1 = the block is full (suspend the parse),
+ * 0 = go on, < 0 = out of memory. */
+int sl_xlsx_ahead_take(struct sl_xlsx *x);
 /* Stops the thread (if any) and joins it. */
 void sl_xlsx_ahead_stop(struct sl_xlsx *x);
 

@@ -434,6 +434,14 @@ static void row_end(struct sl_xlsx *x)
     x->out.num = x->rownum;
     x->out.ncells = n;
     x->out.cells = x->cells;
+    if (x->ahead) { /* parsed ahead: into the block, suspend when it is full */
+        int rc = sl_xlsx_ahead_take(x);
+        if (rc < 0)
+            fail_cell(x, rc, "%s", "out of memory");
+        else if (rc > 0)
+            sl_xml_suspend(x->xml);
+        return;
+    }
     sl_xml_suspend(x->xml);
 }
 
