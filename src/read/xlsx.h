@@ -6,8 +6,11 @@
  * Memory: the shared strings (one arena + 4 bytes a string) and one row.
  * Errors are one line naming the part, and for the sheet err->sheet,
  * err->row and err->col (see docs/internals/xlsx.md); after an error, next
- * returns 0. One thread at a time per reader (it may run one helper thread
- * of its own to inflate the sheet ahead). */
+ * returns 0. One thread at a time per reader; it runs helper threads of
+ * its own (shared strings loaded, the sheet inflated and parsed ahead; see
+ * docs/internals/xlsx.md), all joined by sl_xlsx_close. An error of the
+ * shared strings may come from sl_xlsx_next (after rows, or at the end)
+ * rather than from sl_xlsx_open. */
 #ifndef SL_READ_XLSX_H
 #define SL_READ_XLSX_H
 
