@@ -74,17 +74,28 @@ static void init_special(void)
     special[','] = special['"'] = special['\r'] = special['\n'] = 1;
 }
 
-/* Appends the row's first w cells as CSV fields (no line end) to b,
- * growing it once per field and writing in place. */
-static void row_text(struct sl_buf *b, const struct sl_row *row, size_t w)
+/* The most bytes the row's first w cells take as CSV fields (each doubled
+ * and quoted, with its comma), or SIZE_MAX past any sane size. */
+static size_t row_bound(const struct sl_row *row, size_t w)
+{
+    size_t b = 1;
+    for (size_t i = 0; i < w; i++) {
+        size_t n = row->cells[i].kind == SL_CELL_EMPTY ? 0 : row->cells[i].len;
+        if (n > (SIZE_MAX / 4 - b) / 2)
+            return SIZE_MAX;
+        b += 2 * n + 3;
+    }
+    return b;
+}
+
+/* Writes the row's first w cells as CSV fields (no line end) at d, which
+ * has row_bound() bytes of room; returns the end. */
+static char *row_put(char *d, const struct sl_row *row, size_t w)
 {
     for (size_t i = 0; i < w; i++) {
         const struct sl_cell *c = &row->cells[i];
         const unsigned char *s = (const unsigned char *)c->text;
         size_t n = c->kind == SL_CELL_EMPTY ? 0 : c->len, k = 0;
-        if (n > (SIZE_MAX - 8) / 2 || sl_buf_grow(b, 2 * n + 3))
-            return; /* the sticky error is checked by the caller */
-        char *d = b->data + b->len;
         if (i)
             *d++ = ',';
         while (k < n && !special[s[k]])
@@ -103,9 +114,24 @@ static void row_text(struct sl_buf *b, const struct sl_row *row, size_t w)
             }
             *d++ = '"';
         }
-        b->len = (size_t)(d - b->data);
-        b->data[b->len] = '\0';
     }
+    return d;
+}
+
+/* Appends the row's first w cells as CSV fields (no line end) to b, with
+ * one grow for the row. */
+static void row_text(struct sl_buf *b, const struct sl_row *row, size_t w)
+{
+    size_t need = row_bound(row, w);
+    if (need == SIZE_MAX) {
+        b->err = SL_ENOMEM;
+        return;
+    }
+    if (sl_buf_grow(b, need))
+        return; /* the sticky error is checked by the caller */
+    char *d = row_put(b->data + b->len, row, w);
+    b->len = (size_t)(d - b->data);
+    b->data[b->len] = '\0';
 }
 
 /* One held row: empty rows before it, its width, its text length. */
@@ -153,6 +179,19 @@ static void release_held(struct cat *k)
 /* Takes a row with a value, w fields wide. 0 or SL_ENOMEM. */
 static int take(struct cat *k, const struct sl_row *row, size_t w)
 {
+    if (k->streaming && k->empties == 0) { /* straight into the output buffer */
+        size_t need = row_bound(row, w);
+        if (need <= OUT_CAP / 2) {
+            if (k->out.len + need > OUT_CAP)
+                out_flush(&k->out);
+            char *d = row_put(k->out.buf + k->out.len, row, w);
+            k->out.len = (size_t)(d - k->out.buf);
+            if (w < k->maxc)
+                out_commas(&k->out, k->maxc - w);
+            out_put(&k->out, "\n", 1);
+            return 0;
+        }
+    }
     sl_buf_reset(&k->line);
     row_text(&k->line, row, w);
     if (k->line.err)
