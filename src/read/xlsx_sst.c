@@ -158,11 +158,19 @@ static void sst_end(void *ud, int depth)
     }
 }
 
-/* Parses the whole part; 0 or an error in err. */
-static int load(struct sl_xlsx_sstload *c, struct sl_error *err)
+/* Opens the part for parsing. Done in the opening thread: libzip's stat
+ * and open of an entry convert its DOS time with mktime, which must not
+ * race the caller's own opens (tzset inside glibc). */
+static int load_open(struct sl_xlsx_sstload *c, struct sl_error *err)
 {
     struct sl_xml_handler h = {sst_start, sst_end};
-    int rc = sl_xml_open(&c->xml, c->zip, c->idx, &h, c, &c->lim, err);
+    return sl_xml_open(&c->xml, c->zip, c->idx, &h, c, &c->lim, err);
+}
+
+/* Parses the whole opened part; 0 or an error in err. */
+static int load_run(struct sl_xlsx_sstload *c, struct sl_error *err)
+{
+    int rc = 0;
     while (!rc) {
         rc = sl_xml_run(c->xml, err);
         if (rc == 0)
@@ -190,7 +198,7 @@ static void *loader(void *arg)
     struct sl_xlsx_sstload *c = arg;
     struct sl_error err;
     memset(&err, 0, sizeof err);
-    int rc = load(c, &err);
+    int rc = load_run(c, &err);
     pthread_mutex_lock(&c->mu);
     c->rc = rc;
     c->err = err;
@@ -269,19 +277,27 @@ int sl_xlsx_sst_start(struct sl_xlsx *x, const char *path, long idx, struct sl_e
     /* A thread of its own over a twin of the archive, else here. */
     struct sl_error terr;
     memset(&terr, 0, sizeof terr);
-    if (path && !sl_zip_open_twin(&c->zip, x->zip, path, &terr) &&
-        !strcmp(sl_zip_name(c->zip, idx), sl_zip_name(x->zip, idx))) {
-        c->own_zip = 1;
+    struct sl_zip *twin = NULL;
+    if (path && !sl_zip_open_twin(&twin, x->zip, path, &terr)) {
+        if (!strcmp(sl_zip_name(twin, idx), sl_zip_name(x->zip, idx))) {
+            c->zip = twin;
+            c->own_zip = 1;
+        } else {
+            sl_zip_close(twin);
+        }
+    }
+    if (!c->zip)
+        c->zip = x->zip;
+    rc = load_open(c, err);
+    if (rc)
+        return rc;
+    if (c->own_zip) {
         c->threaded = 1;
         if (pthread_create(&c->th, NULL, loader, c) == 0)
             return 0;
         c->threaded = 0;
     }
-    if (c->own_zip)
-        sl_zip_close(c->zip);
-    c->own_zip = 0;
-    c->zip = x->zip;
-    rc = load(c, err);
+    rc = load_run(c, err);
     c->done = 1;
     c->rc = rc;
     atomic_store(&c->ready, c->sst.n);
@@ -373,6 +389,7 @@ void sl_xlsx_sst_free(struct sl_xlsx *x)
         atomic_store(&c->stop, 1);
         pthread_join(c->th, NULL);
     }
+    sl_xml_close(c->xml); /* NULL unless opened and never run */
     if (c->own_zip)
         sl_zip_close(c->zip);
     sl_buf_release(&c->sst.arena);
