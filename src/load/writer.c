@@ -25,31 +25,6 @@
 #include "conc/ctx.h"
 #include "load/load.h"
 
-/* Sleeps ns or until ctx is cancelled; 0 or the context's error. */
-static int nap(struct sl_ctx *ctx, int64_t ns)
-{
-    pthread_mutex_t mu;
-    pthread_cond_t cond;
-    pthread_mutex_init(&mu, NULL);
-    sl_cond_init_monotonic(&cond);
-    struct sl_ctx_watch w = {&mu, &cond, NULL};
-    int rc = ctx ? sl_ctx_watch(ctx, &w) : 0;
-    if (!rc) {
-        int64_t until = sl_now_ns() + ns;
-        struct timespec ts = sl_ns_to_timespec(until);
-        pthread_mutex_lock(&mu);
-        while (!(rc = sl_ctx_peek(ctx)) && sl_now_ns() < until)
-            pthread_cond_timedwait(&cond, &mu, &ts);
-        pthread_mutex_unlock(&mu);
-        if (ctx)
-            sl_ctx_unwatch(ctx, &w);
-        rc = sl_ctx_err(ctx);
-    }
-    pthread_cond_destroy(&cond);
-    pthread_mutex_destroy(&mu);
-    return rc;
-}
-
 /* After SL_ERETRY: wait with exponential backoff and jitter, reconnect.
  * 0 when the connection works again. */
 static int recover(struct sl_writer *w, struct sl_error *err)
@@ -60,7 +35,7 @@ static int recover(struct sl_writer *w, struct sl_error *err)
     sl_strlcpy(first, err->msg, sizeof first);
     for (int attempt = 1; attempt <= SL_LOAD_RETRY_ATTEMPTS; attempt++) {
         int64_t jitter = (int64_t)(rand_r(&w->seed) % 1000) * (delay / 2000);
-        int rc = nap(w->ctx, delay / 2 + jitter);
+        int rc = sl_ctx_sleep(w->ctx, delay / 2 + jitter);
         if (rc)
             return rc;
         sl_err_clear(&e);
