@@ -179,6 +179,9 @@ int sl_http_method_arg(const char *name, int dflt, int *out);
 #define SL_HTTP_INVALID_METHOD "Invalid method. Use: sequential, concurrent, batch, or copy"
 /* server.c: queue a response and record it for the log. Return MHD_YES/NO. */
 int sl_reply_json(struct sl_req *r, struct MHD_Connection *c, int status, struct json_t *body);
+/* The same with one more header (header NULL: none). Steals body. */
+int sl_reply_json_hdr(struct sl_req *r, struct MHD_Connection *c, int status, struct json_t *body,
+                      const char *header, const char *value);
 int sl_reply_error(struct sl_req *r, struct MHD_Connection *c, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int sl_reply(struct sl_req *r, struct MHD_Connection *c, int status, struct MHD_Response *resp,

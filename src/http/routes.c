@@ -143,20 +143,10 @@ int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
     if (!sync) {
         char loc[96];
         snprintf(loc, sizeof loc, "/imports/%s", job->id);
-        json_t *b = json_pack("{s:s,s:s,s:s}", "id", job->id, "status", "queued", "location", loc);
-        char *text = json_dumps(b, JSON_COMPACT);
-        json_decref(b);
-        if (!text)
-            return MHD_NO;
-        size_t len = strlen(text);
-        struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-        if (!resp) {
-            free(text);
-            return MHD_NO;
-        }
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, loc);
-        return sl_reply(r, c, MHD_HTTP_ACCEPTED, resp, len);
+        return sl_reply_json_hdr(r, c, MHD_HTTP_ACCEPTED,
+                                 json_pack("{s:s,s:s,s:s}", "id", job->id, "status", "queued",
+                                           "location", loc),
+                                 MHD_HTTP_HEADER_LOCATION, loc);
     }
     /* No idle timeout while the import runs; set again (which restarts the
      * timer) before the answer goes out. */

@@ -50,6 +50,12 @@ int sl_reply(struct sl_req *r, struct MHD_Connection *c, int status, struct MHD_
 
 int sl_reply_json(struct sl_req *r, struct MHD_Connection *c, int status, json_t *body)
 {
+    return sl_reply_json_hdr(r, c, status, body, NULL, NULL);
+}
+
+int sl_reply_json_hdr(struct sl_req *r, struct MHD_Connection *c, int status, json_t *body,
+                      const char *header, const char *value)
+{
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     if (!text)
@@ -62,6 +68,8 @@ int sl_reply_json(struct sl_req *r, struct MHD_Connection *c, int status, json_t
         return MHD_NO;
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    if (header)
+        MHD_add_response_header(resp, header, value);
     return sl_reply(r, c, status, resp, len);
 }
 
@@ -177,22 +185,10 @@ static enum MHD_Result first_call(struct sl_http_server *s, struct sl_req *r,
     if (!*allow)
         return sl_reply_error(r, c, MHD_HTTP_NOT_FOUND, "no route for '%s'; see /health, /upload, /imports",
                               r->path);
-    if (!method_allowed(allow, r->method)) {
-        json_t *b = json_pack("{s:s}", "error", "method not allowed");
-        char *text = json_dumps(b, JSON_COMPACT);
-        json_decref(b);
-        if (!text)
-            return MHD_NO;
-        size_t len = strlen(text);
-        struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-        if (!resp) {
-            free(text);
-            return MHD_NO;
-        }
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-        return sl_reply(r, c, MHD_HTTP_METHOD_NOT_ALLOWED, resp, len);
-    }
+    if (!method_allowed(allow, r->method))
+        return sl_reply_json_hdr(r, c, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                 json_pack("{s:s}", "error", "method not allowed"),
+                                 MHD_HTTP_HEADER_ALLOW, allow);
     if (r->route != R_HEALTH && !authorized(s, c))
         return sl_reply_error(r, c, MHD_HTTP_UNAUTHORIZED, "unauthorized");
     int is_upload = r->route == R_UPLOAD || (r->route == R_IMPORTS && !strcmp(r->method, "POST"));
