@@ -68,7 +68,7 @@ static void help(void)
         "  --rejects FILE      where rejected rows go (default NAME.rejects.csv beside the input,\n"
         "                      written only when a row was rejected): row,reason,sqlstate,cells...\n"
         "  --json              print the statistics as JSON on stdout\n"
-        "  --quiet             no progress line, no warnings\n"
+        "  -q, --quiet         no progress line, no warnings\n"
         "  -h, --help          this help\n"
         "\n"
         "A progress line (rows, rows/s, percent, ETA) is shown on stderr when it is a terminal.\n"
