@@ -141,6 +141,28 @@ static const char *gen_py =
     "        struct.pack_into('<I', b, loc + 22, 1000)\n"
     "    i = b.find(b'PK\\x01\\x02', i + 4)\n"
     "w('liarsst.xlsx', bytes(b))\n"
+    "# The sheet's CRC-32 wrong in both headers: inflating must notice.\n"
+    "def patch(src, dst, part, fn):\n"
+    "    b = bytearray(open(os.path.join(D, src), 'rb').read())\n"
+    "    i = b.find(b'PK\\x01\\x02')\n"
+    "    while i >= 0:\n"
+    "        nl = struct.unpack('<H', b[i + 28:i + 30])[0]\n"
+    "        if b[i + 46:i + 46 + nl] == part:\n"
+    "            fn(b, i, struct.unpack('<I', b[i + 42:i + 46])[0])\n"
+    "        i = b.find(b'PK\\x01\\x02', i + 4)\n"
+    "    w(dst, bytes(b))\n"
+    "def badcrc(b, i, loc):\n"
+    "    b[i + 16] ^= 0x55\n"
+    "    b[loc + 14] ^= 0x55\n"
+    "book('crc.xlsx', HEAD + '<row r=\"1\"><c r=\"A1\"><v>7</v></c></row>' * 3000 + TAIL, ok_sst)\n"
+    "patch('crc.xlsx', 'crc.xlsx', b'xl/worksheets/sheet1.xml', badcrc)\n"
+    "# The sheet's deflate stream cut short: both headers say 8 compressed bytes fewer.\n"
+    "def cut(b, i, loc):\n"
+    "    comp = struct.unpack('<I', b[i + 20:i + 24])[0]\n"
+    "    struct.pack_into('<I', b, i + 20, comp - 8)\n"
+    "    struct.pack_into('<I', b, loc + 18, comp - 8)\n"
+    "book('cutdeflate.xlsx', HEAD + '<row r=\"1\"><c r=\"A1\"><v>7</v></c></row>' * 3000 + TAIL, ok_sst)\n"
+    "patch('cutdeflate.xlsx', 'cutdeflate.xlsx', b'xl/worksheets/sheet1.xml', cut)\n"
     "\n";
 
 static char dir[256];
@@ -199,6 +221,8 @@ static const struct hcase cases[] = {
     {"bigcell_sst.xlsx", SL_ELIMIT, "'xl/sharedStrings.xml' line 1: a text passes the limit of 67108864 bytes for one cell", 200},
     {"bomb.xlsx", SL_ELIMIT, "'xl/worksheets/sheet1.xml': compression ratio passes the limit of 1000:1 (a zip bomb?)", 64},
     {"sst10m.xlsx", 0, "", 160},
+    {"crc.xlsx", SL_EZIP, "'xl/worksheets/sheet1.xml': broken zip entry", 64},
+    {"cutdeflate.xlsx", SL_EZIP, "'xl/worksheets/sheet1.xml': broken zip entry", 64},
     {"liarsst.xlsx", SL_EZIP, "'xl/sharedStrings.xml': inflates to more than the 1000 bytes its zip header declares; the file is broken", 64},
 };
 
