@@ -38,7 +38,7 @@ static void usage(FILE *f)
     fprintf(f, "\n"
                "Options:\n"
                "  -h, --help     show this help\n"
-               "  -V, --version  show the version\n"
+               "  -V, --version  show the version and those of the libraries in use\n"
                "\n"
                "Run 'sheetload COMMAND --help' for the options of a command.\n"
                "The default target is the embedded SQLite file businesses.db.\n");
@@ -75,7 +75,9 @@ int main(int argc, char **argv)
         return SL_EXIT_OK;
     }
     if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-        printf("sheetload %s\n", SL_VERSION);
+        char libs[1024];
+        sheetload_versions(libs, sizeof libs);
+        printf("sheetload %s\n%slibxlsxwriter %s\n", SL_VERSION, libs, sl_cmd_gen_lib_version());
         return SL_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)

@@ -174,4 +174,8 @@ struct sl_sink {
     int commit_ambiguous; /* see sl_sink_last_commit_ambiguous */
 };
 
+/* Appends "libpq 15.10\n" and SQLite's line (run-time versions). */
+struct sl_buf;
+void sl_sink_versions(struct sl_buf *b);
+
 #endif

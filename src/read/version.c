@@ -1,0 +1,19 @@
+/* version.c - the versions of the libraries the readers run with. */
+#include <expat.h>
+#include <string.h>
+#include <zip.h>
+#include <zlib.h>
+
+#include "base/buf.h"
+#include "read/reader.h"
+
+void sl_read_versions(struct sl_buf *b)
+{
+    const char *expat = XML_ExpatVersion(); /* "expat_2.5.0" */
+    if (!strncmp(expat, "expat_", 6))
+        expat += 6;
+    /* libzip 1.7 has no run-time query: the version of its headers. */
+    sl_buf_addf(b, "libzip %s\n", LIBZIP_VERSION);
+    sl_buf_addf(b, "zlib %s\n", zlibVersion());
+    sl_buf_addf(b, "expat %s\n", expat);
+}
