@@ -1,15 +1,19 @@
 # The front door. `make` builds Release into build/; `make run` sets up and
 # imports a sample into the embedded default; `make test` sets up, then runs
 # every test in the Release, ASan+UBSan and TSan builds against a throwaway
-# PostgreSQL; `make bench` and `make fuzz` measure and fuzz.
+# PostgreSQL; `make bench` and `make fuzz` measure and fuzz. `make install`
+# (PREFIX, DESTDIR), `make uninstall` and `make deb` install and package it.
 JOBS      ?= $(shell nproc)
 CMAKE_OPTS ?=
 ifeq ($(CI),true)
 CMAKE_OPTS += -DSL_WERROR=ON
 endif
 FUZZ_SECONDS ?= 60
+PREFIX    ?= /usr/local
+DESTDIR   ?=
 
-.PHONY: all deps release debug asan tsan fuzz-build run test test-release test-asan test-tsan bench fuzz clean format
+.PHONY: all deps release debug asan tsan fuzz-build run test test-release test-asan test-tsan bench fuzz clean format \
+        install uninstall deb
 
 all: release
 
@@ -47,6 +51,25 @@ bench: deps release
 
 fuzz: deps fuzz-build
 	@bash fuzz/run.sh $(FUZZ_SECONDS)
+
+# The prefix is set at configure time (the systemd unit names the binary's
+# path); DESTDIR stages the files elsewhere. build/installed-files.txt lists
+# what was installed (DESTDIR included) for `make uninstall`.
+install:
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_OPTS)
+	cmake --build build -j$(JOBS)
+	DESTDIR="$(DESTDIR)" cmake --install build
+	@{ cat build/installed-files.txt 2>/dev/null; sed 's|^|$(DESTDIR)|' build/install_manifest.txt; } | \
+	  sort -u > build/installed-files.tmp && mv build/installed-files.tmp build/installed-files.txt
+
+uninstall:
+	@bash scripts/uninstall.sh build/installed-files.txt packaging/serve.env
+
+# build/sheetload_VERSION_ARCH.deb, for /usr; Depends from dpkg-shlibdeps.
+deb: deps
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr $(CMAKE_OPTS)
+	cmake --build build -j$(JOBS)
+	cd build && cpack -G DEB
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
