@@ -9,12 +9,29 @@ pkgs=(
   postgresql-15 postgresql-client-15 sqlite3 curl unzip python3 procps util-linux
   valgrind hyperfine time jq
   scdoc man-db groff-base bash-completion systemd dpkg-dev
+  nodejs chromium
 )
 missing=()
+# Debian's npm, unless a node that brings its own npm (NodeSource) is there.
+command -v npm >/dev/null || pkgs+=(npm)
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# The browser test's driver (puppeteer-core, pinned by the committed
+# package-lock.json) drives Debian's /usr/bin/chromium: nothing downloads a
+# browser. npm ci runs again only when the lock file changed.
+browser_deps() {
+  local dir; dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+  [ -f "$dir/package-lock.json" ] || return 0
+  cmp -s "$dir/package-lock.json" "$dir/node_modules/.sl-lock" 2>/dev/null && return 0
+  echo "deps: npm ci in $dir" >&2
+  (cd "$dir" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2) &&
+    cp "$dir/package-lock.json" "$dir/node_modules/.sl-lock"
+}
+if [ ${#missing[@]} -eq 0 ]; then
+  browser_deps
+  exit 0
+fi
 echo "deps: installing ${missing[*]}" >&2
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
@@ -27,3 +44,4 @@ if [ -n "$sudo" ] || [ ! -e /usr/sbin/policy-rc.d ]; then
   trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+browser_deps

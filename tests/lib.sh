@@ -1,6 +1,6 @@
 # lib.sh - helpers for the black-box test scripts (sourced).
 # Gives: $T (a temp dir removed at exit), fail MSG, check_rc WANT GOT WHAT,
-# done_ok, need_pg (fails, never skips, when no PostgreSQL was started), and
+# done_ok, skip WHY, need_pg (fails, never skips, when no PostgreSQL was started), and
 # pg_sql SQL (runs psql -tA against the throwaway cluster).
 T=$(mktemp -d "${TMPDIR:-/tmp}/sl-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
@@ -9,6 +9,8 @@ TEST_NAME=$(basename "$0" .sh)
 fail() { echo "FAIL [$TEST_NAME]: $*" >&2; exit 1; }
 check_rc() { [ "$2" -eq "$1" ] || fail "$3: exit code $2, want $1"; }
 done_ok() { echo "ok [$TEST_NAME]"; exit 0; }
+# skip WHY: the test cannot run here (ctest shows it as skipped: SKIP_RETURN_CODE 77).
+skip() { echo "SKIPPED [$TEST_NAME]: $*"; exit 77; }
 need_pg() {
   [ -n "${SHEETLOAD_TEST_PG:-}" ] || fail "SHEETLOAD_TEST_PG is not set: run the tests with 'make test', which starts PostgreSQL (scripts/pg-test.sh)"
 }

@@ -174,6 +174,12 @@ int sl_route_get(struct sl_req *r, struct MHD_Connection *c);
 int sl_route_rejects(struct sl_req *r, struct MHD_Connection *c);
 int sl_route_delete(struct sl_req *r, struct MHD_Connection *c);
 
+/* page.c: the web page's files (GET /, /app.js, /app.css). */
+struct sl_asset;
+const struct sl_asset *sl_page_find(const char *path, size_t n);
+int sl_route_page(struct sl_req *r, struct MHD_Connection *c);
+int sl_route_info(struct sl_req *r, struct MHD_Connection *c);
+
 /* server.c: a method name (NULL or "" = dflt); 0 valid, -1 invalid. */
 int sl_http_method_arg(const char *name, int dflt, int *out);
 #define SL_HTTP_INVALID_METHOD "Invalid method. Use: sequential, concurrent, batch, or copy"

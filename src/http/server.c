@@ -27,7 +27,7 @@
 #include "base/log.h"
 #include "http/internal.h"
 
-enum { R_NONE, R_HEALTH, R_UPLOAD, R_IMPORTS, R_IMPORT, R_REJECTS };
+enum { R_NONE, R_HEALTH, R_UPLOAD, R_IMPORTS, R_IMPORT, R_REJECTS, R_PAGE, R_INFO };
 
 #define DEFAULT_MAX_UPLOAD (100ULL * 1000 * 1000)
 /* Multipart framing allowed on top of the file's own bytes before a
@@ -123,10 +123,14 @@ static int valid_id(const char *p, size_t n)
 static const char *route(struct sl_req *r, const char *url)
 {
     size_t n = strlen(url);
+    if (sl_page_find(url, n))
+        return r->route = R_PAGE, "GET, HEAD";
     if (n > 1 && url[n - 1] == '/')
         n--;
     if (n == 7 && !strncmp(url, "/health", 7))
         return r->route = R_HEALTH, "GET, HEAD";
+    if (n == 5 && !strncmp(url, "/info", 5))
+        return r->route = R_INFO, "GET, HEAD";
     if (n == 7 && !strncmp(url, "/upload", 7))
         return r->route = R_UPLOAD, "POST";
     if (n == 8 && !strncmp(url, "/imports", 8))
@@ -183,13 +187,13 @@ static enum MHD_Result first_call(struct sl_http_server *s, struct sl_req *r,
 {
     const char *allow = route(r, r->path);
     if (!*allow)
-        return sl_reply_error(r, c, MHD_HTTP_NOT_FOUND, "no route for '%s'; see /health, /upload, /imports",
+        return sl_reply_error(r, c, MHD_HTTP_NOT_FOUND, "no route for '%s'; see /, /health, /upload, /imports",
                               r->path);
     if (!method_allowed(allow, r->method))
         return sl_reply_json_hdr(r, c, MHD_HTTP_METHOD_NOT_ALLOWED,
                                  json_pack("{s:s}", "error", "method not allowed"),
                                  MHD_HTTP_HEADER_ALLOW, allow);
-    if (r->route != R_HEALTH && !authorized(s, c))
+    if (r->route != R_HEALTH && r->route != R_PAGE && !authorized(s, c))
         return sl_reply_error(r, c, MHD_HTTP_UNAUTHORIZED, "unauthorized");
     int is_upload = r->route == R_UPLOAD || (r->route == R_IMPORTS && !strcmp(r->method, "POST"));
     if (!is_upload)
@@ -226,6 +230,10 @@ static enum MHD_Result dispatch(struct sl_req *r, struct MHD_Connection *c)
         return !strcmp(r->method, "DELETE") ? sl_route_delete(r, c) : sl_route_get(r, c);
     case R_REJECTS:
         return sl_route_rejects(r, c);
+    case R_PAGE:
+        return sl_route_page(r, c);
+    case R_INFO:
+        return sl_route_info(r, c);
     }
     return sl_reply_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "no handler");
 }
