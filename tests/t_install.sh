@@ -27,7 +27,8 @@ bin=$root$prefix/bin/sheetload
 # the one pkg-config reports for the headers on this machine (Debian keeps
 # -dev and the library in step).
 for pair in libpq:libpq SQLite:sqlite3 libzip:libzip expat:expat zlib:zlib \
-  libmicrohttpd:libmicrohttpd jansson:jansson libxlsxwriter:; do
+  libmicrohttpd:libmicrohttpd jansson:jansson libxlsxwriter: \
+  $(grep -q '^SL_ISAL:BOOL=ON' "$cache" && echo ISA-L:libisal); do
   name=${pair%%:*} pc=${pair#*:}
   got=$(sed -n "s/^$name \([0-9][0-9.]*\)\$/\1/p" "$T/version")
   [ -n "$got" ] || fail "--version has no '$name X.Y' line: $(cat "$T/version")"

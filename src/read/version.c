@@ -4,6 +4,10 @@
 #include <zip.h>
 #include <zlib.h>
 
+#ifdef SL_HAVE_ISAL
+#include <isa-l.h>
+#endif
+
 #include "base/buf.h"
 #include "read/reader.h"
 
@@ -16,4 +20,8 @@ void sl_read_versions(struct sl_buf *b)
     sl_buf_addf(b, "libzip %s\n", LIBZIP_VERSION);
     sl_buf_addf(b, "zlib %s\n", zlibVersion());
     sl_buf_addf(b, "expat %s\n", expat);
+#ifdef SL_HAVE_ISAL
+    /* ISA-L has no run-time query either. */
+    sl_buf_addf(b, "ISA-L %d.%d.%d\n", ISAL_MAJOR_VERSION, ISAL_MINOR_VERSION, ISAL_PATCH_VERSION);
+#endif
 }
