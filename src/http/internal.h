@@ -151,7 +151,8 @@ void sl_upload_end(struct sl_req *r);
 void sl_upload_discard(struct sl_req *r);
 /* Unlinks an uploaded file and, when empty, its private directory. */
 void sl_upload_remove(const char *path);
-/* Is the upload an .xlsx (zip) or a CSV-like text file by its first bytes? */
+/* Is the upload an .xlsx (zip), an .xls (OLE2) or a CSV-like text file by
+ * its first bytes? */
 int sl_upload_looks_ok(const unsigned char *head, size_t len);
 /* A fresh random name "PREFIX-<hex>SUFFIX". */
 void sl_random_name(char *out, size_t cap, const char *prefix, const char *suffix);

@@ -270,6 +270,8 @@ int sl_upload_looks_ok(const unsigned char *h, size_t n)
 {
     if (n >= 4 && !memcmp(h, "PK\x03\x04", 4))
         return 1; /* a zip: the reader checks that it is a workbook */
+    if (n >= 8 && !memcmp(h, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8))
+        return 1; /* OLE2: the reader checks that it is an .xls workbook */
     static const struct {
         const char *magic;
         size_t len;

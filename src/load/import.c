@@ -452,7 +452,7 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
     /* The ledger keys an import by content, target and sheet. A CSV's only
      * "sheet" is named after the file; keying on it would make the same
      * bytes under another name (an upload, a copy) a different import. */
-    if (sl_reader_format(r.reader) == SL_FORMAT_XLSX)
+    if (sl_reader_format(r.reader) != SL_FORMAT_CSV)
         sl_strlcpy(r.sheet, sl_reader_current_sheet(r.reader), sizeof r.sheet);
     else
         r.sheet[0] = '\0';

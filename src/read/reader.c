@@ -1,16 +1,19 @@
 /* reader.c - open a spreadsheet by its content and read it through one
- * interface (reader.h): zip → xlsx.c, text → csv.c, anything else refused.
+ * interface (reader.h): zip → xlsx.c, OLE2 → xls.c, text → csv.c, anything
+ * else refused.
  *
  * Detection looks at the first 4 KiB, never at the file name: a zip local
  * header (PK\3\4) or an empty zip (PK\5\6) goes to the xlsx reader, which
- * reports a broken or non-workbook archive itself; OLE2 (legacy .xls, or a
- * password-protected workbook), PDF, ELF, gzip and UTF-16 text get a message
- * that says what the file is; other bytes are binary when they hold a NUL or
+ * reports a broken or non-workbook archive itself; the OLE2 signature goes to
+ * the xls reader, which tells a workbook (a 'Workbook' or 'Book' stream) from
+ * other OLE2 files (a Word document, an encrypted .xlsx) by the streams the
+ * file holds; PDF, ELF, gzip, BIFF2-4 and UTF-16 text get a message that says
+ * what the file is; other bytes are binary when they hold a NUL or
  * are mostly not UTF-8 text. The rest is CSV, where a stray invalid byte is
  * reported by the CSV reader with its row and column.
  *
- * Standard input ("-") is streamed when it is CSV; a zip needs seeking, so it
- * is spooled to a temporary file first (removed as soon as it is opened). */
+ * Standard input ("-") is streamed when it is CSV; a zip or an OLE2 file needs
+ * seeking, so it is spooled to a temporary file first (removed as soon as it is opened). */
 #include "read/reader.h"
 
 #include <errno.h>
@@ -24,6 +27,7 @@
 #include "base/alloc.h"
 #include "base/err.h"
 #include "read/csv.h"
+#include "read/xls.h"
 #include "read/xlsx.h"
 
 #define SNIFF 4096
@@ -32,6 +36,7 @@ struct sl_reader {
     const struct sl_reader_ops *ops;
     enum sl_format fmt;
     struct sl_xlsx *x;
+    struct sl_xls *b; /* BIFF */
     struct sl_csv *c;
     char *display; /* the name used in errors */
     char *csv_sheet; /* CSV: the file's base name without extension */
@@ -42,6 +47,11 @@ static int xlsx_next(struct sl_reader *r, struct sl_row *row, struct sl_error *e
     return sl_xlsx_next(r->x, row, err);
 }
 
+static int xls_next(struct sl_reader *r, struct sl_row *row, struct sl_error *err)
+{
+    return sl_xls_next(r->b, row, err);
+}
+
 static int csv_next(struct sl_reader *r, struct sl_row *row, struct sl_error *err)
 {
     return sl_csv_next(r->c, row, err);
@@ -50,12 +60,15 @@ static int csv_next(struct sl_reader *r, struct sl_row *row, struct sl_error *er
 static void fmt_close(struct sl_reader *r)
 {
     sl_xlsx_close(r->x);
+    sl_xls_close(r->b);
     sl_csv_close(r->c);
     r->x = NULL;
+    r->b = NULL;
     r->c = NULL;
 }
 
 static const struct sl_reader_ops xlsx_ops = {"xlsx", xlsx_next, fmt_close};
+static const struct sl_reader_ops xls_ops = {"xls", xls_next, fmt_close};
 static const struct sl_reader_ops csv_ops = {"csv", csv_next, fmt_close};
 
 /* Reads up to cap bytes (fewer only at the end of input). */
@@ -135,9 +148,10 @@ static int has(const char *p, size_t n, const char *magic, size_t m)
 /* Names what the first bytes say, when it is neither zip nor CSV. */
 static const char *refusal(const char *p, size_t n)
 {
-    if (has(p, n, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))
-        return "a legacy Excel 97-2003 file (OLE2; a password-protected workbook looks the same); "
-               "save it as .xlsx or .csv";
+    if (n >= 4 && p[0] == 0x09 && (p[1] == 0x00 || p[1] == 0x02 || p[1] == 0x04) &&
+        (p[2] == 0x04 || p[2] == 0x06 || p[2] == 0x08) && p[3] == 0x00)
+        return "an Excel 2.x-4.x worksheet (BIFF2-4), which sheetload does not read; save it as "
+               ".xlsx";
     if (has(p, n, "%PDF", 4))
         return "a PDF document, not a spreadsheet; export the table as .xlsx or .csv";
     if (has(p, n, "\x7F" "ELF", 4))
@@ -151,7 +165,7 @@ static const char *refusal(const char *p, size_t n)
     if (has(p, n, "\xFF\xFE", 2) || has(p, n, "\xFE\xFF", 2))
         return "UTF-16 text; save it as UTF-8 CSV (in Excel: 'CSV UTF-8')";
     if (looks_binary((const unsigned char *)p, n))
-        return "a binary file, neither a workbook (.xlsx) nor CSV text";
+        return "a binary file, neither a workbook (.xlsx, .xls) nor CSV text";
     return NULL;
 }
 
@@ -271,7 +285,7 @@ int sl_reader_open(struct sl_reader **out, const char *path, const struct sl_rea
         goto fail;
     }
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        rc = sl_err_set(err, SL_EINVAL, "this is a directory; give a .xlsx or .csv file");
+        rc = sl_err_set(err, SL_EINVAL, "this is a directory; give a .xlsx, .xls or .csv file");
         goto fail;
     }
     ssize_t n = read_full(fd, head, SNIFF);
@@ -284,7 +298,8 @@ int sl_reader_open(struct sl_reader **out, const char *path, const struct sl_rea
         goto fail;
     }
     uint64_t total = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-    if (has(head, (size_t)n, "PK\3\4", 4) || has(head, (size_t)n, "PK\5\6", 4) ||
+    int ole2 = has(head, (size_t)n, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
+    if (ole2 || has(head, (size_t)n, "PK\3\4", 4) || has(head, (size_t)n, "PK\5\6", 4) ||
         has(head, (size_t)n, "PK\7\10", 4)) {
         const char *zpath = path;
         if (is_stdin || !S_ISREG(st.st_mode)) {
@@ -298,11 +313,17 @@ int sl_reader_open(struct sl_reader **out, const char *path, const struct sl_rea
         }
         close(fd);
         fd = -1;
-        r->fmt = SL_FORMAT_XLSX;
-        r->ops = &xlsx_ops;
-        rc = sl_xlsx_open(&r->x, zpath, opts, err);
+        if (ole2) {
+            r->fmt = SL_FORMAT_XLS;
+            r->ops = &xls_ops;
+            rc = sl_xls_open(&r->b, zpath, NULL, 0, opts, err);
+        } else {
+            r->fmt = SL_FORMAT_XLSX;
+            r->ops = &xlsx_ops;
+            rc = sl_xlsx_open(&r->x, zpath, opts, err);
+        }
         if (tmp)
-            unlink(tmp); /* the archive stays open; the name is not needed */
+            unlink(tmp); /* the file stays open; the name is not needed */
         if (rc)
             goto fail;
     } else {
@@ -357,6 +378,8 @@ enum sl_format sl_reader_format(const struct sl_reader *r)
 
 size_t sl_reader_sheet_count(const struct sl_reader *r)
 {
+    if (r->fmt == SL_FORMAT_XLS)
+        return sl_xls_sheet_count(r->b);
     return r->fmt == SL_FORMAT_XLSX ? sl_xlsx_sheet_count(r->x) : 1;
 }
 
@@ -364,6 +387,8 @@ const char *sl_reader_sheet_name(const struct sl_reader *r, size_t i)
 {
     if (r->fmt == SL_FORMAT_XLSX)
         return sl_xlsx_sheet_name(r->x, i);
+    if (r->fmt == SL_FORMAT_XLS)
+        return sl_xls_sheet_name(r->b, i);
     return i == 0 ? r->csv_sheet : NULL;
 }
 
@@ -371,15 +396,21 @@ const char *sl_reader_current_sheet(const struct sl_reader *r)
 {
     if (r->fmt == SL_FORMAT_XLSX)
         return sl_xlsx_sheet_name(r->x, sl_xlsx_current_sheet(r->x));
+    if (r->fmt == SL_FORMAT_XLS)
+        return sl_xls_sheet_name(r->b, sl_xls_current_sheet(r->b));
     return r->csv_sheet;
 }
 
 uint64_t sl_reader_bytes_read(const struct sl_reader *r)
 {
+    if (r->fmt == SL_FORMAT_XLS)
+        return sl_xls_bytes_read(r->b);
     return r->fmt == SL_FORMAT_XLSX ? sl_xlsx_bytes_read(r->x) : sl_csv_bytes_read(r->c);
 }
 
 uint64_t sl_reader_bytes_total(const struct sl_reader *r)
 {
+    if (r->fmt == SL_FORMAT_XLS)
+        return sl_xls_bytes_total(r->b);
     return r->fmt == SL_FORMAT_XLSX ? sl_xlsx_bytes_total(r->x) : sl_csv_bytes_total(r->c);
 }

@@ -1,7 +1,8 @@
-/* reader.h - one interface over the .xlsx and .csv readers.
+/* reader.h - one interface over the .xlsx, .xls and .csv readers.
  *
- * A reader is opened by content (zip magic → xlsx, else CSV; anything that
- * is neither, such as a PDF, a legacy .xls or binary junk, is SL_EFORMAT),
+ * A reader is opened by content (zip magic → xlsx, OLE2 → xls, else CSV;
+ * anything else, such as a PDF, a Word document or binary junk, is
+ * SL_EFORMAT),
  * then yields rows in file order. Row cells are borrowed: valid until the
  * next sl_reader_next() or sl_reader_close(). Cell text follows
  * ../shared/corpus/SPEC.md for xlsx; for CSV it is the field as written
@@ -42,10 +43,10 @@ struct sl_row {
     const struct sl_cell *cells;
 };
 
-enum sl_format { SL_FORMAT_UNKNOWN = 0, SL_FORMAT_XLSX, SL_FORMAT_CSV };
+enum sl_format { SL_FORMAT_UNKNOWN = 0, SL_FORMAT_XLSX, SL_FORMAT_CSV, SL_FORMAT_XLS };
 
 struct sl_reader_opts {
-    const char *sheet;      /* xlsx: name or 1-based number; NULL = first */
+    const char *sheet;      /* xlsx, xls: name or 1-based number; NULL = first */
     char delimiter;         /* csv: 0 = detect among , ; TAB */
     struct sheetload_limits limits; /* zeros = defaults */
 };
@@ -53,7 +54,7 @@ struct sl_reader_opts {
 struct sl_reader;
 
 /* Opens path ("-" = standard input, spooled to a temp file when it is
- * xlsx). Returns 0 or a negative code with err filled (err->file set). */
+ * xlsx or xls). Returns 0 or a negative code with err filled (err->file set). */
 int sl_reader_open(struct sl_reader **out, const char *path,
                    const struct sl_reader_opts *opts, struct sl_error *err);
 /* 1 = a row in *row; 0 = end of sheet; < 0 = error (err filled). Rows that
@@ -62,7 +63,7 @@ int sl_reader_next(struct sl_reader *r, struct sl_row *row, struct sl_error *err
 void sl_reader_close(struct sl_reader *r);
 
 enum sl_format sl_reader_format(const struct sl_reader *r);
-/* Sheet names in workbook order (xlsx) or one name (CSV: the file's base
+/* Sheet names in workbook order (xlsx, xls) or one name (CSV: the file's base
  * name). Borrowed. */
 size_t sl_reader_sheet_count(const struct sl_reader *r);
 const char *sl_reader_sheet_name(const struct sl_reader *r, size_t i);
