@@ -6,14 +6,14 @@
 # every normal build) and makes the run fail.
 # Build first: make fuzz-build (or CC=clang cmake -DSL_FUZZ=ON -B build-fuzz).
 # Environment: SL_FUZZ_BUILD (default build-fuzz), SL_FUZZ_WORK (default
-# $SL_FUZZ_BUILD/fuzz-work), SL_FUZZ_TARGETS (default: all three).
+# $SL_FUZZ_BUILD/fuzz-work), SL_FUZZ_TARGETS (default: all four).
 set -uo pipefail
 secs=${1:-60}
 [[ "$secs" =~ ^[0-9]+$ ]] || { echo "usage: fuzz/run.sh SECONDS" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${SL_FUZZ_BUILD:-$root/build-fuzz}
 work=${SL_FUZZ_WORK:-$build/fuzz-work}
-targets=${SL_FUZZ_TARGETS:-fuzz_xlsx fuzz_csv fuzz_cellfmt}
+targets=${SL_FUZZ_TARGETS:-fuzz_xlsx fuzz_xls fuzz_csv fuzz_cellfmt}
 corpus_xlsx="$root/../shared/corpus/xlsx"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -23,6 +23,7 @@ for t in $targets; do
   [ -x "$bin" ] || { echo "fuzz: $bin not built; run 'make fuzz-build'" >&2; exit 1; }
   case $t in
   fuzz_xlsx) dict=xlsx.dict max_len=65536 ;;
+  fuzz_xls) dict=xls.dict max_len=65536 ;;
   fuzz_csv) dict=csv.dict max_len=8192 ;;
   fuzz_cellfmt) dict=cellfmt.dict max_len=256 ;;
   *) dict="" max_len=4096 ;;
@@ -31,6 +32,9 @@ for t in $targets; do
   # Seeds made at run time from the shared corpus (small files only).
   if [ "$t" = fuzz_xlsx ] && [ -d "$corpus_xlsx" ]; then
     find "$corpus_xlsx" -maxdepth 1 -name '*.xlsx' -size -64k -exec cp -n {} "$work/$t/corpus/" \;
+  fi
+  if [ "$t" = fuzz_xls ]; then
+    find "$root/tests/corpus/xls" -maxdepth 1 -name '*.xls' -size -64k -exec cp -n {} "$work/$t/corpus/" \;
   fi
   echo "=== fuzz: $t for ${secs}s"
   "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -max_len=$max_len \

@@ -1,8 +1,9 @@
 /* test_read_fuzz_regress.c - replays the fuzz corpora in the normal builds
  * (no libFuzzer): every file of fuzz/regress/<target>/ (saved crashers) and
  * fuzz/seeds/<target>/ goes through that target's LLVMFuzzerTestOneInput,
- * plus the shared xlsx corpus (fuzz_xlsx) and tests/corpus/csv inputs
- * (fuzz_csv) when present. A crash, a sanitizer report or a trap in a
+ * plus the shared xlsx corpus (fuzz_xlsx), tests/corpus/xls (fuzz_xls and
+ * fuzz_xlsx, which detects it) and tests/corpus/csv inputs (fuzz_csv) when
+ * present. A crash, a sanitizer report or a trap in a
  * target's own checks fails the test (SQLite's fuzzcheck habit). */
 #define _GNU_SOURCE 1
 #include <dirent.h>
@@ -13,6 +14,9 @@
 
 #define LLVMFuzzerTestOneInput fuzz_xlsx_one
 #include "../fuzz/fuzz_xlsx.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_xls_one
+#include "../fuzz/fuzz_xls.c"
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_csv_one
 #include "../fuzz/fuzz_csv.c"
@@ -96,6 +100,7 @@ int main(void)
         target_fn fn;
     } targets[] = {
         {"fuzz_xlsx", fuzz_xlsx_one},
+        {"fuzz_xls", fuzz_xls_one},
         {"fuzz_csv", fuzz_csv_one},
         {"fuzz_cellfmt", fuzz_cellfmt_one},
     };
@@ -114,6 +119,11 @@ int main(void)
     snprintf(dir, sizeof dir, "%s/../shared/corpus/xlsx", src);
     int nx = replay(dir, NULL, ".xlsx", fuzz_xlsx_one, NULL, 0);
     fprintf(stderr, "fuzz_xlsx: %d shared corpus files\n", nx);
+    /* The .xls corpus, and the same files through the whole-file target. */
+    snprintf(dir, sizeof dir, "%s/tests/corpus/xls", src);
+    int nl = replay(dir, NULL, ".xls", fuzz_xls_one, NULL, 0);
+    nl += replay(dir, NULL, ".xls", fuzz_xlsx_one, NULL, 0);
+    fprintf(stderr, "fuzz_xls: %d xls corpus runs\n", nl);
     /* The CSV corpus, detected and with ';' and tight limits. */
     static const unsigned char opt[][2] = {{0, 0}, {0, 7}, {2, 255}, {8, 3}};
     snprintf(dir, sizeof dir, "%s/tests/corpus/csv", src);
@@ -123,5 +133,6 @@ int main(void)
     fprintf(stderr, "fuzz_csv: %d csv corpus runs\n", nc);
     T_OK(total > 0); /* the seeds are committed: finding none is a broken checkout */
     T_OK(nc > 0);
+    T_OK(nl > 0);
     return 0;
 }

@@ -406,7 +406,15 @@ static int rd_chars(struct sl_xls *x, struct rd *r, size_t cch, int wide, struct
             int rc = rd_more(x, r, err, what);
             if (rc)
                 return rc;
-            wide = x->rec[r->p++] & 1; /* the continued part's own flags */
+            /* The continued part starts with its own flags byte (0 or 1),
+             * except in Gnumeric's STRING records, where the characters
+             * simply go on: a byte above 1, or a record that holds exactly
+             * the rest of the characters, has no flags. */
+            unsigned char b0 = x->rec[r->p];
+            if (b0 <= 1 && x->rlen - r->p != cch * (wide ? 2 : 1)) {
+                wide = b0;
+                r->p++;
+            }
             continue;
         }
         size_t avail = (x->rlen - r->p) / (wide ? 2 : 1);
