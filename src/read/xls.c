@@ -384,9 +384,12 @@ static int rd_skip(struct sl_xls *x, struct rd *r, uint64_t n, struct sl_error *
     return 0;
 }
 
-/* The sticky error of a text buffer as an error of ours. */
-static int text_full(const struct sl_buf *b, struct sl_error *err)
+/* The sticky error of a text buffer (or its length past its maximum) as an
+ * error of ours. */
+static int text_full(struct sl_buf *b, struct sl_error *err)
 {
+    if (!b->err && b->len > b->max)
+        b->err = SL_ELIMIT; /* sl_buf_addch's fast path fills the capacity past max */
     if (!b->err)
         return 0;
     if (b->err == SL_ELIMIT)
@@ -642,12 +645,12 @@ static void set_codepage(struct sl_xls *x, unsigned cp)
 static int parse_globals(struct sl_xls *x, struct sl_error *err)
 {
     int rc = next_record(x, err);
-    if (rc < 0)
+    if (rc < 0 && x->rtype == REC_BOF)
         return rc;
-    if (rc == 0 || x->rtype != REC_BOF || x->rlen < 4)
-        return sl_err_set(err, SL_EXLSX,
-                          "the 'Workbook' stream does not start with a BOF record; the file is "
-                          "corrupt or not an Excel workbook");
+    if (rc <= 0 || x->rtype != REC_BOF || x->rlen < 4)
+        return sl_err_reset(err, SL_EXLSX,
+                            "the 'Workbook' stream does not start with a BOF record; the file is "
+                            "corrupt or not an Excel workbook");
     unsigned vers = u16(x->rec);
     if (vers == 0x0600)
         x->biff = 8;
@@ -977,9 +980,9 @@ static int read_sheet(struct sl_xls *x, struct sl_error *err)
     struct sheet *s = &x->sheets[x->cur];
     if (s->pos >= x->size || gsf_input_seek(x->wb, s->pos, G_SEEK_SET)) {
         sl_err_set(err, SL_EXLSX,
-                   "sheet '%s' starts at offset %lu, past the end of the 'Workbook' stream "
+                   "the sheet starts at offset %lu, past the end of the 'Workbook' stream "
                    "(%llu bytes); the file is truncated or corrupt",
-                   s->name, (unsigned long)s->pos, (unsigned long long)x->size);
+                   (unsigned long)s->pos, (unsigned long long)x->size);
         return SL_EXLSX;
     }
     x->pushed = 0;
@@ -988,9 +991,9 @@ static int read_sheet(struct sl_xls *x, struct sl_error *err)
         return rc;
     if (rc == 0 || x->rtype != REC_BOF)
         return sl_err_set(err, SL_EXLSX,
-                          "sheet '%s': no BOF record at offset %lu of the 'Workbook' stream; the "
+                          "the sheet has no BOF record at offset %lu of the 'Workbook' stream; the "
                           "file is corrupt",
-                          s->name, (unsigned long)s->pos);
+                          (unsigned long)s->pos);
     int depth = 1;
     struct pending pf = {0, 0, 0};
     while (depth > 0) {
@@ -998,8 +1001,7 @@ static int read_sheet(struct sl_xls *x, struct sl_error *err)
             return rc;
         if (rc == 0)
             return sl_err_set(err, SL_EXLSX,
-                              "sheet '%s' ends without its EOF record; the file is truncated",
-                              s->name);
+                              "the sheet ends without its EOF record; the file is truncated");
         if (x->rtype == REC_BOF)
             depth++;
         else if (x->rtype == REC_EOF)
