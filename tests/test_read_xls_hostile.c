@@ -360,6 +360,11 @@ static void values(void)
     recf(&c, 0x0203, "hhhd", 9, 1, 0, 3.5);
     recf(&c, 0x0203, "hhhd", 9, 0, 0, -0.0);
     struct bytes f = xls1(8, &g, &c);
+    const char *seed = getenv("SL_XLS_SEED"); /* writes fuzz/seeds/fuzz_xls/handmade.xls */
+    if (seed) {
+        FILE *sf = fopen(seed, "wb");
+        T_OK(sf && fwrite(f.p, 1, f.n, sf) == f.n && fclose(sf) == 0);
+    }
     want_rows("values", &f, NULL,
               "1:alpha||β|ab€😀;2:00501|41689|144:00:00|123.45;3:|7|2014-02-19;4:TRUE|#DIV/0!;"
               "5:TRUE|#N/A||2014-02-19 10:30:00|string;8:0.1;10:0|3.5;");

@@ -222,8 +222,8 @@ static void help(void)
 {
     printf("Usage: sheetload cat FILE [OPTIONS]\n"
            "\n"
-           "Prints one sheet of FILE (.xlsx or .csv, recognised by content; '-' reads standard\n"
-           "input) as CSV: UTF-8, ',' between fields, LF after every record, a field quoted\n"
+           "Prints one sheet of FILE (.xlsx, .xls or .csv, recognised by content; '-' reads\n"
+           "standard input) as CSV: UTF-8, ',' between fields, LF after every record, a field quoted\n"
            "only when it holds , \" CR or LF. Rows 1..R and columns A..C, where R and C are\n"
            "the last row and column holding a value; an empty sheet prints nothing.\n"
            "\n"
@@ -277,7 +277,7 @@ int sl_cmd_cat(int argc, char **argv)
         }
     }
     if (optind >= argc)
-        return sl_cli_usage_error("cat", "no input file: give FILE.xlsx, FILE.csv or - for "
+        return sl_cli_usage_error("cat", "no input file: give FILE.xlsx, FILE.xls, FILE.csv or - for "
                                          "standard input");
     if (optind + 1 < argc)
         return sl_cli_usage_error("cat", "one input file only; unexpected '%s'", argv[optind + 1]);

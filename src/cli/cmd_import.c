@@ -31,7 +31,7 @@ static void help(void)
     printf(
         "Usage: sheetload import FILE [OPTIONS]\n"
         "\n"
-        "Loads a spreadsheet (.xlsx or .csv) into PostgreSQL or SQLite. Every good row goes into\n"
+        "Loads a spreadsheet (.xlsx, .xls or .csv) into PostgreSQL or SQLite. Every good row goes into\n"
         "the table exactly once; every bad row is explained in a rejects file.\n"
         "\n"
         "Target:\n"

@@ -17,7 +17,7 @@ static const struct {
     int (*fn)(int, char **);
     const char *help;
 } cmds[] = {
-    {"import", sl_cmd_import, "load a spreadsheet (.xlsx or .csv) into PostgreSQL or SQLite"},
+    {"import", sl_cmd_import, "load a spreadsheet (.xlsx, .xls or .csv) into PostgreSQL or SQLite"},
     {"serve", sl_cmd_serve, "run the HTTP upload service (POST /upload, GET /health, jobs)"},
     {"cat", sl_cmd_cat, "print a sheet as CSV (a fast xlsx-to-csv converter)"},
     {"gen", sl_cmd_gen, "generate a business-directory spreadsheet for tests and benchmarks"},
