@@ -16,6 +16,7 @@ work=${SL_FUZZ_WORK:-$build/fuzz-work}
 targets=${SL_FUZZ_TARGETS:-fuzz_xlsx fuzz_xls fuzz_csv fuzz_cellfmt}
 corpus_xlsx="$root/../shared/corpus/xlsx"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_may_return_null=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 failed=0
 for t in $targets; do

@@ -37,7 +37,7 @@ only=${SL_TEST_ONLY:-release asan tsan fuzz noisal}
 for b in $only; do
   case $b in
   release) run_build release build -DCMAKE_BUILD_TYPE=Release ;;
-  asan) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  asan) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
           run_build asan build-asan -DCMAKE_BUILD_TYPE=Debug -DSL_SANITIZE=address ;;
   tsan) TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
           run_build tsan build-tsan -DCMAKE_BUILD_TYPE=Debug -DSL_SANITIZE=thread ;;
