@@ -82,7 +82,7 @@
     if (status === 0) return 'The server did not answer. Check that it is running and your connection works, then try again.';
     if (status === 401) return 'That access token is not right. Check it with the person who runs this server.';
     if (status === 413) return 'The file must be smaller than ' + bytes(S.info ? S.info.max_upload : 1e8) + '.';
-    if (status === 400 && /Only Excel files/.test(msg || '')) return (what ? '“' + what + '” is not a spreadsheet. ' : 'This is not a spreadsheet. ') + 'Choose an Excel (.xlsx) or CSV (.csv) file.';
+    if (status === 400 && /Only Excel files/.test(msg || '')) return (what ? '“' + what + '” is not a spreadsheet. ' : 'This is not a spreadsheet. ') + 'Choose an Excel (.xlsx, .xls) or CSV (.csv) file.';
     if (status === 404) return msg ? msg.charAt(0).toUpperCase() + msg.slice(1) + '. It may have expired: start again with the file.' : 'Not found.';
     if (status === 503) return (msg ? msg + '. ' : '') + 'The server or its database is busy or unreachable; try again in a minute.';
     if (status >= 500) return 'The server failed' + (msg ? ': ' + msg : '') + '. Try again; if it keeps failing, tell the person who runs it.';
@@ -584,7 +584,7 @@
   function start() {
     api('GET', '/info').then(function (i) {
       S.info = i;
-      $('file-hint').textContent = 'Excel (.xlsx) or CSV (.csv), up to ' + bytes(i.max_upload) + '.';
+      $('file-hint').textContent = 'Excel (.xlsx, .xls) or CSV (.csv), up to ' + bytes(i.max_upload) + '.';
       route();
     }).catch(function (e) {
       if (e.status === 401) askToken(token() ? plain(401) : '');
