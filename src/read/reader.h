@@ -83,7 +83,7 @@ struct sl_reader_ops {
     void (*close)(struct sl_reader *r);
 };
 
-/* Appends "libzip 1.7.3\n", zlib's and expat's lines: the versions loaded
+/* Appends "libzip 1.7.3\n", zlib's, expat's and libgsf's lines: the versions loaded
  * at run time, "name version" per line. */
 struct sl_buf;
 void sl_read_versions(struct sl_buf *b);

@@ -1,5 +1,6 @@
 /* version.c - the versions of the libraries the readers run with. */
 #include <expat.h>
+#include <gsf/gsf-utils.h>
 #include <string.h>
 #include <zip.h>
 #include <zlib.h>
@@ -20,6 +21,8 @@ void sl_read_versions(struct sl_buf *b)
     sl_buf_addf(b, "libzip %s\n", LIBZIP_VERSION);
     sl_buf_addf(b, "zlib %s\n", zlibVersion());
     sl_buf_addf(b, "expat %s\n", expat);
+    sl_buf_addf(b, "libgsf %d.%d.%d\n", libgsf_major_version, libgsf_minor_version,
+                libgsf_micro_version);
 #ifdef SL_HAVE_ISAL
     /* ISA-L has no run-time query either. */
     sl_buf_addf(b, "ISA-L %d.%d.%d\n", ISAL_MAJOR_VERSION, ISAL_MINOR_VERSION, ISAL_PATCH_VERSION);

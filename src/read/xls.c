@@ -72,14 +72,14 @@ struct fmt {
     signed char pad;  /* zero-padding width, 0 = none */
 };
 
-struct xcell {
+struct xcell { /* 24 bytes */
+    size_t off;   /* of the text in the sheet's text or the shared strings */
     uint32_t row; /* 0-based */
     uint32_t seq; /* order in the file: the later duplicate wins */
+    uint32_t len;
     uint16_t col;
     uint8_t kind; /* enum sl_cell_kind */
     uint8_t sst;  /* text is in the shared strings, not the sheet's text */
-    uint32_t len;
-    size_t off;
 };
 
 struct sheet {
