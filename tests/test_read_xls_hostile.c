@@ -39,6 +39,8 @@ struct bytes {
 
 static void put(struct bytes *b, const void *p, size_t n)
 {
+    if (n == 0)
+        return;
     if (b->n + n > b->cap) {
         b->cap = (b->n + n) * 2 + 64;
         b->p = realloc(b->p, b->cap);
@@ -195,15 +197,19 @@ static void read_into(const struct bytes *f, const char *sheet, const struct she
     r->rc = sl_xls_open(&x, NULL, f->p, f->n, &o, &err);
     if (!r->rc) {
         struct sl_row row;
-        size_t off = 0;
+        struct sl_buf b;
+        sl_buf_init(&b, 0);
         while ((r->rc = sl_xls_next(x, &row, &err)) == 1) {
-            off += (size_t)snprintf(r->csv + off, sizeof r->csv - off, "%lld:", row.num);
-            for (size_t i = 0; i < row.ncells && off < sizeof r->csv; i++)
-                off += (size_t)snprintf(r->csv + off, sizeof r->csv - off, "%s%.*s", i ? "|" : "",
-                                        (int)row.cells[i].len, row.cells[i].text);
-            if (off < sizeof r->csv)
-                off += (size_t)snprintf(r->csv + off, sizeof r->csv - off, ";");
+            sl_buf_addf(&b, "%lld:", row.num);
+            for (size_t i = 0; i < row.ncells; i++) {
+                if (i)
+                    sl_buf_addch(&b, '|');
+                sl_buf_add(&b, row.cells[i].text, row.cells[i].len);
+            }
+            sl_buf_addch(&b, ';');
         }
+        snprintf(r->csv, sizeof r->csv, "%s", b.data ? b.data : "");
+        sl_buf_release(&b);
         sl_xls_close(x);
     }
     if (r->rc)
