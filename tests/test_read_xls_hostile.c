@@ -388,6 +388,27 @@ static void values(void)
     free(g2.p), free(c2.p);
 }
 
+/* A string that starts a CONTINUE record (no flags byte of its own, the
+ * previous string ended with the record): the count is of strings, not of
+ * records. */
+static void sst_boundary(void)
+{
+    struct bytes g = {0}, c = {0}, sst = {0}, cont = {0};
+    put32(&sst, 3), put32(&sst, 3);
+    put16(&sst, 3), put(&sst, "\0one", 4);
+    rec(&g, 0x00FC, &sst);
+    put16(&cont, 3), put(&cont, "\0two", 4);
+    rec(&g, 0x003C, &cont);
+    cont.n = 0;
+    put16(&cont, 5), put(&cont, "\0three", 6);
+    rec(&g, 0x003C, &cont);
+    for (unsigned i = 0; i < 3; i++)
+        recf(&c, 0x00FD, "hhhw", 0, i, 0, (uint32_t)(2 - i));
+    struct bytes f = xls1(8, &g, &c);
+    want_rows("sst record boundaries", &f, NULL, "1:three|two|one;");
+    free(f.p), free(g.p), free(c.p), free(sst.p), free(cont.p);
+}
+
 static void biff5(void)
 {
     struct bytes g = {0}, c = {0};
@@ -579,6 +600,7 @@ int main(void)
     gsf_init();
     T_RUN(not_workbooks);
     T_RUN(values);
+    T_RUN(sst_boundary);
     T_RUN(biff5);
     T_RUN(sheets);
     T_RUN(broken_records);

@@ -485,7 +485,7 @@ static int parse_sst(struct sl_xls *x, struct sl_error *err)
         return corrupt(x, err, "the shared-string table is shorter than its header");
     uint32_t want = u32(x->rec + 4);
     struct rd r = {8, 1};
-    for (uint32_t i = 0; i < want; i++) {
+    while (x->nsst < want) {
         if (r.p >= x->rlen) {
             /* The table may end early (Excel's count can be higher than
              * what follows when strings were dropped): stop at a record
