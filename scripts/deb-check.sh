@@ -3,7 +3,8 @@
 # build/sheetload_*.deb with apt-get (which pulls its Depends), runs the
 # installed /usr/bin/sheetload (--version, gen, an import into SQLite), checks
 # the man pages, the unit and the settings file, then removes and purges the
-# package. CI runs it after 'make deb'. Needs root (or sudo).
+# package, after lintian has nothing to say about it. CI runs it after
+# 'make deb'. Needs root (or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail() { echo "deb-check: FAIL: $*" >&2; exit 1; }
@@ -25,6 +26,10 @@ cleanup() {
 trap cleanup EXIT
 
 echo "deb-check: $(dpkg-deb -f "${debs[0]}" Package Version Depends | tr '\n' ' ')"
+# Debian's own checks of the package, warnings included.
+if ! lintian --fail-on error,warning --tag-display-limit 0 "${debs[0]}" >"$t/lintian" 2>&1; then
+  fail "lintian: $(grep -v 'root privileges' "$t/lintian")"
+fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get install -y -qq -o DPkg::Lock::Timeout=600 "./${debs[0]}" >"$t/apt.log" 2>&1 ||
   fail "apt-get install ./${debs[0]}: $(cat "$t/apt.log")"

@@ -8,7 +8,7 @@ pkgs=(
   libmicrohttpd-dev libjansson-dev libxlsxwriter-dev libgsf-1-dev
   postgresql-15 postgresql-client-15 sqlite3 curl unzip python3 procps util-linux
   valgrind hyperfine time jq
-  scdoc man-db groff-base bash-completion systemd dpkg-dev
+  scdoc man-db groff-base bash-completion systemd dpkg-dev lintian
   nodejs chromium
 )
 missing=()

@@ -60,7 +60,7 @@ MANPATH=$mandir man -w sheetload-import >/dev/null || fail "man does not find sh
 comp=$root$prefix/share/bash-completion/completions/sheetload
 [ -s "$comp" ] || fail "no completion at $comp"
 bash -n "$comp" || fail "$comp is not valid bash"
-for f in README.md copyright; do
+for f in README.md copyright changelog.gz; do
   [ -s "$root$prefix/share/doc/sheetload/$f" ] || fail "share/doc/sheetload/$f is not installed"
 done
 
