@@ -7,7 +7,7 @@
 _sheetload_files()
 {
     # Spreadsheets (and directories to walk into).
-    _filedir '@(xlsx|XLSX|csv|CSV|tsv|TSV|txt|TXT)'
+    _filedir '@(xlsx|XLSX|xls|XLS|csv|CSV|tsv|TSV|txt|TXT)'
 }
 
 _sheetload_sheets()
@@ -18,7 +18,7 @@ _sheetload_sheets()
         w=${words[i]}
         case $w in
         -*) ;;
-        *.xlsx | *.XLSX | *.csv | *.CSV) [[ -f $w ]] && file=$w ;;
+        *.xlsx | *.XLSX | *.xls | *.XLS | *.csv | *.CSV) [[ -f $w ]] && file=$w ;;
         esac
     done
     [[ -n $file ]] || return

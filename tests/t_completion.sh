@@ -11,7 +11,7 @@ mkdir -p "$T/bin" "$T/w/sub"
 ln -s "$SHEETLOAD" "$T/bin/sheetload"
 cd "$T/w"
 "$SHEETLOAD" gen --rows 5 -o book.xlsx >/dev/null
-touch data.csv notes.txt report.pdf sub/inner.csv
+touch data.csv old.xls notes.txt report.pdf sub/inner.csv
 cat >"$T/complete.bash" <<'EOS'
 set +euo pipefail
 source /usr/share/bash-completion/bash_completion
@@ -46,7 +46,7 @@ want "sheetload import --method=c" concurrent copy
 want "sheetload serve --method-default b" batch
 want "sheetload bench --methods batch,c" batch,concurrent batch,copy
 want "sheetload gen -f " xlsx csv
-want "sheetload import " book.xlsx data.csv notes.txt sub # not report.pdf
+want "sheetload import " book.xlsx data.csv notes.txt old.xls sub # not report.pdf
 want "sheetload cat sub/" sub/inner.csv
 want "sheetload import book.xlsx --sheet " "$("$SHEETLOAD" cat book.xlsx --list-sheets)"
 has "sheetload import x.csv --db " sqlite:

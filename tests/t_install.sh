@@ -26,8 +26,8 @@ bin=$root$prefix/bin/sheetload
 # Every library with the version it runs with: the run-time version equals
 # the one pkg-config reports for the headers on this machine (Debian keeps
 # -dev and the library in step).
-for pair in libpq:libpq SQLite:sqlite3 libzip:libzip expat:expat zlib:zlib libgsf:libgsf-1 \
-  libmicrohttpd:libmicrohttpd jansson:jansson libxlsxwriter: \
+for pair in libpq:libpq SQLite:sqlite3 libzip:libzip expat:expat zlib:zlib \
+  libmicrohttpd:libmicrohttpd jansson:jansson libxlsxwriter: libgsf:libgsf-1 GLib:glib-2.0 \
   $(grep -q '^SL_ISAL:BOOL=ON' "$cache" && echo ISA-L:libisal); do
   name=${pair%%:*} pc=${pair#*:}
   got=$(sed -n "s/^$name \([0-9][0-9.]*\)\$/\1/p" "$T/version")

@@ -1,5 +1,7 @@
-/* version.c - the versions of the libraries the readers run with. */
+/* version.c - the versions of the libraries the readers run with (libgsf
+ * and GLib for .xls). */
 #include <expat.h>
+#include <glib.h>
 #include <gsf/gsf-utils.h>
 #include <string.h>
 #include <zip.h>
@@ -23,6 +25,7 @@ void sl_read_versions(struct sl_buf *b)
     sl_buf_addf(b, "expat %s\n", expat);
     sl_buf_addf(b, "libgsf %d.%d.%d\n", libgsf_major_version, libgsf_minor_version,
                 libgsf_micro_version);
+    sl_buf_addf(b, "GLib %u.%u.%u\n", glib_major_version, glib_minor_version, glib_micro_version);
 #ifdef SL_HAVE_ISAL
     /* ISA-L has no run-time query either. */
     sl_buf_addf(b, "ISA-L %d.%d.%d\n", ISAL_MAJOR_VERSION, ISAL_MINOR_VERSION, ISAL_PATCH_VERSION);
