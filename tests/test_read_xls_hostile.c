@@ -500,6 +500,14 @@ static void broken_records(void)
     f = xls1(8, &g, &c);
     want_rows("huge SST count", &f, NULL, "1:ok;");
     free(f.p);
+    /* A DIMENSION record that declares 4 billion rows and 65535 columns:
+     * never trusted, nothing sized from it. */
+    c.n = 0;
+    recf(&c, 0x0200, "wwhhh", 0u, 0xFFFFFFFFu, 0, 0xFFFF, 0);
+    recf(&c, 0x0203, "hhhd", 1, 1, 0, 42.0);
+    f = xls1(8, NULL, &c);
+    want_rows("huge DIMENSION", &f, NULL, "2:|42;");
+    free(f.p);
     /* Limits: one cell's text, all the text. */
     c.n = 0;
     char big[2000];

@@ -72,7 +72,7 @@ struct fmt {
     signed char pad;  /* zero-padding width, 0 = none */
 };
 
-struct xcell { /* 24 bytes */
+struct xcell {    /* 24 bytes */
     size_t off;   /* of the text in the sheet's text or the shared strings */
     uint32_t row; /* 0-based */
     uint32_t seq; /* order in the file: the later duplicate wins */
