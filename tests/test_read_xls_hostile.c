@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "read/xls.h"
@@ -254,6 +255,44 @@ static struct result run(const char *what, const struct bytes *f, const char *sh
     return r;
 }
 
+/* Every allocation of the reader made to fail in turn: an error (never a
+ * wrong result, a crash or a leak) until the run that fails none. */
+static void alloc_failures(const char *what, const struct bytes *f, const char *want)
+{
+    for (long n = 0;; n++) {
+        char got[4096] = "";
+        size_t off = 0;
+        struct sl_error err = {0};
+        struct sl_xls *x = NULL;
+        sl_alloc_fail_after(n);
+        int rc = sl_xls_open(&x, NULL, f->p, f->n, NULL, &err);
+        if (!rc) {
+            struct sl_row row;
+            while ((rc = sl_xls_next(x, &row, &err)) == 1) {
+                off += (size_t)snprintf(got + off, sizeof got - off, "%lld:", row.num);
+                for (size_t i = 0; i < row.ncells && off < sizeof got; i++)
+                    off += (size_t)snprintf(got + off, sizeof got - off, "%s%.*s", i ? "|" : "",
+                                            (int)row.cells[i].len, row.cells[i].text);
+                if (off < sizeof got)
+                    off += (size_t)snprintf(got + off, sizeof got - off, ";");
+                if (off >= sizeof got)
+                    off = sizeof got - 1;
+            }
+            sl_xls_close(x);
+        }
+        long failed = sl_alloc_failures();
+        sl_alloc_fail_after(-1);
+        if (rc == 0 && strcmp(got, want))
+            T_FAIL("%s: allocation %ld failed: wrong rows without an error: %s", what, n, got);
+        if (rc != 0 && failed == 0)
+            T_FAIL("%s: error %d with no allocation failure: %s", what, rc, err.msg);
+        if (failed == 0) {
+            fprintf(stderr, "  %-28s %ld points of failure, all clean\n", what, n);
+            return;
+        }
+    }
+}
+
 static void want_rows(const char *what, const struct bytes *f, const char *sheet, const char *csv)
 {
     struct result r = run(what, f, sheet, NULL);
@@ -371,9 +410,10 @@ static void values(void)
         FILE *sf = fopen(seed, "wb");
         T_OK(sf && fwrite(f.p, 1, f.n, sf) == f.n && fclose(sf) == 0);
     }
-    want_rows("values", &f, NULL,
-              "1:alpha||β|ab€😀;2:00501|41689|144:00:00|123.45;3:|7|2014-02-19;4:TRUE|#DIV/0!;"
-              "5:TRUE|#N/A||2014-02-19 10:30:00|string;8:0.1;10:0|3.5;");
+    const char *rows = "1:alpha||β|ab€😀;2:00501|41689|144:00:00|123.45;3:|7|2014-02-19;"
+                       "4:TRUE|#DIV/0!;5:TRUE|#N/A||2014-02-19 10:30:00|string;8:0.1;10:0|3.5;";
+    want_rows("values", &f, NULL, rows);
+    alloc_failures("values", &f, rows);
     free(f.p);
     /* 1904: the same serial is four years and a day later. */
     struct bytes g2 = {0}, c2 = {0};
