@@ -107,12 +107,23 @@ struct sheetload_progress {
 
 struct sl_ctx; /* conc/ctx.h: a cancellation context */
 
+/* Where the header is (sheetload_opts.header_row). */
+#define SHEETLOAD_HEADER_AUTO 0  /* found among the first rows (the default) */
+#define SHEETLOAD_HEADER_NONE -1 /* no header: every row is data */
+#define SHEETLOAD_HEADER_SCAN 20 /* rows looked at to find it */
+
 struct sheetload_opts {
     const char *file;           /* path of the .xlsx/.csv; required */
     const char *display_name;   /* name to report (an upload's name); NULL = file */
     const char *db;             /* target; NULL: $DATABASE_URL, else sqlite:businesses.db */
     const char *table;          /* NULL = the default table "businesses" */
     const char *columns;        /* "a,b,c": map cells by position, not by header */
+    long long header_row;       /* 1-based row of the header, or SHEETLOAD_HEADER_AUTO/_NONE */
+    const char *map;            /* "Header cell=column,...": the user's matches (an empty
+                                 * column ignores that cell); also one per line */
+    const char *map_file;       /* a file of "Header cell=column" lines ('#' comments) */
+    const char *encoding;       /* CSV text encoding for iconv (cp1252, macintosh, ...);
+                                 * NULL = UTF-8, or what a byte-order mark says */
     const char *sheet;          /* name or 1-based number; NULL = first sheet */
     int method;                 /* enum sheetload_method */
     int workers;                /* writer connections; 0 = default */
@@ -130,6 +141,48 @@ struct sheetload_opts {
     struct sl_ctx *parent;      /* borrowed; cancelling it cancels the import */
     void (*progress)(const struct sheetload_progress *p, void *arg);
     void *progress_arg;         /* called from one thread, ~4 times a second */
+};
+
+/* How a header cell was matched to a column (sheetload_match_header). */
+enum sheetload_match_how {
+    SHEETLOAD_MATCH_NONE = 0,  /* names no column: ignored */
+    SHEETLOAD_MATCH_EMPTY,     /* an empty cell */
+    SHEETLOAD_MATCH_NAME,      /* the column's name (case, spaces, punctuation, accents and
+                                * a unit in parentheses aside) */
+    SHEETLOAD_MATCH_SYNONYM,   /* a common synonym (the businesses model) */
+    SHEETLOAD_MATCH_USER,      /* the user's map */
+    SHEETLOAD_MATCH_SKIP,      /* the user's map says to ignore it */
+    SHEETLOAD_MATCH_POSITION,  /* by position: --columns, or no header */
+    SHEETLOAD_MATCH_TAKEN,     /* names a column a better match took */
+    SHEETLOAD_MATCH_DUPLICATE, /* names a column another cell names the same way */
+};
+/* "name", "synonym", ...; never NULL. */
+const char *sheetload_match_how_name(int how);
+
+/* The decision for one header cell. */
+struct sheetload_match {
+    int column;      /* index into the target columns; -1 = none */
+    int how;         /* enum sheetload_match_how */
+    char why[160];   /* one line for people: "'Tel.' is a synonym of 'phone'" */
+};
+
+/* The matcher every front end uses: header cells (UTF-8, borrowed) against
+ * target columns (NULL = the businesses model's name, category, phone,
+ * email, address, city, country, website, description), with the user's map
+ * (NULL = none; the syntax of sheetload_opts.map). Fills out[0..ncells).
+ * Returns the number of distinct columns named (>= 0), or a negative code
+ * with err filled when the map is malformed or names an unknown column. */
+int sheetload_match_header(const char *const *cells, size_t ncells, const char *const *columns,
+                           size_t ncolumns, const char *map, struct sheetload_match *out,
+                           struct sl_error *err);
+
+/* What an import decided about one header cell (statistics). */
+#define SHEETLOAD_MAX_REPORTED_CELLS 64
+struct sheetload_header_cell {
+    int col;         /* 1-based sheet column */
+    int how;         /* enum sheetload_match_how */
+    char text[64];   /* the cell (cut to fit) */
+    char column[64]; /* the target column; "" = ignored */
 };
 
 struct sheetload_stats {
@@ -151,6 +204,11 @@ struct sheetload_stats {
     long long batches_skipped;  /* batches already in the ledger (resume) */
     int resumed;
     int cancelled;              /* stopped by cancel, deadline or max-errors */
+    long long header_row;       /* the header's row; 0 = none (data from the first row) */
+    long long skipped_above;    /* rows above the header, skipped (not in total_records) */
+    char encoding[32];          /* CSV: the encoding read ("UTF-8", "UTF-16LE", "CP1252") */
+    int nheader_cells;          /* header cells reported below (at most the max) */
+    struct sheetload_header_cell header_cells[SHEETLOAD_MAX_REPORTED_CELLS];
     struct sl_error err;        /* why the import stopped, when it did */
 };
 

@@ -38,11 +38,22 @@ static void help(void)
         "  --db URL            postgres://..., postgresql://..., a libpq keyword string (\"\" = libpq's\n"
         "                      PG* variables), sqlite:PATH or a path ending in .db/.sqlite.\n"
         "                      Default: $DATABASE_URL, else sqlite:businesses.db\n"
-        "  --table T           load into the existing table T instead of 'businesses'; header cells\n"
-        "                      are matched to its columns ignoring case, spaces and underscores;\n"
-        "                      values go as text and the database converts them\n"
+        "  --table T           load into the existing table T instead of 'businesses'; values go\n"
+        "                      as text and the database converts them\n"
+        "\n"
+        "Header:\n"
+        "  --header auto|none|N  where the header is: found among the first 20 rows (auto, the\n"
+        "                      default; rows above it are skipped), none (every row is data, in\n"
+        "                      the columns' order or --columns), or row N\n"
+        "  --map 'Cell=col,...'  match header cells to columns yourself ('Cell=' ignores a cell);\n"
+        "                      cells are otherwise matched by name ignoring case, spaces,\n"
+        "                      punctuation, accents and a unit in parentheses, and for\n"
+        "                      'businesses' by common synonyms (Company, Tel., E-mail, Town, ...)\n"
+        "  --map-file FILE     the same, one 'Header cell=column' per line ('#' comments)\n"
         "  --columns a,b,c     map the sheet's columns by position (an empty name skips a column);\n"
-        "                      the first row is skipped as a header only if it names these columns\n"
+        "                      a row that names exactly these columns is skipped as the header\n"
+        "  --encoding NAME     CSV text encoding (cp1252, latin1, macintosh, utf-16, ...; any\n"
+        "                      iconv name). Default: UTF-8, or what a byte-order mark says\n"
         "  --sheet NAME|N      the sheet to read (default: the first)\n"
         "  --delimiter C       CSV delimiter (default: detected among , ; TAB); 'tab' for TAB\n"
         "\n"
@@ -215,6 +226,29 @@ static int parse(int argc, char **argv, struct args *a)
         } else if (FLAG("--columns")) {
             NEED(v);
             a->o.columns = v;
+        } else if (FLAG("--header")) {
+            NEED(v);
+            if (!strcmp(v, "auto"))
+                a->o.header_row = SHEETLOAD_HEADER_AUTO;
+            else if (!strcmp(v, "none"))
+                a->o.header_row = SHEETLOAD_HEADER_NONE;
+            else if (sl_cli_parse_long(v, 1, 1048576, &n) == 0)
+                a->o.header_row = n;
+            else
+                return sl_cli_usage_error("import", "--header '%s' must be auto, none or a row "
+                                          "number from 1 to 1048576", v);
+        } else if (FLAG("--map")) {
+            NEED(v);
+            a->o.map = v;
+        } else if (FLAG("--map-file")) {
+            NEED(v);
+            a->o.map_file = v;
+        } else if (FLAG("--encoding")) {
+            NEED(v);
+            if (!*v)
+                return sl_cli_usage_error("import", "--encoding needs an encoding name (e.g. "
+                                          "cp1252)");
+            a->o.encoding = v;
         } else if (FLAG("--sheet")) {
             NEED(v);
             a->o.sheet = v;
@@ -289,6 +323,38 @@ static int parse(int argc, char **argv, struct args *a)
     return 0;
 }
 
+/* Which header cell went where. */
+static void header_summary(const struct sheetload_stats *st)
+{
+    if (st->encoding[0] && strcmp(st->encoding, "UTF-8"))
+        printf("  text:    %s\n", st->encoding);
+    if (st->header_row > 2)
+        printf("  header:  row %lld (rows 1-%lld above it skipped)\n", st->header_row,
+               st->header_row - 1);
+    else if (st->header_row == 2)
+        printf("  header:  row 2 (row 1 above it skipped)\n");
+    else if (st->header_row == 1)
+        printf("  header:  row 1\n");
+    else if (st->nheader_cells)
+        printf("  header:  none; columns by position\n");
+    for (int i = 0; i < st->nheader_cells; i++) {
+        const struct sheetload_header_cell *c = &st->header_cells[i];
+        char letters[8], tmp[8];
+        int n = 0;
+        for (int k = c->col; k > 0 && n < 7; k = (k - 1) / 26)
+            tmp[n++] = (char)('A' + (k - 1) % 26);
+        for (int k = 0; k < n; k++)
+            letters[k] = tmp[n - 1 - k];
+        letters[n] = '\0';
+        if (c->column[0])
+            printf("           %-3s %-24s -> %s (%s)\n", letters, c->text[0] ? c->text : "-",
+                   c->column, sheetload_match_how_name(c->how));
+        else
+            printf("           %-3s %-24s    ignored (%s)\n", letters, c->text,
+                   sheetload_match_how_name(c->how));
+    }
+}
+
 static void summary(const struct sheetload_stats *st, int rc)
 {
     char dur[64];
@@ -306,6 +372,7 @@ static void summary(const struct sheetload_stats *st, int rc)
                st->batches_skipped ? " (batches already in: skipped)" : "");
     if (st->rejects_path[0])
         printf("  rejects: %s\n", st->rejects_path);
+    header_summary(st);
 }
 
 int sl_cmd_import(int argc, char **argv)
@@ -357,7 +424,7 @@ int sl_cmd_import(int argc, char **argv)
                 line);
     }
     if (a.json) {
-        char buf[8192];
+        static char buf[65536];
         sheetload_stats_json(&st, buf, sizeof buf);
         printf("%s\n", buf);
     } else if (rc != SL_EEXISTS && (st.total_records || rc == 0 || st.import_id)) {

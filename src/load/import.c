@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/sha256.h"
 #include "conc/ctx.h"
+#include "load/header.h"
 #include "load/indexes.h"
 #include "load/load.h"
 
@@ -99,6 +100,9 @@ static int settle_plan(struct run *r)
     if (o->workers < 0 || o->workers > SL_LOAD_MAX_WORKERS)
         return sl_err_set(err, SL_EINVAL, "workers %d is out of range (1..%d)", o->workers,
                           SL_LOAD_MAX_WORKERS);
+    if (o->header_row < SHEETLOAD_HEADER_NONE || o->header_row > SL_HEADER_MAX_ROW)
+        return sl_err_set(err, SL_EINVAL, "header row %lld is out of range (1..%lld)",
+                          o->header_row, SL_HEADER_MAX_ROW);
     p->method = o->method ? o->method : p->sqlite ? SHEETLOAD_BATCH : SHEETLOAD_COPY;
     p->batch_size = o->batch_size ? o->batch_size : SL_LOAD_DEFAULT_BATCH;
     if (p->sqlite || p->method == SHEETLOAD_SEQUENTIAL)
@@ -325,7 +329,7 @@ static int open_writers(struct run *r)
 }
 
 /* Connects the control connection and settles table, mapping and ledger. */
-static int prepare(struct run *r, const struct sl_row *first, int *header_is_data)
+static int prepare(struct run *r, const struct sl_lookahead *la, size_t *data_from)
 {
     const struct sheetload_opts *o = r->o;
     struct sl_plan *p = &r->plan;
@@ -334,6 +338,10 @@ static int prepare(struct run *r, const struct sl_row *first, int *header_is_dat
     size_t ncols = 0;
     int rc = 0;
     int need_db = !(p->dry_run && p->default_table);
+    /* The businesses model needs no database to be mapped: a file that
+     * cannot be read right is refused before anything is created. */
+    if (p->default_table && (rc = sl_schema_map(p, o, la, NULL, 0, r->st, data_from, err)))
+        return rc;
     if (need_db && p->dry_run && p->sqlite) {
         const char *path = NULL;
         struct stat sb;
@@ -344,12 +352,6 @@ static int prepare(struct run *r, const struct sl_row *first, int *header_is_dat
     }
     if (need_db && (rc = take_conn(r, 0, &r->ctl, err)))
         return rc;
-    if (!p->dry_run) {
-        if ((rc = sl_ledger_ensure(r->ctl, err)))
-            return rc;
-        if (p->default_table && (rc = sl_schema_default_table(r->ctl, err)))
-            return rc;
-    }
     if (!p->default_table) {
         cols = sl_calloc(SL_LOAD_MAX_COLS, sizeof *cols);
         if (!cols)
@@ -359,11 +361,19 @@ static int prepare(struct run *r, const struct sl_row *first, int *header_is_dat
             rc = sl_err_set(err, SL_ESCHEMA, "table '%s' does not exist in '%s'; create it first, "
                             "or leave out --table to load into 'businesses'", p->table,
                             r->st->target);
+        if (!rc)
+            rc = sl_schema_map(p, o, la, cols, ncols, r->st, data_from, err);
+        sl_free(cols);
+        if (rc)
+            return rc;
     }
-    if (!rc)
-        rc = sl_schema_map(p, o, first, cols, ncols, header_is_data, err);
-    sl_free(cols);
-    return rc;
+    if (!p->dry_run) {
+        if ((rc = sl_ledger_ensure(r->ctl, err)))
+            return rc;
+        if (p->default_table && (rc = sl_schema_default_table(r->ctl, err)))
+            return rc;
+    }
+    return 0;
 }
 
 /* The control connection idles while the writers work, so a server restart
@@ -419,10 +429,12 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
 {
     struct run r;
     struct sl_error *err = &st->err;
-    struct sl_row first;
-    int rc, have_first = 0, header_is_data = 0, resumed = 0, ledger_open = 0;
+    struct sl_lookahead la;
+    size_t data_from = 0;
+    int rc, resumed = 0, ledger_open = 0;
     memset(st, 0, sizeof *st);
     memset(&r, 0, sizeof r);
+    memset(&la, 0, sizeof la);
     r.o = o;
     r.st = st;
     r.t0 = sl_now_ns();
@@ -456,11 +468,9 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
         sl_strlcpy(r.sheet, sl_reader_current_sheet(r.reader), sizeof r.sheet);
     else
         r.sheet[0] = '\0';
-    rc = sl_reader_next(r.reader, &first, err);
-    if (rc < 0)
+    if ((rc = sl_lookahead_fill(&la, r.reader, o->header_row, err)) < 0)
         goto out;
-    have_first = rc == 1;
-    if ((rc = prepare(&r, have_first ? &first : NULL, &header_is_data)))
+    if ((rc = prepare(&r, &la, &data_from)))
         goto out;
     if ((rc = hash_wait(&r, 0)))
         goto out;
@@ -482,8 +492,8 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
     }
     struct sl_pipeline_in in = {
         .opts = o, .plan = &r.plan, .reader = r.reader,
-        .first_data = have_first && header_is_data ? &first : NULL,
-        .prev_row = !have_first ? 0 : header_is_data ? first.num - 1 : first.num,
+        .pre = la.rows + data_from, .npre = la.n - data_from,
+        .prev_row = data_from > 0 ? la.rows[data_from - 1].num : la.n ? la.rows[0].num - 1 : 0,
         .sinks = r.sinks, .done = r.done, .ndone = r.ndone, .ctx = r.ctx,
         .rejects = r.rejects, .t0 = r.t0,
     };
@@ -576,6 +586,7 @@ out:
     if (r.reader)
         sl_reader_close(r.reader);
     sl_rejects_free(r.rejects);
+    sl_lookahead_release(&la);
     sl_free(r.done);
     sl_plan_release(&r.plan);
     sl_ctx_free(r.ctx);

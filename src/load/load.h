@@ -118,12 +118,15 @@ void sl_csv_field(struct sl_buf *b, const char *s, size_t len);
 /* ---- schema.c: tables and the header mapping ---------------------------- */
 /* Creates the businesses table (and its indexes) when missing, or checks it. */
 int sl_schema_default_table(struct sl_sink *s, struct sl_error *err);
-/* Builds p->cols/map from the header row (or --columns). cols/ncols: the
- * table's columns (ncols = 0 when unknown, dry run without a table).
- * *header_is_data is set when the first row is data after all. */
-int sl_schema_map(struct sl_plan *p, const struct sheetload_opts *o, const struct sl_row *first,
-                  const struct sl_sink_column *cols, size_t ncols, int *header_is_data,
-                  struct sl_error *err);
+/* Builds p->cols/map from the first rows of the sheet (header.h): finds the
+ * header, matches it (or --columns, --map), checks the reading against the
+ * data. cols/ncols: the table's columns (ncols = 0 for the businesses
+ * model). *data_from = the first data row's index in la; the header
+ * decisions go into st (may be NULL). */
+struct sl_lookahead;
+int sl_schema_map(struct sl_plan *p, const struct sheetload_opts *o, const struct sl_lookahead *la,
+                  const struct sl_sink_column *cols, size_t ncols, struct sheetload_stats *st,
+                  size_t *data_from, struct sl_error *err);
 
 /* ---- ledger.c: sheetload_imports / _batches / _rejects ------------------- */
 struct sl_ledger_batch {
@@ -212,7 +215,8 @@ struct sl_pipeline_in {
     const struct sheetload_opts *opts;
     const struct sl_plan *plan;
     struct sl_reader *reader;        /* positioned after the header */
-    const struct sl_row *first_data; /* a first row already read (or NULL) */
+    const struct sl_row *pre;        /* data rows already read (the lookahead's) */
+    size_t npre;
     long long prev_row;              /* number of the row before the data (the
                                       * header), 0 when unknown: gaps after it
                                       * are blank rows */

@@ -113,12 +113,12 @@ static void *reader_main(void *arg)
     struct sl_block *b = NULL;
     long long batch_no = 0;
     struct sl_row row;
-    int rc = 0, have_first = pp->in->first_data != NULL;
+    int rc = 0;
+    size_t npre = 0;
     long long prev = pp->in->prev_row;
     for (;;) {
-        if (have_first) {
-            row = *pp->in->first_data;
-            have_first = 0;
+        if (npre < pp->in->npre) {
+            row = pp->in->pre[npre++];
         } else {
             rc = sl_reader_next(pp->in->reader, &row, &pp->read_err);
             if (rc <= 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "load/header.h"
 #include "load/load.h"
 
 static const char *const methods[] = {NULL, "sequential", "concurrent", "batch", "copy"};
@@ -93,6 +94,27 @@ size_t sheetload_stats_json(const struct sheetload_stats *st, char *buf, size_t 
     json_object_set_new(o, "resumed", json_boolean(st->resumed));
     json_object_set_new(o, "batches_skipped", json_integer(st->batches_skipped));
     json_object_set_new(o, "cancelled", json_boolean(st->cancelled));
+    if (st->encoding[0])
+        json_object_set_new(o, "encoding", json_string(st->encoding));
+    json_t *h = json_object(), *cells = json_array();
+    if (h && cells) {
+        json_object_set_new(h, "row", st->header_row ? json_integer(st->header_row) : json_null());
+        json_object_set_new(h, "skipped_above", json_integer(st->skipped_above));
+        for (int i = 0; i < st->nheader_cells && i < SHEETLOAD_MAX_REPORTED_CELLS; i++) {
+            const struct sheetload_header_cell *c = &st->header_cells[i];
+            char letters[8];
+            sl_header_col_letters((size_t)c->col - 1, letters);
+            json_array_append_new(
+                cells, json_pack("{s:s,s:s,s:o,s:s}", "cell", letters, "text", c->text, "column",
+                                 c->column[0] ? json_string(c->column) : json_null(), "how",
+                                 sheetload_match_how_name(c->how)));
+        }
+        json_object_set_new(h, "cells", cells);
+        json_object_set_new(o, "header", h);
+    } else {
+        json_decref(h);
+        json_decref(cells);
+    }
     if (st->err.code) {
         char line[1400];
         sl_err_format(&st->err, line, sizeof line);
