@@ -956,9 +956,15 @@ int sl_header_find(const struct sl_lookahead *la, const struct sheetload_opts *o
         return 0;
     }
     /* No header. A row above the data that looks like one is refused. */
-    for (size_t r = first_data; r-- > 0;)
-        if (header_like(&la->rows[r]))
-            return refuse(&la->rows[r], t, table, 0, err);
+    if (first_data == la->n) {
+        for (size_t r = 0; r < la->n; r++)
+            if (header_like(&la->rows[r]))
+                return refuse(&la->rows[r], t, table, 0, err);
+    } else {
+        for (size_t r = first_data; r-- > 0;)
+            if (header_like(&la->rows[r]))
+                return refuse(&la->rows[r], t, table, 0, err);
+    }
     return 0;
 }
 

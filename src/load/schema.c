@@ -279,6 +279,43 @@ static int build_plan(struct sl_plan *p, const struct sl_targets *t, const struc
     return 0;
 }
 
+/* The businesses table needs a name: a header without one is refused with
+ * the cells that named nothing, so the user can map them. */
+static int need_name(const struct sl_targets *t, const struct reading *rd,
+                     const struct sl_header_choice *ch, struct sl_error *err)
+{
+    for (size_t i = 0; i < rd->n; i++)
+        if (rd->tmap[i] >= 0 && !strcmp(t->name[rd->tmap[i]], "name"))
+            return 0;
+    struct sl_buf cells;
+    sl_buf_init(&cells, 600);
+    const char *first = NULL;
+    for (size_t i = 0; i < ch->nm && cells.len < 300; i++) {
+        if (ch->m[i].how != SHEETLOAD_MATCH_NONE)
+            continue;
+        char letters[8];
+        sl_header_col_letters(i, letters);
+        if (!first)
+            first = rd->hdr->cells[i].text;
+        sl_buf_addf(&cells, "%s'%.40s' (%s)", cells.len ? ", " : "", rd->hdr->cells[i].text,
+                    letters);
+    }
+    int rc;
+    if (first)
+        rc = sl_err_set(err, SL_ESCHEMA,
+                        "no cell of the header (row %lld) names column 'name', which table "
+                        "'businesses' requires; these cells name no column: %s; say which is "
+                        "which with --map '%.40s=name,...', or give the columns by position with "
+                        "--columns", rd->hdr->num, cells.data ? cells.data : "", first);
+    else
+        rc = sl_err_set(err, SL_ESCHEMA,
+                        "no cell of the header (row %lld) names column 'name', which table "
+                        "'businesses' requires; add a 'name' header cell, map one with --map "
+                        "'Header cell=name', or use --columns", rd->hdr->num);
+    sl_buf_release(&cells);
+    return rc;
+}
+
 /* The reading when nothing says where the header is and no row names a
  * column: the businesses model's order; a table needs to be told. */
 static int headerless(const struct sl_targets *t, const struct sl_sink_column *tcols,
@@ -336,6 +373,8 @@ int sl_schema_map(struct sl_plan *p, const struct sheetload_opts *o, const struc
         rc = by_header(&t, &ch, p->table, &rd, err);
     else if (la->n || o->header_row == SHEETLOAD_HEADER_NONE)
         rc = headerless(&t, tcols, la, o, p->table, &rd, err);
+    if (!rc && t.biz && rd.hdr && !o->columns)
+        rc = need_name(&t, &rd, &ch, err);
     if (rc)
         goto out;
     if (rd.hdr && rd.hdr->num > 1)

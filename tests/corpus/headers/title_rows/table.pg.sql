@@ -1,0 +1,1 @@
+create table partners (id serial primary key, company_name text not null, e_mail text, city text, rating integer default 3)

@@ -1,0 +1,1 @@
+create table parcels (id serial primary key, ref text not null, weight_kg numeric(8,2), price_eur numeric(10,2), shipped_on date, fragile boolean, dest_city text, remarks text)
