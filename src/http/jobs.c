@@ -370,7 +370,7 @@ json_t *sl_job_json_locked(const struct sl_job *job, int full)
         if (job->stats.err.msg[0])
             json_object_set_new(o, "error", json_string(job->stats.err.msg));
     if (full && finished(job->state)) {
-        char buf[4096];
+        char buf[32768]; /* the header's cells make it long */
         size_t n = sheetload_stats_json(&job->stats, buf, sizeof buf);
         json_t *st = n < sizeof buf ? json_loads(buf, 0, NULL) : NULL;
         if (st)

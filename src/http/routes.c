@@ -60,7 +60,7 @@ static int truthy(const char *v)
 
 static json_t *stats_json(const struct sheetload_stats *st)
 {
-    char buf[8192];
+    char buf[32768]; /* the header's cells make it long */
     size_t n = sheetload_stats_json(st, buf, sizeof buf);
     json_t *o = n < sizeof buf ? json_loads(buf, 0, NULL) : NULL;
     return o ? o : json_object();
