@@ -46,7 +46,8 @@ extern "C" {
     X(SL_EEXISTS, -20, "already imported")                                  \
     X(SL_EMAXERR, -21, "too many rejected rows")                            \
     X(SL_EBUSY, -22, "busy")                                                \
-    X(SL_ERETRY, -23, "transient failure; retry")
+    X(SL_ERETRY, -23, "transient failure; retry")                          \
+    X(SL_ECHARSET, -24, "text not valid in the file's encoding")
 
 enum sl_code {
 #define SL_X_(name, value, text) name = value,

@@ -73,8 +73,11 @@ for i in $(seq 1 40); do printf '\x80\x9f\xc0\x01\xfe\x02\xa5\x7f'; done >"$T/no
 expect_refusal "binary without NUL" "$T/nonul.bin" "a binary file"
 printf 'name\nCaf\xe9\n' >"$T/latin1.csv"
 expect_refusal "latin-1 csv" "$T/latin1.csv" "row 2, column A: invalid UTF-8 (byte 0xE9)"
-printf '\xff\xfea\0,\0b\0\n\0' >"$T/u16.csv"
-expect_refusal "utf-16" "$T/u16.csv" "UTF-16 text"
+printf 'a\0,\0b\0\n\0' >"$T/u16.csv"
+expect_refusal "utf-16 without a byte-order mark" "$T/u16.csv" "UTF-16 text without a byte-order mark"
+# With a byte-order mark, UTF-16 is read (issue 17).
+printf '\xff\xfea\0,\0\xe9\0\n\0' >"$T/u16bom.csv"
+[ "$("$SHEETLOAD" cat "$T/u16bom.csv")" = "a,é" ] || fail "utf-16 with a BOM: $("$SHEETLOAD" cat "$T/u16bom.csv" 2>&1)"
 expect_refusal "missing file" "$T/nope.xlsx" "'$T/nope.xlsx': cannot open"
 expect_refusal "directory" "$T" "is a directory"
 printf 'PK\5\6\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0' >"$T/emptyzip.xlsx"

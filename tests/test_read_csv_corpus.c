@@ -1,5 +1,5 @@
 /* test_read_csv_corpus.c - walks tests/corpus/csv/<case>/: input.csv with an
- * optional args file (delimiter=C, max_cell_bytes=N, max_fields=N) must give
+ * optional args file (delimiter=C, max_cell_bytes=N, max_fields=N, encoding=NAME) must give
  * expected.csv (each row written back as CSV: fields joined by ',', quoted
  * only for , " CR LF, LF after each row, no padding) or the one-line error
  * in expected.err. Each case is read three ways: from the file, from a pipe
@@ -137,6 +137,11 @@ static void read_args(const char *dir, struct sl_reader_opts *opts)
             opts->limits.max_cell_bytes = strtoull(line + 15, NULL, 10);
         else if (!strncmp(line, "max_fields=", 11))
             opts->limits.max_fields = (uint32_t)strtoul(line + 11, NULL, 10);
+        else if (!strncmp(line, "encoding=", 9)) {
+            static char enc[256]; /* one case at a time */
+            snprintf(enc, sizeof enc, "%s", line + 9);
+            opts->encoding = enc;
+        }
         else
             T_FAIL("%s: unknown args line '%s'", dir, line);
     }

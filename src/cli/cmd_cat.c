@@ -234,6 +234,9 @@ static void help(void)
            "  -o, --output FILE      write to FILE instead of standard output\n"
            "  -d, --delimiter C      CSV input: the delimiter (',' ';' TAB as \\t, or any\n"
            "                         byte); default: detected from the first record\n"
+           "  -e, --encoding NAME    CSV input: its text encoding (cp1252, macintosh,\n"
+           "                         utf-16, ...; any iconv name); default: UTF-8, or what\n"
+           "                         a byte-order mark says\n"
            "  -h, --help             show this help\n"
            "\n"
            "Output is exact for any sheet whose CSV fits in 16 MiB. A larger sheet is\n"
@@ -250,14 +253,15 @@ int sl_cmd_cat(int argc, char **argv)
     static const struct option lo[] = {
         {"sheet", required_argument, NULL, 's'},  {"list-sheets", no_argument, NULL, 'l'},
         {"output", required_argument, NULL, 'o'}, {"delimiter", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"encoding", required_argument, NULL, 'e'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct sl_reader_opts ro = {0};
     const char *outpath = NULL;
     int list = 0, c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":s:lo:d:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":s:lo:d:e:h", lo, NULL)) != -1) {
         switch (c) {
         case 's': ro.sheet = optarg; break;
         case 'l': list = 1; break;
@@ -271,6 +275,7 @@ int sl_cmd_cat(int argc, char **argv)
                 return sl_cli_usage_error("cat", "--delimiter needs one character such as ';' "
                                                  "or '\\t', not '%s'", optarg);
             break;
+        case 'e': ro.encoding = optarg; break;
         case 'h': help(); return SL_EXIT_OK;
         case ':': return sl_cli_usage_error("cat", "option '%s' needs a value", argv[optind - 1]);
         default: return sl_cli_usage_error("cat", "unknown option '%s'", argv[optind - 1]);

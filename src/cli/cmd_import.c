@@ -52,6 +52,8 @@ static void help(void)
         "  --map-file FILE     the same, one 'Header cell=column' per line ('#' comments)\n"
         "  --columns a,b,c     map the sheet's columns by position (an empty name skips a column);\n"
         "                      a row that names exactly these columns is skipped as the header\n"
+        "  --encoding NAME     CSV text encoding (cp1252, macintosh, latin1, utf-16, ...; any\n"
+        "                      iconv name). Default: UTF-8, or what a byte-order mark says\n"
         "  --sheet NAME|N      the sheet to read (default: the first)\n"
         "  --delimiter C       CSV delimiter (default: detected among , ; TAB); 'tab' for TAB\n"
         "\n"
@@ -241,6 +243,12 @@ static int parse(int argc, char **argv, struct args *a)
         } else if (FLAG("--map-file")) {
             NEED(v);
             a->o.map_file = v;
+        } else if (FLAG("--encoding")) {
+            NEED(v);
+            if (!*v)
+                return sl_cli_usage_error("import", "--encoding needs an encoding name (e.g. "
+                                          "cp1252)");
+            a->o.encoding = v;
         } else if (FLAG("--sheet")) {
             NEED(v);
             a->o.sheet = v;

@@ -26,11 +26,20 @@ struct sl_ctx;
 enum sl_job_state { SL_JOB_QUEUED, SL_JOB_RUNNING, SL_JOB_COMPLETED, SL_JOB_FAILED,
                     SL_JOB_CANCELLED };
 
+/* How a client asked for its file to be read (query parameters of the
+ * upload): given to sheetload_opts as they are. */
+struct sl_job_read {
+    char encoding[64];           /* ?encoding= ("" = UTF-8 or the BOM's) */
+    long long header_row;        /* ?header=auto|none|N */
+    char map[2048];              /* ?map=Cell=column,... */
+};
+
 struct sl_job {
     char id[32];                 /* immutable after creation */
     int sync;                    /* from /upload: a connection waits for it */
     int method;                  /* enum sheetload_method; immutable */
     int force;
+    struct sl_job_read rd;       /* immutable */
     char display[256];           /* the client's file name, for display only */
     char path[PATH_MAX];         /* the uploaded file (ours; unlinked when the job ends) */
     char rejects[PATH_MAX];      /* where the importer writes rejects (beside path) */
@@ -117,8 +126,8 @@ void sl_jobs_free(struct sl_jobs *j);
  * caller when sync, else NULL-safe borrowed (the table holds it). NULL and
  * err filled when stopping or out of memory. */
 struct sl_job *sl_jobs_submit(struct sl_jobs *j, const char *path, const char *display,
-                              unsigned long long size, int method, int force, int sync,
-                              struct sl_error *err);
+                              unsigned long long size, int method, int force,
+                              const struct sl_job_read *rd, int sync, struct sl_error *err);
 /* Blocks until job ends; every ~200 ms calls gone(arg) and cancels the job
  * when it returns non-zero (a client that disconnected). */
 void sl_jobs_wait(struct sl_jobs *j, struct sl_job *job, int (*gone)(void *), void *arg);

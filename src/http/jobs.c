@@ -99,6 +99,9 @@ static void run(struct sl_jobs *j, struct sl_job *job)
     o.db = srv->db;
     o.method = job->method;
     o.force = job->force;
+    o.encoding = job->rd.encoding[0] ? job->rd.encoding : NULL;
+    o.header_row = job->rd.header_row;
+    o.map = job->rd.map[0] ? job->rd.map : NULL;
     o.rejects_path = job->rejects;
     o.parent = job->ctx;
     o.progress = on_progress;
@@ -191,8 +194,8 @@ int sl_jobs_init(struct sl_jobs *j, const struct sl_http_server *srv, int worker
 }
 
 struct sl_job *sl_jobs_submit(struct sl_jobs *j, const char *path, const char *display,
-                              unsigned long long size, int method, int force, int sync,
-                              struct sl_error *err)
+                              unsigned long long size, int method, int force,
+                              const struct sl_job_read *rd, int sync, struct sl_error *err)
 {
     struct sl_job *job = sl_calloc(1, sizeof *job);
     if (!job) {
@@ -210,6 +213,8 @@ struct sl_job *sl_jobs_submit(struct sl_jobs *j, const char *path, const char *d
     job->size = size;
     job->method = method;
     job->force = force;
+    if (rd)
+        job->rd = *rd;
     job->sync = sync;
     job->created = time(NULL);
     job->progress.percent = -1;

@@ -70,11 +70,12 @@ static json_t *stats_json(const struct sheetload_stats *st)
 static int status_for(int rc)
 {
     switch (rc) {
-    case SL_EFORMAT:
+    case SL_EFORMAT: case SL_EINVAL:
         return MHD_HTTP_BAD_REQUEST;
     case SL_EEXISTS:
         return MHD_HTTP_CONFLICT;
-    case SL_EZIP: case SL_EXML: case SL_EXLSX: case SL_ECSV: case SL_EUTF8: case SL_ELIMIT:
+    case SL_EZIP: case SL_EXML: case SL_EXLSX: case SL_ECSV: case SL_EUTF8: case SL_ECHARSET:
+    case SL_ELIMIT:
     case SL_ENOTFOUND: case SL_ESCHEMA: case SL_EMAXERR: case SL_EDBDATA:
         return MHD_HTTP_UNPROCESSABLE_CONTENT;
     case SL_ECANCELED: case SL_ETIMEDOUT: case SL_EDBCONN: case SL_ERETRY:
@@ -108,6 +109,34 @@ static int reply_sync_result(struct sl_req *r, struct MHD_Connection *c, struct 
                                    stats_json(st)));
 }
 
+/* ?encoding=, ?header=, ?map=: how to read the file (README, "The upload
+ * service"). NULL, or why the request is refused. */
+static const char *read_args(struct MHD_Connection *c, struct sl_job_read *rd)
+{
+    const char *enc = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "encoding");
+    const char *hdr = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "header");
+    const char *map = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "map");
+    memset(rd, 0, sizeof *rd);
+    if (enc && strlen(enc) >= sizeof rd->encoding)
+        return "encoding: the name is too long";
+    if (map && strlen(map) >= sizeof rd->map)
+        return "map: too long (at most 2047 bytes)";
+    snprintf(rd->encoding, sizeof rd->encoding, "%s", enc ? enc : "");
+    snprintf(rd->map, sizeof rd->map, "%s", map ? map : "");
+    if (!hdr || !*hdr || !strcmp(hdr, "auto"))
+        rd->header_row = SHEETLOAD_HEADER_AUTO;
+    else if (!strcmp(hdr, "none"))
+        rd->header_row = SHEETLOAD_HEADER_NONE;
+    else {
+        char *end = NULL;
+        long long n = strtoll(hdr, &end, 10);
+        if (!end || *end || n < 1 || n > 1048576)
+            return "header: use auto, none or a row number from 1 to 1048576";
+        rd->header_row = n;
+    }
+    return NULL;
+}
+
 int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
 {
     struct sl_http_server *s = r->srv;
@@ -130,11 +159,15 @@ int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
     if (sl_http_method_arg(q && *q ? q : r->form_method, s->o.method_default, &method))
         return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, SL_HTTP_INVALID_METHOD);
     int force = truthy(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force"));
+    struct sl_job_read rd;
+    const char *bad = read_args(c, &rd);
+    if (bad)
+        return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "%s", bad);
 
     struct sl_error err;
     sl_err_clear(&err);
     struct sl_job *job = sl_jobs_submit(&s->jobs, r->tmp, r->display, r->file_bytes, method, force,
-                                        sync, &err);
+                                        &rd, sync, &err);
     if (!job)
         return sl_reply_error(r, c, err.code == SL_ECANCELED ? MHD_HTTP_SERVICE_UNAVAILABLE
                                                              : MHD_HTTP_INTERNAL_SERVER_ERROR,

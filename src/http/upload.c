@@ -283,12 +283,15 @@ int sl_upload_looks_ok(const unsigned char *h, size_t n)
     for (size_t i = 0; i < sizeof binary / sizeof binary[0]; i++)
         if (n >= binary[i].len && !memcmp(h, binary[i].magic, binary[i].len))
             return 0;
-    /* CSV is text: no control bytes but TAB, CR, LF (a UTF-16 BOM or NUL
-     * means some other encoding or a binary file). */
+    /* UTF-16 or UTF-32 text with a byte-order mark: the reader decodes it. */
+    if (n >= 2 && ((h[0] == 0xff && h[1] == 0xfe) || (h[0] == 0xfe && h[1] == 0xff)))
+        return 1;
+    if (n >= 4 && !memcmp(h, "\0\0\xfe\xff", 4))
+        return 1;
+    /* CSV is text: no control bytes but TAB, CR, LF (a NUL means some other
+     * encoding or a binary file). */
     for (size_t i = 0; i < n; i++)
         if ((h[i] < 0x20 && h[i] != '\t' && h[i] != '\r' && h[i] != '\n') || h[i] == 0x7f)
             return 0;
-    if (n >= 2 && ((h[0] == 0xff && h[1] == 0xfe) || (h[0] == 0xfe && h[1] == 0xff)))
-        return 0;
     return n > 0;
 }

@@ -457,13 +457,14 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
         rc = sl_err_set(err, SL_ENOMEM, "out of memory");
         goto out;
     }
-    struct sl_reader_opts ro = {o->sheet, o->delimiter, o->limits};
+    struct sl_reader_opts ro = {o->sheet, o->delimiter, o->limits, o->encoding};
     if ((rc = sl_reader_open(&r.reader, o->file, &ro, err)))
         goto out;
     connect_early(&r);
     /* The ledger keys an import by content, target and sheet. A CSV's only
      * "sheet" is named after the file; keying on it would make the same
      * bytes under another name (an upload, a copy) a different import. */
+    sl_strlcpy(st->encoding, sl_reader_encoding(r.reader), sizeof st->encoding);
     if (sl_reader_format(r.reader) != SL_FORMAT_CSV)
         sl_strlcpy(r.sheet, sl_reader_current_sheet(r.reader), sizeof r.sheet);
     else

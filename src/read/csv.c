@@ -10,12 +10,15 @@
 #include "read/csv.h"
 
 #include <errno.h>
+#include <iconv.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/log.h"
 
 #define WINDOW (256 * 1024)
 #define DETECT_BYTES (64 * 1024)
@@ -38,7 +41,77 @@ struct sl_csv {
     struct sl_buf text; /* the row's fields, each NUL-terminated */
     struct sl_cell *cells;
     size_t ncap;
+    /* Decoding (another encoding than UTF-8): the input's bytes wait in
+     * raw[rpos, rend) and refill converts them into the window. */
+    iconv_t cd;         /* NOCONV: the input is read as UTF-8 */
+    char enc[32];       /* the encoding read, for messages and statistics */
+    char *raw;
+    size_t rpos, rend, rcap;
+    int raw_eof;
 };
+
+#define NOCONV ((iconv_t)-1)
+#define RAW_CAP (64 * 1024)
+
+/* Reads more raw bytes (decoding). 1 = some, 0 = end, < 0 = error. */
+static int read_raw(struct sl_csv *c, struct sl_error *err)
+{
+    if (c->raw_eof)
+        return 0;
+    if (c->rpos > 0) {
+        memmove(c->raw, c->raw + c->rpos, c->rend - c->rpos);
+        c->rend -= c->rpos;
+        c->rpos = 0;
+    }
+    for (;;) {
+        ssize_t n = read(c->fd, c->raw + c->rend, c->rcap - c->rend);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return sl_err_set(err, SL_EIO, "cannot read: %s", strerror(errno));
+        if (n == 0) {
+            c->raw_eof = 1;
+            return 0;
+        }
+        c->rend += (size_t)n;
+        c->got += (uint64_t)n;
+        return 1;
+    }
+}
+
+/* Decodes raw bytes into dst[0, cap) (cap >= 8): the bytes written, 0 at
+ * the end of input, < 0 on an error. A sequence the encoding refuses is
+ * reported only once the text before it has been parsed, so the error
+ * names its row and column. */
+static ssize_t decode(struct sl_csv *c, char *dst, size_t cap, struct sl_error *err)
+{
+    for (;;) {
+        if (c->rpos < c->rend) {
+            char *in = c->raw + c->rpos, *out = dst;
+            size_t inleft = c->rend - c->rpos, outleft = cap;
+            size_t r = iconv(c->cd, &in, &inleft, &out, &outleft);
+            int e = errno;
+            c->rpos = (size_t)(in - c->raw);
+            if (out > dst)
+                return out - dst;
+            if (r == (size_t)-1 && e == EILSEQ)
+                return sl_err_set(err, SL_ECHARSET,
+                                  "byte 0x%02X is not valid %s text; the file is in another "
+                                  "encoding: give it with --encoding (iconv -l lists the names)",
+                                  (unsigned char)c->raw[c->rpos], c->enc);
+            /* else the rest is an incomplete sequence (EINVAL): read more */
+        }
+        int rc = read_raw(c, err);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            if (c->rpos < c->rend)
+                return sl_err_set(err, SL_ECHARSET, "the file ends in the middle of a %s "
+                                  "character", c->enc);
+            return 0;
+        }
+    }
+}
 
 /* Moves the unparsed bytes to the front and reads more. 1 = more bytes, 0 =
  * end of input, < 0 = read error. */
@@ -52,6 +125,17 @@ static int refill(struct sl_csv *c, struct sl_error *err)
         c->pos = 0;
     }
     while (c->end < c->cap) {
+        if (c->cd != NOCONV) {
+            if (c->cap - c->end < 8)
+                break; /* a character may need 4 bytes; parse first */
+            ssize_t n = decode(c, c->win + c->end, c->cap - c->end, err);
+            if (n < 0)
+                return (int)n;
+            if (n == 0)
+                c->eof = 1;
+            c->end += (size_t)(n > 0 ? n : 0);
+            break;
+        }
         ssize_t n = read(c->fd, c->win + c->end, c->cap - c->end);
         if (n < 0 && errno == EINTR)
             continue;
@@ -115,12 +199,89 @@ static char detect(const char *p, size_t n)
     return ',';
 }
 
+/* "cp-1252", "CP1252", "cp_1252" -> "cp1252": for comparing names. */
+static void enc_key(const char *s, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (; s && *s && o + 1 < cap; s++)
+        if (*s != '-' && *s != '_' && *s != ' ')
+            out[o++] = (char)(*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s);
+    out[o] = '\0';
+}
+
+/* The encoding: a byte-order mark decides by itself; else the option; else
+ * UTF-8. Decoded input starts in raw (the prefix, its BOM dropped). */
+static int set_encoding(struct sl_csv *c, const void *prefix, size_t n, const char *want,
+                        struct sl_error *err)
+{
+    static const struct {
+        const char *bom;
+        size_t len;
+        const char *name;
+    } boms[] = {
+        {"\xEF\xBB\xBF", 3, "UTF-8"},      {"\xFF\xFE\0\0", 4, "UTF-32LE"},
+        {"\0\0\xFE\xFF", 4, "UTF-32BE"},  {"\xFF\xFE", 2, "UTF-16LE"},
+        {"\xFE\xFF", 2, "UTF-16BE"},
+    };
+    const char *name = NULL;
+    size_t skip = 0;
+    for (size_t i = 0; i < sizeof boms / sizeof boms[0] && !name; i++)
+        if (n >= boms[i].len && !memcmp(prefix, boms[i].bom, boms[i].len))
+            name = boms[i].name, skip = boms[i].len;
+    char a[32], b[32];
+    enc_key(want, a, sizeof a);
+    enc_key(name, b, sizeof b);
+    if (name && want && *want && strncmp(b, a, strlen(a)))
+        sl_warn("the file starts with a %s byte-order mark, which decides its encoding; "
+                "--encoding %s is ignored", name, want);
+    if (!name && want && *want && strcmp(a, "utf8"))
+        name = want;
+    if (!name || !strcmp(name, "UTF-8"))
+        return 0; /* read as it is; sl_csv_open skips a UTF-8 BOM */
+    c->cd = iconv_open("UTF-8", name);
+    if (c->cd == NOCONV)
+        return sl_err_set(err, errno == EINVAL ? SL_EINVAL : SL_ENOMEM,
+                          errno == EINVAL ? "unknown encoding '%s'; 'iconv -l' lists the names "
+                                            "this system knows (cp1252, macintosh, latin1, "
+                                            "utf-16, ...)"
+                                          : "cannot open a converter from '%s': out of memory",
+                          name);
+    snprintf(c->enc, sizeof c->enc, "%s", name);
+    for (char *p = c->enc; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    c->rcap = n > RAW_CAP ? n : RAW_CAP;
+    if (!(c->raw = sl_malloc(c->rcap)))
+        return sl_err_set(err, SL_ENOMEM, "out of memory");
+    memcpy(c->raw, (const char *)prefix + skip, n - skip);
+    c->rend = n - skip;
+    c->got = n;
+    c->eof = 0; /* the window's end comes when raw is decoded */
+    return 0;
+}
+
 int sl_csv_open(struct sl_csv **out, int fd, const void *prefix, size_t prefix_len,
                 uint64_t total, const struct sl_reader_opts *opts, struct sl_error *err)
 {
     struct sl_csv *c = sl_calloc(1, sizeof *c);
     int rc = SL_ENOMEM;
+    char head[8];
     *out = NULL;
+    /* A byte-order mark needs the first 4 bytes: read them when the caller
+     * gave fewer (they are parsed first, as the prefix is). */
+    if (c && fd >= 0 && prefix_len < 4) {
+        if (prefix_len)
+            memcpy(head, prefix, prefix_len);
+        while (prefix_len < 4) {
+            ssize_t n = read(fd, head + prefix_len, 4 - prefix_len);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break; /* an error shows again at the next read */
+            prefix_len += (size_t)n;
+        }
+        prefix = head;
+    }
     if (!c) {
         if (fd >= 0)
             close(fd);
@@ -128,6 +289,9 @@ int sl_csv_open(struct sl_csv **out, int fd, const void *prefix, size_t prefix_l
     }
     c->fd = fd;
     c->eof = fd < 0;
+    c->raw_eof = fd < 0;
+    c->cd = NOCONV;
+    sl_strlcpy(c->enc, "UTF-8", sizeof c->enc);
     c->total = total;
     c->line = 1;
     struct sheetload_limits lim = opts ? opts->limits : (struct sheetload_limits){0};
@@ -147,19 +311,28 @@ int sl_csv_open(struct sl_csv **out, int fd, const void *prefix, size_t prefix_l
     c->win = sl_malloc(cap + 1);
     if (!c->win)
         goto fail;
-    if (prefix_len)
-        memcpy(c->win, prefix, prefix_len);
-    c->end = prefix_len;
-    c->got = prefix_len;
+    if ((rc = set_encoding(c, prefix, prefix_len, opts ? opts->encoding : NULL, err)))
+        goto fail;
+    if (c->cd == NOCONV) {
+        if (prefix_len)
+            memcpy(c->win, prefix, prefix_len);
+        c->end = prefix_len;
+        c->got = prefix_len;
+    }
     /* Fill enough to see the BOM and the first record. */
-    while (!c->eof && c->end < DETECT_BYTES && !memchr(c->win, '\n', c->end)) {
+    while (!c->eof && c->end < DETECT_BYTES && !memchr(c->win, '\n', c->end) &&
+           !memchr(c->win, '\r', c->end)) {
         size_t before = c->end;
-        if ((rc = refill(c, err)) < 0)
+        if ((rc = refill(c, err)) == SL_ECHARSET) {
+            sl_err_clear(err); /* reported again, with its row, when parsed */
+            break;
+        }
+        if (rc < 0)
             goto fail;
         if (c->end == before)
             break;
     }
-    if (c->end >= 3 && !memcmp(c->win, "\xEF\xBB\xBF", 3))
+    if (c->cd == NOCONV && c->end >= 3 && !memcmp(c->win, "\xEF\xBB\xBF", 3))
         c->pos = 3;
     c->delim = opts && opts->delimiter ? opts->delimiter : detect(c->win + c->pos, c->end - c->pos);
     if (c->delim == '"' || c->delim == '\n' || c->delim == '\r') {
@@ -182,6 +355,9 @@ void sl_csv_close(struct sl_csv *c)
         return;
     if (c->fd >= 0)
         close(c->fd);
+    if (c->cd != NOCONV)
+        iconv_close(c->cd);
+    sl_free(c->raw);
     sl_free(c->win);
     sl_buf_release(&c->text);
     sl_free(c->cells);
@@ -190,7 +366,14 @@ void sl_csv_close(struct sl_csv *c)
 
 uint64_t sl_csv_bytes_read(const struct sl_csv *c)
 {
+    if (c->cd != NOCONV)
+        return c->got - (c->rend - c->rpos); /* raw bytes decoded */
     return c->got - (c->end - c->pos);
+}
+
+const char *sl_csv_encoding(const struct sl_csv *c)
+{
+    return c->enc;
 }
 
 uint64_t sl_csv_bytes_total(const struct sl_csv *c)
@@ -250,6 +433,8 @@ static size_t utf8_bad(const unsigned char *s, size_t n)
 static int fail_at(struct sl_csv *c, struct sl_error *err, int code, size_t col)
 {
     c->done = 1;
+    if (err && err->code)
+        code = err->code; /* the first error seen is the one reported */
     if (err && err->code == code) {
         if (!err->row)
             err->row = c->rownum;
@@ -370,6 +555,46 @@ static int unquoted(struct sl_csv *c, size_t fstart, size_t col, struct sl_error
     }
 }
 
+/* How the row read so far (its fields are NUL-separated in c->text) reads
+ * in Windows-1252, joined by the delimiter and cut to about 80 bytes; 0
+ * when it is not Windows-1252 either (a byte it leaves undefined). */
+static int read_as_cp1252(struct sl_csv *c, char *out, size_t cap)
+{
+    char row[96];
+    size_t shown = 0;
+    for (size_t i = 0; i < c->text.len && shown < 80; i++)
+        row[shown++] = c->text.data[i] ? c->text.data[i] : c->delim;
+    /* The rest of the record (raw), read on as far as needed: the import
+     * stops here anyway. */
+    while (c->end - c->pos < 80 && !memchr(c->win + c->pos, '\n', c->end - c->pos) &&
+           !memchr(c->win + c->pos, '\r', c->end - c->pos)) {
+        size_t before = c->end - c->pos;
+        if (refill(c, NULL) <= 0 || c->end - c->pos == before)
+            break;
+    }
+    for (size_t i = c->pos; i < c->end && shown < 80; i++) {
+        char ch = c->win[i];
+        if (ch == '\n' || ch == '\r')
+            break;
+        row[shown++] = ch;
+    }
+    for (size_t i = 0; i < shown; i++)
+        if ((unsigned char)row[i] < 0x20)
+            row[i] = ' '; /* a quoted line break: one line of message */
+    iconv_t cd = iconv_open("UTF-8", "CP1252");
+    if (cd == NOCONV)
+        return 0;
+    char *in = row, *o = out;
+    size_t inleft = shown, outleft = cap - 1;
+    size_t r = iconv(cd, &in, &inleft, &o, &outleft);
+    int e = errno;
+    iconv_close(cd);
+    if (r == (size_t)-1 && e != E2BIG)
+        return 0;
+    *o = '\0';
+    return 1;
+}
+
 static int end_field(struct sl_csv *c, size_t nf, size_t fstart, struct sl_error *err)
 {
     size_t flen = c->text.len - fstart;
@@ -392,8 +617,17 @@ static int end_field(struct sl_csv *c, size_t nf, size_t fstart, struct sl_error
     const unsigned char *f = (const unsigned char *)(c->text.data ? c->text.data + fstart : "");
     size_t bad = utf8_bad(f, flen);
     if (bad < flen) {
-        sl_err_set(err, SL_EUTF8, "invalid UTF-8 (byte 0x%02X); save the file as UTF-8",
-                   (unsigned)f[bad]);
+        char as1252[160];
+        if (c->cd == NOCONV && read_as_cp1252(c, as1252, sizeof as1252))
+            sl_err_set(err, SL_EUTF8, "invalid UTF-8 (byte 0x%02X); the row reads '%s' as "
+                       "Windows-1252: if that is right, add --encoding cp1252 (?encoding=cp1252 "
+                       "on upload; for a file from Excel for Mac: macintosh), or save the file "
+                       "as UTF-8",
+                       (unsigned)f[bad], as1252);
+        else
+            sl_err_set(err, SL_EUTF8, "invalid UTF-8 (byte 0x%02X)%s; save the file as UTF-8%s",
+                       (unsigned)f[bad], c->cd == NOCONV ? "" : " after decoding",
+                       c->cd == NOCONV ? ", or give its encoding with --encoding" : "");
         return fail_at(c, err, SL_EUTF8, nf + 1);
     }
     c->cells[nf].text = NULL; /* fixed up at the end of the row */
@@ -411,8 +645,10 @@ int sl_csv_next(struct sl_csv *c, struct sl_row *row, struct sl_error *err)
     if (c->done)
         return 0;
     int b = peek(c, err);
-    if (b < -1)
+    if (b < -1) {
+        c->rownum++; /* the error is in the record that did not start */
         return fail_at(c, err, SL_EIO, 0);
+    }
     if (b == -1) {
         c->done = 1;
         return 0;

@@ -5,8 +5,10 @@
  * quoted field may hold delimiters and line ends); a quote inside an
  * unquoted field is an ordinary character. The delimiter is given or
  * detected from the first record (the most frequent of ',' ';' TAB outside
- * quotes; ',' when none). A UTF-8 byte order mark is skipped; every field
- * must be valid UTF-8. Row numbers count records from 1 (the header is row
+ * quotes; ',' when none). Text is UTF-8, or decoded with iconv: a byte
+ * order mark decides (UTF-8, UTF-16LE/BE, UTF-32LE/BE; it is skipped), else
+ * opts->encoding; every field must then be valid UTF-8, and an invalid one
+ * is reported with how the row reads in Windows-1252 and the option to add. Row numbers count records from 1 (the header is row
  * 1), so a record holding a quoted line break is still one row.
  *
  * Memory: one input window and one row (its fields' text in one buffer, no
@@ -36,6 +38,8 @@ int sl_csv_next(struct sl_csv *c, struct sl_row *row, struct sl_error *err);
 void sl_csv_close(struct sl_csv *c);
 uint64_t sl_csv_bytes_read(const struct sl_csv *c);
 uint64_t sl_csv_bytes_total(const struct sl_csv *c);
+/* The encoding read: "UTF-8", "UTF-16LE", "CP1252", ... (borrowed). */
+const char *sl_csv_encoding(const struct sl_csv *c);
 /* The delimiter in use (given or detected). */
 char sl_csv_delimiter(const struct sl_csv *c);
 

@@ -116,13 +116,15 @@ static int u8seq(const unsigned char *s, size_t n)
     return k + 1;
 }
 
-/* Binary: a NUL, or more than 1 byte in 8 (and at least 8 bytes) that is
- * neither UTF-8 text nor a usual control character. */
+/* Binary: a NUL, or more than 1 byte in 8 (and at least 8 bytes) that is a
+ * control character other than the usual ones, or more than half of the
+ * bytes not UTF-8. Text in an 8-bit encoding (Windows-1252, Mac Roman) is
+ * not binary: the CSV reader reports it with the option that reads it. */
 static int looks_binary(const unsigned char *s, size_t n)
 {
     if (memchr(s, 0, n))
         return 1;
-    size_t bad = 0;
+    size_t ctrl = 0, bad = 0;
     for (size_t i = 0; i < n;) {
         int k = u8seq(s + i, n - i);
         if (k < 0)
@@ -134,15 +136,35 @@ static int looks_binary(const unsigned char *s, size_t n)
         }
         if (k == 1 && (s[i] < 0x20 || s[i] == 0x7F) && s[i] != '\t' && s[i] != '\n' &&
             s[i] != '\r' && s[i] != '\f' && s[i] != '\v')
-            bad++;
+            ctrl++;
         i += (size_t)k;
     }
-    return bad * 8 > n && bad >= 8; /* a short Latin-1 file is CSV with a bad byte */
+    return (ctrl * 8 > n && ctrl >= 8) || (bad * 2 > n && bad >= 8);
+}
+
+/* Text with a NUL in every other byte, mostly: UTF-16 of Latin text. */
+static int utf16_without_bom(const unsigned char *s, size_t n)
+{
+    size_t even = 0, odd = 0;
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        even += s[i] == 0;
+        odd += s[i + 1] == 0;
+    }
+    size_t half = n / 2;
+    return half >= 4 && (even * 4 > half * 3 || odd * 4 > half * 3);
 }
 
 static int has(const char *p, size_t n, const char *magic, size_t m)
 {
     return n >= m && !memcmp(p, magic, m);
+}
+
+/* A signature of a format that is not text in any encoding. */
+static int known_magic(const char *p, size_t n)
+{
+    return has(p, n, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) || has(p, n, "%PDF", 4) ||
+           has(p, n, "\x7F" "ELF", 4) || has(p, n, "\x1F\x8B", 2) || has(p, n, "Rar!", 4) ||
+           has(p, n, "\xFD" "7zXZ", 5) || has(p, n, "7z\xBC\xAF\x27\x1C", 6);
 }
 
 /* Names what the first bytes say, when it is neither zip nor CSV. */
@@ -162,8 +184,11 @@ static const char *refusal(const char *p, size_t n)
         return "bzip2-compressed; decompress it (bunzip2) and load the file inside";
     if (has(p, n, "\xFD" "7zXZ", 5) || has(p, n, "7z\xBC\xAF\x27\x1C", 6) || has(p, n, "Rar!", 4))
         return "a compressed archive, not a spreadsheet; extract the .xlsx or .csv inside";
-    if (has(p, n, "\xFF\xFE", 2) || has(p, n, "\xFE\xFF", 2))
-        return "UTF-16 text; save it as UTF-8 CSV (in Excel: 'CSV UTF-8')";
+    if (has(p, n, "\xFF\xFE", 2) || has(p, n, "\xFE\xFF", 2) || has(p, n, "\0\0\xFE\xFF", 4))
+        return NULL; /* UTF-16 or UTF-32 with a byte-order mark: the CSV reader decodes it */
+    if (utf16_without_bom((const unsigned char *)p, n))
+        return "UTF-16 text without a byte-order mark; give its encoding with --encoding "
+               "utf-16le (or utf-16be)";
     if (looks_binary((const unsigned char *)p, n))
         return "a binary file, neither a workbook (.xlsx, .xls) nor CSV text";
     return NULL;
@@ -328,6 +353,8 @@ int sl_reader_open(struct sl_reader **out, const char *path, const struct sl_rea
             goto fail;
     } else {
         const char *why = refusal(head, (size_t)n);
+        if (why && opts && opts->encoding && *opts->encoding && !known_magic(head, (size_t)n))
+            why = NULL; /* the user says what the text is: the CSV reader decodes it */
         if (why) {
             rc = sl_err_set(err, SL_EFORMAT, "this is %s", why);
             goto fail;
@@ -399,6 +426,11 @@ const char *sl_reader_current_sheet(const struct sl_reader *r)
     if (r->fmt == SL_FORMAT_XLS)
         return sl_xls_sheet_name(r->b, sl_xls_current_sheet(r->b));
     return r->csv_sheet;
+}
+
+const char *sl_reader_encoding(const struct sl_reader *r)
+{
+    return r->fmt == SL_FORMAT_CSV ? sl_csv_encoding(r->c) : "";
 }
 
 uint64_t sl_reader_bytes_read(const struct sl_reader *r)

@@ -49,6 +49,7 @@ struct sl_reader_opts {
     const char *sheet;      /* xlsx, xls: name or 1-based number; NULL = first */
     char delimiter;         /* csv: 0 = detect among , ; TAB */
     struct sheetload_limits limits; /* zeros = defaults */
+    const char *encoding;   /* csv: iconv name; NULL = UTF-8 (a BOM decides anyway) */
 };
 
 struct sl_reader;
@@ -69,6 +70,8 @@ size_t sl_reader_sheet_count(const struct sl_reader *r);
 const char *sl_reader_sheet_name(const struct sl_reader *r, size_t i);
 /* The name of the sheet being read. */
 const char *sl_reader_current_sheet(const struct sl_reader *r);
+/* CSV: the text encoding read ("UTF-8", "UTF-16LE", "CP1252"); xlsx: "". */
+const char *sl_reader_encoding(const struct sl_reader *r);
 /* Bytes of the input consumed so far and in all (for progress). */
 uint64_t sl_reader_bytes_read(const struct sl_reader *r);
 uint64_t sl_reader_bytes_total(const struct sl_reader *r);
