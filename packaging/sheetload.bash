@@ -70,6 +70,18 @@ _sheetload()
         COMPREPLY=($(compgen -W "tab ';' ','" -- "$cur"))
         return
         ;;
+    --header)
+        COMPREPLY=($(compgen -W 'auto none' -- "$cur"))
+        return
+        ;;
+    --encoding | -e)
+        COMPREPLY=($(compgen -W 'cp1252 macintosh latin1 utf-16 utf-16le utf-16be utf-8' -- "$cur"))
+        return
+        ;;
+    --map-file)
+        _filedir
+        return
+        ;;
     --db)
         if [[ $cur == sqlite:* ]]; then
             local path=${cur#sqlite:}
@@ -117,7 +129,7 @@ _sheetload()
         __ltrim_colon_completions "$cur"
         return
         ;;
-    --table | --columns | --workers | --batch-size | --timeout | --max-errors | --resume | \
+    --table | --columns | --map | --workers | --batch-size | --timeout | --max-errors | --resume | \
         --max-upload | --max-jobs | --max-connections | --shutdown-timeout | --rows | -n | \
         --bad | -b | --seed | --repeat)
         return # a value only the user knows

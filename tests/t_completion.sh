@@ -50,6 +50,9 @@ want "sheetload import " book.xlsx data.csv notes.txt old.xls sub # not report.p
 want "sheetload cat sub/" sub/inner.csv
 want "sheetload import book.xlsx --sheet " "$("$SHEETLOAD" cat book.xlsx --list-sheets)"
 has "sheetload import x.csv --db " sqlite:
+want "sheetload import x.csv --header " auto none
+has "sheetload import x.csv --encoding " cp1252
+has "sheetload cat x.csv -e " macintosh
 has "sheetload serve --upload-dir " sub
 # Every option of every command's --help completes.
 for cmd in import serve cat gen bench; do
