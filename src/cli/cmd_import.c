@@ -355,13 +355,17 @@ static void header_summary(const struct sheetload_stats *st)
     }
 }
 
-static void summary(const struct sheetload_stats *st, int rc)
+static void summary(const struct sheetload_stats *st, int rc, int dry_run)
 {
     char dur[64];
     snprintf(dur, sizeof dur, "%.2fs", st->duration_s);
     const char *verb = rc == 0 ? "imported" : "stopped importing";
-    printf("%s '%s' into %s (%s)%s\n", verb, st->file, st->table, st->target,
-           st->resumed ? ", resumed" : "");
+    if (dry_run)
+        printf("%s '%s' for %s (%s): dry run, nothing written\n",
+               rc == 0 ? "checked" : "stopped checking", st->file, st->table, st->target);
+    else
+        printf("%s '%s' into %s (%s)%s\n", verb, st->file, st->table, st->target,
+               st->resumed ? ", resumed" : "");
     printf("  rows:    %lld total, %lld inserted, %lld rejected, %lld blank skipped\n",
            st->total_records, st->success_count, st->error_count, st->skipped_blank);
     printf("  time:    %s, %.0f rows/s, method %s, %d writer%s, batch size %d\n", dur,
@@ -428,7 +432,7 @@ int sl_cmd_import(int argc, char **argv)
         sheetload_stats_json(&st, buf, sizeof buf);
         printf("%s\n", buf);
     } else if (rc != SL_EEXISTS && (st.total_records || rc == 0 || st.import_id)) {
-        summary(&st, rc);
+        summary(&st, rc, a.o.dry_run);
     }
     fflush(stdout);
     sl_ctx_free(sw.ctx);

@@ -85,20 +85,20 @@ static const char ext_a[129] =
     "lllllllnnnnnnnnnoooooo**rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
 
 /* One code point at s (n > 0 bytes left); *k = its length. A byte that is
- * not UTF-8 is taken as itself. */
+ * not UTF-8 gives 0 (dropped by the caller). */
 static unsigned cp_at(const unsigned char *s, size_t n, size_t *k)
 {
     unsigned b = s[0];
     size_t len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 ? 2 : 1;
     if (b >= 0xF8 || (b >= 0x80 && b < 0xC2) || len > n) {
         *k = 1;
-        return b;
+        return 0; /* not UTF-8: dropped */
     }
     unsigned cp = len == 1 ? b : len == 2 ? b & 0x1F : len == 3 ? b & 0x0F : b & 0x07;
     for (size_t j = 1; j < len; j++) {
         if ((s[j] & 0xC0) != 0x80) {
             *k = 1;
-            return b;
+            return 0;
         }
         cp = (cp << 6) | (s[j] & 0x3F);
     }
