@@ -26,6 +26,24 @@ _sheetload_sheets()
     COMPREPLY=($(compgen -W "$("$1" cat "$file" --list-sheets 2>/dev/null)" -- "$cur"))
 }
 
+_sheetload_takes_value()
+{
+    # PROGRAM COMMAND OPTION: does OPTION take a value, by the help line that
+    # lists it ('  -s, --sheet NAME|N   ...': a word after the options)?
+    local line head w
+    while IFS= read -r line; do
+        [[ $line =~ ^\ {1,8}(-.*)$ ]] || continue
+        head=${BASH_REMATCH[1]%%  *}
+        head=${head//,/ }
+        [[ " $head " == *" $3 "* ]] || continue
+        for w in $head; do
+            [[ $w != -* ]] && return 0
+        done
+        return 1
+    done < <("$1" "$2" --help 2>/dev/null)
+    return 1
+}
+
 _sheetload()
 {
     local cur prev words cword split
@@ -129,13 +147,13 @@ _sheetload()
         __ltrim_colon_completions "$cur"
         return
         ;;
-    --table | --columns | --map | --workers | --batch-size | --timeout | --max-errors | --resume | \
-        --max-upload | --max-jobs | --max-connections | --shutdown-timeout | --rows | -n | \
-        --bad | -b | --seed | --repeat)
-        return # a value only the user knows
-        ;;
     esac
     $split && return
+    # Any other option whose --help line names a value (--table T,
+    # --workers N, ...): a value only the user knows, not a file name.
+    if [[ $prev == -* ]] && _sheetload_takes_value "$1" "$cmd" "$prev"; then
+        return
+    fi
 
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$(_parse_help "$1" "$cmd --help")" -- "$cur"))

@@ -54,6 +54,11 @@ want "sheetload import x.csv --header " auto none
 has "sheetload import x.csv --encoding " cp1252
 has "sheetload cat x.csv -e " macintosh
 has "sheetload serve --upload-dir " sub
+# An option whose --help line names a value completes nothing (not files).
+want "sheetload import x.csv --workers "
+want "sheetload import x.csv --table "
+want "sheetload serve --max-jobs "
+want "sheetload import x.csv --dry-run " book.xlsx data.csv notes.txt old.xls sub
 # Every option of every command's --help completes.
 for cmd in import serve cat gen bench; do
   all=$(c "sheetload $cmd --")
