@@ -16,7 +16,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "base/sha256.h"
+#include "load/fingerprint.h"
 #include "conc/ctx.h"
 #include "load/header.h"
 #include "load/indexes.h"
@@ -183,7 +183,7 @@ static void *hash_main(void *arg)
 {
     struct run *r = arg;
     errno = 0;
-    r->hash_rc = sl_sha256_file(r->o->file, r->st->sha256);
+    r->hash_rc = sl_fingerprint_file(r->o->file, r->st->sha256);
     r->hash_errno = errno;
     return NULL;
 }
