@@ -23,5 +23,6 @@ pg_fresh_db() {
   DB=$(echo "$SHEETLOAD_TEST_PG" | sed -E "s#/[^/?]+(\?|$)#/$name\1#")
   trap 'psql "$SHEETLOAD_TEST_PG" -XtAq -c "DROP DATABASE IF EXISTS '"$name"' WITH (FORCE)" >/dev/null 2>&1; rm -rf "$T"' EXIT
 }
-# The shared corpus, when it exists beside the checkout.
-CORPUS="$SL_SRC/../shared/corpus"
+# The shared corpus, when it exists beside the checkout (SL_CORPUS overrides
+# it: point it at an empty directory to see the corpus tests skip).
+CORPUS="${SL_CORPUS:-$SL_SRC/../shared/corpus}"
