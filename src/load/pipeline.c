@@ -232,19 +232,40 @@ static void report(struct pipe *pp, const struct sheetload_stats *st, int64_t t0
     o->progress(&pr, o->progress_arg);
 }
 
-/* The fan-in: fold every block's result into the statistics. */
+/* The import was cancelled or its deadline passed: interrupt every
+ * writer's running statement (PQcancel, sqlite3_interrupt; both safe from
+ * this thread), so a statement that waits in the database (a lock, a slow
+ * trigger) does not hold the stop back. */
+static void cancel_statements(struct pipe *pp)
+{
+    if (!pp->in->sinks)
+        return;
+    for (int i = 0; i < pp->plan->writers; i++)
+        if (pp->in->sinks[i])
+            sl_sink_cancel(pp->in->sinks[i]);
+}
+
+/* The fan-in: fold every block's result into the statistics. It waits on a
+ * child of the import's context, so a cancel or the deadline wakes it to
+ * interrupt the writers' statements (once); then it waits unbounded for
+ * the writers to leave. */
 static int fan_in(struct pipe *pp, struct sheetload_stats *st)
 {
     const struct sheetload_opts *o = pp->in->opts;
     int64_t t0 = pp->in->t0, next = sl_now_ns() + SL_LOAD_PROGRESS_NS;
-    int rc = 0;
+    int rc = 0, stopped = 0;
     for (;;) {
         void *item = NULL;
         struct sl_ctx *tick = NULL;
-        if (o->progress)
-            tick = sl_ctx_new(NULL, next);
+        if (o->progress || !stopped)
+            tick = sl_ctx_new(stopped ? NULL : pp->ctx, o->progress ? next : SL_NEVER);
         int r = sl_chan_recv(pp->results, &item, tick);
         sl_ctx_free(tick);
+        if (!stopped && (r == SL_ECANCELED || r == SL_ETIMEDOUT) && sl_ctx_err(pp->ctx)) {
+            stopped = 1;
+            cancel_statements(pp);
+            continue;
+        }
         if (r == SL_ETIMEDOUT || (o->progress && sl_now_ns() >= next)) {
             report(pp, st, t0);
             next = sl_now_ns() + SL_LOAD_PROGRESS_NS;
