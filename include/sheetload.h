@@ -82,6 +82,18 @@ const char *sheetload_method_name(int method);
 /* The method for a name, or -1. */
 int sheetload_method_parse(const char *name);
 
+/* What happens to a table's secondary indexes around the load. */
+enum sheetload_indexes {
+    SHEETLOAD_INDEXES_AUTO = 0, /* defer where it pays: PostgreSQL from 16 MiB of input on,
+                                   SQLite always, standard input always */
+    SHEETLOAD_INDEXES_KEEP,     /* never drop and rebuild them */
+    SHEETLOAD_INDEXES_DEFER,    /* drop them before the load, build them after (an empty table) */
+};
+/* "auto", "keep", "defer"; NULL for an unknown value. */
+const char *sheetload_indexes_name(int indexes);
+/* The value for a name, or -1. */
+int sheetload_indexes_parse(const char *name);
+
 /* Limits for untrusted input; 0 means the default. */
 struct sheetload_limits {
     uint64_t max_entry_bytes;   /* inflated size of one zip entry */
@@ -134,7 +146,7 @@ struct sheetload_opts {
     long long max_errors;       /* stop after this many rejects; 0 = no limit */
     double timeout_s;           /* deadline for the whole import; 0 = none */
     int dry_run;                /* read, convert, validate; write nothing */
-    int keep_indexes;           /* never drop and rebuild secondary indexes */
+    int indexes;                /* enum sheetload_indexes */
     int force;                  /* import even if this file was imported */
     int restart;                /* abandon an unfinished import of this file */
     long long resume_id;        /* resume this import; 0 = automatic */

@@ -333,7 +333,7 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
             o->keep = 1;
             break;
         case O_KEEPIDX:
-            o->keep_indexes = 1;
+            o->keep_indexes = 1; /* passed on as --indexes keep */
             break;
         case O_FORCE:
             o->force = 1;
@@ -378,7 +378,7 @@ static void import_argv(const struct bench_opts *o, const char *file, const char
         av[i++] = nums[1];
     }
     if (o->keep_indexes)
-        av[i++] = "--keep-indexes";
+        av[i++] = "--indexes=keep";
     av[i] = NULL;
 }
 

@@ -65,7 +65,11 @@ static void help(void)
         "  --timeout D         deadline for the whole import (30s, 5m, 1h); stops cleanly\n"
         "  --max-errors N      stop cleanly after N rejected rows\n"
         "  --dry-run           read, convert and validate everything; write nothing\n"
-        "  --keep-indexes      do not drop and rebuild secondary indexes around the load\n"
+        "  --indexes MODE      secondary indexes around the load: auto (default: dropped and\n"
+        "                      built after the load where that pays: PostgreSQL from 16 MiB of\n"
+        "                      input, SQLite always), keep (never dropped), defer (always, for an\n"
+        "                      empty table)\n"
+        "  --keep-indexes      the same as --indexes keep\n"
         "\n"
         "Again:\n"
         "  An interrupted import is resumed by running the same command again: the batches the\n"
@@ -294,8 +298,15 @@ static int parse(int argc, char **argv, struct args *a)
             a->o.resume_id = n;
         } else if (FLAG("--dry-run")) {
             a->o.dry_run = 1;
+        } else if (FLAG("--indexes")) {
+            NEED(v);
+            int m = sheetload_indexes_parse(v);
+            if (m < 0)
+                return sl_cli_usage_error("import", "unknown --indexes '%s'; use auto, keep or "
+                                          "defer", v);
+            a->o.indexes = m;
         } else if (FLAG("--keep-indexes")) {
-            a->o.keep_indexes = 1;
+            a->o.indexes = SHEETLOAD_INDEXES_KEEP;
         } else if (FLAG("--force")) {
             a->o.force = 1;
         } else if (FLAG("--restart")) {

@@ -217,26 +217,21 @@ static int hash_wait(struct run *r, int rc)
     return rc;
 }
 
-/* Is the input too small for "load first, index after" to pay? Dropping and
- * rebuilding the indexes costs a fixed ~0.2 s (the bookkeeping, two more
- * connections, six CREATE INDEX) that a small load never wins back: a file
- * below SL_LOAD_DEFER_MIN_BYTES keeps its indexes (measured in
- * bench/README.md). SQLite pays no connections and defers from 0 bytes on
- * (100k rows: 3.9 s deferred, 7.0 s kept; 10k: equal).
- * SHEETLOAD_DEFER_MIN_BYTES overrides the threshold (0 = always defer; the
- * tests use it). Standard input: size unknown, defer. */
-static int small_input(const char *file, int sqlite)
+/* Does the import keep the table's secondary indexes (--indexes)? "auto"
+ * asks whether the input is too small for "load first, index after" to
+ * pay: dropping and rebuilding the indexes costs a fixed ~0.2 s (the
+ * bookkeeping, two more connections, six CREATE INDEX) that a small load
+ * never wins back, so a file below SL_LOAD_DEFER_MIN_BYTES keeps its
+ * indexes (measured in bench/README.md). SQLite pays no connections and
+ * defers from 0 bytes on (100k rows: 3.9 s deferred, 7.0 s kept; 10k:
+ * equal). Standard input: size unknown, defer. */
+static int keep_indexes(const struct sheetload_opts *o, int sqlite)
 {
+    if (o->indexes != SHEETLOAD_INDEXES_AUTO)
+        return o->indexes == SHEETLOAD_INDEXES_KEEP;
     long long min = sqlite ? SL_LOAD_DEFER_MIN_BYTES_SQLITE : SL_LOAD_DEFER_MIN_BYTES;
-    const char *env = getenv("SHEETLOAD_DEFER_MIN_BYTES");
-    if (env && *env) {
-        char *end = NULL;
-        long long v = strtoll(env, &end, 10);
-        if (end && *end == '\0' && v >= 0)
-            min = v;
-    }
     struct stat sb;
-    if (!strcmp(file, "-") || stat(file, &sb) != 0 || !S_ISREG(sb.st_mode))
+    if (!strcmp(o->file, "-") || stat(o->file, &sb) != 0 || !S_ISREG(sb.st_mode))
         return 0;
     return (long long)sb.st_size < min;
 }
@@ -482,7 +477,7 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
         st->import_id = r.plan.import_id;
         st->resumed = resumed;
         st->batch_size = r.plan.batch_size;
-        if ((rc = sl_indexes_prepare(r.ctl, &r.plan, o->keep_indexes || small_input(o->file, r.plan.sqlite),
+        if ((rc = sl_indexes_prepare(r.ctl, &r.plan, keep_indexes(o, r.plan.sqlite),
                                      err)))
             goto out;
         if ((rc = open_writers(&r)))

@@ -1,6 +1,7 @@
 /* stats.c - the statistics of an import as JSON (the tutorial's ImportStats
  * names first: total_records, success_count, error_count, duration,
- * records_per_second; then ours), and the method names. */
+ * records_per_second; then ours), and the names of the methods and of the
+ * index modes. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +22,21 @@ int sheetload_method_parse(const char *name)
 {
     for (int i = 1; name && i <= SHEETLOAD_COPY; i++)
         if (!strcmp(name, methods[i]))
+            return i;
+    return -1;
+}
+
+static const char *const index_modes[] = {"auto", "keep", "defer"};
+
+const char *sheetload_indexes_name(int indexes)
+{
+    return indexes >= 0 && indexes <= SHEETLOAD_INDEXES_DEFER ? index_modes[indexes] : NULL;
+}
+
+int sheetload_indexes_parse(const char *name)
+{
+    for (int i = 0; name && i <= SHEETLOAD_INDEXES_DEFER; i++)
+        if (!strcmp(name, index_modes[i]))
             return i;
     return -1;
 }
