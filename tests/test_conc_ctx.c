@@ -1,13 +1,12 @@
 /* test_conc_ctx.c - contexts: the tree, the first reason sticks, deadlines
  * inherited and fired, watchers woken, lifetimes in any order, and the
- * wait group and run-once beside them. Deterministic: barriers and counts. */
+ * wait group beside them. Deterministic: barriers and counts. */
 #include <pthread.h>
 #include <unistd.h>
 #include <stdatomic.h>
 
 #include "base/clock.h"
 #include "conc/ctx.h"
-#include "conc/once.h"
 #include "conc/wg.h"
 #include "sheetload.h"
 #include "test.h"
@@ -248,53 +247,39 @@ static void test_sleep(void)
     sl_ctx_free(d);
 }
 
-/* ---- wait group and once ---- */
+/* ---- wait group ---- */
 
 #define WG_N 8
 
 struct wg_arg {
     struct sl_wg *wg;
     atomic_int *done;
-    struct sl_once *once;
-    atomic_int *once_calls;
     pthread_barrier_t *start;
 };
-
-static void once_fn(void *arg)
-{
-    atomic_fetch_add((atomic_int *)arg, 1);
-}
 
 static void *wg_thread(void *arg)
 {
     struct wg_arg *a = arg;
-    pthread_barrier_wait(a->start); /* all call once together */
-    sl_once_do(a->once, once_fn, a->once_calls);
-    if (atomic_load(a->once_calls) != 1) /* returns only after the call */
-        T_FAIL("once ran %d times", atomic_load(a->once_calls));
+    pthread_barrier_wait(a->start); /* all finish together */
     atomic_fetch_add(a->done, 1);
     sl_wg_done(a->wg);
     return NULL;
 }
 
-static void test_wg_once(void)
+static void test_wg(void)
 {
     struct sl_wg wg;
-    struct sl_once once = SL_ONCE_INIT;
-    atomic_int done = 0, calls = 0;
+    atomic_int done = 0;
     pthread_barrier_t start;
     T_EQ_INT(sl_wg_init(&wg), 0);
     pthread_barrier_init(&start, NULL, WG_N);
-    struct wg_arg a = {&wg, &done, &once, &calls, &start};
+    struct wg_arg a = {&wg, &done, &start};
     pthread_t t[WG_N];
     sl_wg_add(&wg, WG_N);
     for (int i = 0; i < WG_N; i++)
         T_EQ_INT(pthread_create(&t[i], NULL, wg_thread, &a), 0);
     sl_wg_wait(&wg);
     T_EQ_INT(atomic_load(&done), WG_N); /* wait returned after every done */
-    T_EQ_INT(atomic_load(&calls), 1);
-    sl_once_do(&once, once_fn, &calls);
-    T_EQ_INT(atomic_load(&calls), 1);
     for (int i = 0; i < WG_N; i++)
         pthread_join(t[i], NULL);
     sl_wg_wait(&wg); /* zero: returns at once */
@@ -310,6 +295,6 @@ int main(void)
     T_RUN(test_watch);
     T_RUN(test_churn);
     T_RUN(test_sleep);
-    T_RUN(test_wg_once);
+    T_RUN(test_wg);
     return 0;
 }

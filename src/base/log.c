@@ -9,7 +9,6 @@
 static atomic_int level = SL_LOG_INFO;
 
 void sl_log_set_level(enum sl_log_level l) { atomic_store(&level, (int)l); }
-enum sl_log_level sl_log_get_level(void) { return (enum sl_log_level)atomic_load(&level); }
 
 void sl_log(enum sl_log_level l, const char *fmt, ...)
 {

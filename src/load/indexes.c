@@ -434,11 +434,6 @@ int sl_indexes_finish_parallel(struct sl_sink *s, const struct sl_plan *p, const
     return rc;
 }
 
-int sl_indexes_finish(struct sl_sink *s, const struct sl_plan *p, struct sl_error *err)
-{
-    return sl_indexes_finish_parallel(s, p, NULL, 1, err);
-}
-
 int sl_indexes_pending(struct sl_sink *s, const char *table, long long *n, struct sl_error *err)
 {
     struct idx_list l;

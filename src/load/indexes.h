@@ -4,8 +4,8 @@
  * that whatever happens in between, the next import into that table (a
  * resume, or any other) builds them.
  *
- * sl_indexes_prepare and sl_indexes_finish are declared in load/load.h (the
- * pipeline calls them); this header adds the parallel form of finish.
+ * sl_indexes_prepare is declared in load/load.h (the import calls it); this
+ * header adds finish, which builds what prepare deferred.
  *
  * Which indexes: non-unique, valid indexes that back no constraint (a unique
  * index dropped during a load would let duplicates in that its rebuild would
@@ -33,7 +33,8 @@
 /* maintenance_work_mem raised to (at least) this for an index build. */
 #define SL_INDEXES_MAINT_MEM "256MB"
 
-/* Like sl_indexes_finish, but PostgreSQL builds the indexes nconn at a time,
+/* Builds the indexes prepare deferred (and any an earlier, killed import
+ * left saved) and forgets their saved definitions. PostgreSQL builds them nconn at a time,
  * each on a connection of its own opened to target (as pg_restore --jobs
  * does); s does the bookkeeping. nconn <= 1, a NULL target or SQLite: one
  * after another on s. */

@@ -189,7 +189,6 @@ void sl_rejects_free(struct sl_rejects *rj);
 
 /* ---- indexes.c: "load first, index after" (issue 7 fills these in) ------- */
 int sl_indexes_prepare(struct sl_sink *s, const struct sl_plan *p, int keep, struct sl_error *err);
-int sl_indexes_finish(struct sl_sink *s, const struct sl_plan *p, struct sl_error *err);
 
 /* ---- writer.c: one writer stage's work on one block ---------------------- */
 struct sl_ctx;
