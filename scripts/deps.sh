@@ -3,7 +3,7 @@
 # and does nothing when every one of them is already there.
 set -euo pipefail
 pkgs=(
-  build-essential cmake pkg-config clang libclang-rt-14-dev
+  build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
   libexpat1-dev zlib1g-dev libzip-dev libisal-dev libpq-dev libsqlite3-dev
   libmicrohttpd-dev libjansson-dev libxlsxwriter-dev libgsf-1-dev nettle-dev
   postgresql-15 postgresql-client-15 sqlite3 curl unzip python3 procps util-linux
