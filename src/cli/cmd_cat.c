@@ -20,6 +20,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/csvw.h"
 #include "base/err.h"
 #include "cli/cli.h"
 #include "read/reader.h"
@@ -66,14 +67,6 @@ static void out_commas(struct out *o, size_t n)
     }
 }
 
-/* Bytes that force quoting. */
-static unsigned char special[256];
-
-static void init_special(void)
-{
-    special[','] = special['"'] = special['\r'] = special['\n'] = 1;
-}
-
 /* The most bytes the row's first w cells take as CSV fields (each doubled
  * and quoted, with its comma), or SIZE_MAX past any sane size. */
 static size_t row_bound(const struct sl_row *row, size_t w)
@@ -83,7 +76,7 @@ static size_t row_bound(const struct sl_row *row, size_t w)
         size_t n = row->cells[i].kind == SL_CELL_EMPTY ? 0 : row->cells[i].len;
         if (n > (SIZE_MAX / 4 - b) / 2)
             return SIZE_MAX;
-        b += 2 * n + 3;
+        b += sl_csvw_max(n, 0) + 1;
     }
     return b;
 }
@@ -94,26 +87,10 @@ static char *row_put(char *d, const struct sl_row *row, size_t w)
 {
     for (size_t i = 0; i < w; i++) {
         const struct sl_cell *c = &row->cells[i];
-        const unsigned char *s = (const unsigned char *)c->text;
-        size_t n = c->kind == SL_CELL_EMPTY ? 0 : c->len, k = 0;
+        size_t n = c->kind == SL_CELL_EMPTY ? 0 : c->len;
         if (i)
             *d++ = ',';
-        while (k < n && !special[s[k]])
-            k++;
-        if (k == n) {
-            memcpy(d, s, n);
-            d += n;
-        } else {
-            *d++ = '"';
-            memcpy(d, s, k);
-            d += k;
-            for (; k < n; k++) {
-                if (s[k] == '"')
-                    *d++ = '"';
-                *d++ = (char)s[k];
-            }
-            *d++ = '"';
-        }
+        d = sl_csvw_put(d, c->text, n, 0);
     }
     return d;
 }
@@ -295,7 +272,6 @@ int sl_cmd_cat(int argc, char **argv)
     char line[2048];
     sl_buf_init(&k.hold, 0);
     sl_buf_init(&k.line, 0);
-    init_special();
     if (sl_reader_open(&r, path, &ro, &err))
         goto read_fail;
     if (list) {

@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/gen_data.h"
 #include "base/alloc.h"
+#include "base/csvw.h"
 
 #define XLSX_MAX_DATA_ROWS 1048575LL /* Excel's 1,048,576 rows less the header */
 
@@ -91,23 +92,23 @@ static void oput(struct obuf *b, const char *s, size_t n)
     b->len += n;
 }
 
-/* A field as SPEC §7 writes it: quoted only for , " CR LF. */
+/* A field as SPEC §7 writes it (base/csvw.h), straight into the buffer. */
 static void put_field(struct obuf *b, const char *s, size_t n)
 {
-    if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n)) {
-        oput(b, s, n);
+    size_t max = sl_csvw_max(n, 0);
+    if (b->len + max > b->cap)
+        oflush(b);
+    if (max > b->cap) { /* longer than the whole buffer: through a buffer of its own */
+        char *t = sl_malloc(max);
+        if (!t) {
+            b->err = ENOMEM;
+            return;
+        }
+        oput(b, t, (size_t)(sl_csvw_put(t, s, n, 0) - t));
+        sl_free(t);
         return;
     }
-    oput(b, "\"", 1);
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '"') {
-            oput(b, s + run, i + 1 - run);
-            oput(b, "\"", 1);
-            run = i + 1;
-        }
-    oput(b, s + run, n - run);
-    oput(b, "\"", 1);
+    b->len = (size_t)(sl_csvw_put(b->data + b->len, s, n, 0) - b->data);
 }
 
 static void put_record(struct obuf *b, const char *const *f, const size_t *len)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/csvw.h"
 #include "base/err.h"
 #include "http/internal.h"
 #include "sink/sink.h"
@@ -97,19 +98,8 @@ int sl_http_ledger_get(const struct sl_http_server *s, const char *id, json_t **
 
 static void csv_field(struct sl_buf *b, const char *v)
 {
-    if (!v)
-        return;
-    if (!strpbrk(v, ",\"\r\n")) {
-        sl_buf_addstr(b, v);
-        return;
-    }
-    sl_buf_addch(b, '"');
-    for (const char *p = v; *p; p++) {
-        if (*p == '"')
-            sl_buf_addch(b, '"');
-        sl_buf_addch(b, *p);
-    }
-    sl_buf_addch(b, '"');
+    if (v)
+        sl_csvw_add(b, v, strlen(v), SL_CSVW_QUOTE_SPACE | SL_CSVW_NUL_FFFD);
 }
 
 static int reject_row(void *arg, int n, const char *const *v)

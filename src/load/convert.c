@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "base/buf.h"
+#include "base/csvw.h"
 #include "load/load.h"
 
 static int is_space(unsigned char c)
@@ -104,36 +105,12 @@ void sl_name_norm(const char *s, size_t len, char *out, size_t cap)
     out[o] = '\0';
 }
 
-void sl_csv_field(struct sl_buf *b, const char *s, size_t len)
-{
-    int quote = 0;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r') {
-            quote = 1;
-            break;
-        }
-    if (len && (is_space((unsigned char)s[0]) || is_space((unsigned char)s[len - 1])))
-        quote = 1;
-    if (quote)
-        sl_buf_addch(b, '"');
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '"')
-            sl_buf_addch(b, '"');
-        if (s[i] == '\0')
-            sl_buf_add(b, "\xEF\xBF\xBD", 3); /* U+FFFD: text cannot hold U+0000 */
-        else
-            sl_buf_addch(b, s[i]);
-    }
-    if (quote)
-        sl_buf_addch(b, '"');
-}
-
 void sl_csv_record(struct sl_buf *b, const struct sl_bcell *cells, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (i)
             sl_buf_addch(b, ',');
-        sl_csv_field(b, cells[i].text, cells[i].len);
+        sl_csvw_add(b, cells[i].text, cells[i].len, SL_REJECT_CSVW);
     }
 }
 

@@ -110,10 +110,12 @@ int sl_validate_email(const char *s, char *why, size_t cap);
 int sl_validate_website(const char *s, char *why, size_t cap);
 /* Column-name matching: lower case, spaces and underscores dropped. */
 void sl_name_norm(const char *s, size_t len, char *out, size_t cap);
-/* Appends cells as one CSV record (no newline) to a sl_buf. */
+/* Appends cells as one CSV record (no newline) to a sl_buf, fields as the
+ * rejects file writes them (base/csvw.h with SL_REJECT_CSVW: white space at
+ * either end kept visible by quotes, a NUL as U+FFFD). */
 struct sl_buf;
+#define SL_REJECT_CSVW (SL_CSVW_QUOTE_SPACE | SL_CSVW_NUL_FFFD)
 void sl_csv_record(struct sl_buf *b, const struct sl_bcell *cells, size_t n);
-void sl_csv_field(struct sl_buf *b, const char *s, size_t len);
 
 /* ---- schema.c: tables and the header mapping ---------------------------- */
 /* Creates the businesses table (and its indexes) when missing, or checks it. */

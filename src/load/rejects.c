@@ -11,6 +11,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/csvw.h"
 #include "base/err.h"
 #include "load/load.h"
 
@@ -41,7 +42,7 @@ void sl_rejects_free(struct sl_rejects *rj)
 
 static void tail(struct sl_buf *b, const char *reason, const char *sqlstate)
 {
-    sl_csv_field(b, reason ? reason : "", reason ? strlen(reason) : 0);
+    sl_csvw_add(b, reason ? reason : "", reason ? strlen(reason) : 0, SL_REJECT_CSVW);
     sl_buf_addch(b, ',');
     sl_buf_addstr(b, sqlstate ? sqlstate : "");
 }
@@ -100,7 +101,7 @@ static int open_out(struct out *o)
     sl_buf_addstr(b, "row,reason,sqlstate");
     for (size_t i = 0; i < o->plan->nheader; i++) {
         sl_buf_addch(b, ',');
-        sl_csv_field(b, o->plan->header[i], strlen(o->plan->header[i]));
+        sl_csvw_add(b, o->plan->header[i], strlen(o->plan->header[i]), SL_REJECT_CSVW);
     }
     sl_buf_addch(b, '\n');
     if (b->err || fwrite(b->data, 1, b->len, o->f) != b->len) {
