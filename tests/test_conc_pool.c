@@ -1,6 +1,8 @@
 /* test_conc_pool.c - the worker pool: every job's result fanned in, a
  * clean shutdown, and after a cancel with jobs still queued every job is
- * either processed or dropped (counted; ASan checks that nothing leaks).
+ * either processed or dropped (counted; ASan checks that nothing leaks);
+ * per-worker state (worker_args) and results delivered after a cancel
+ * (deliver_all), as the import's writers use them.
  * Deterministic: workers are held in fn by a semaphore, never by sleeps. */
 #include <pthread.h>
 #include <unistd.h>
@@ -215,6 +217,112 @@ static void test_cancel_blocked_results(void)
     counts_destroy(&c);
 }
 
+/* Worker i gets worker_args[i]: its own counter, touched by it alone (TSan
+ * would see a second thread). Every job lands in exactly one counter. */
+struct own {
+    long jobs;
+    pthread_t thread;
+    int seen;
+};
+
+static void *count_own(void *job, void *arg, struct sl_ctx *ctx)
+{
+    struct own *o = arg;
+    if (!o->seen) {
+        o->thread = pthread_self();
+        o->seen = 1;
+    } else if (!pthread_equal(o->thread, pthread_self())) {
+        T_FAIL("one worker's state used by two threads");
+    }
+    o->jobs++;
+    return job;
+}
+
+#define OWN_W 4
+#define OWN_N 4000
+
+static void test_worker_args(void)
+{
+    struct counts c;
+    counts_init(&c, 0);
+    struct own own[OWN_W];
+    void *args[OWN_W];
+    memset(own, 0, sizeof own);
+    for (int i = 0; i < OWN_W; i++)
+        args[i] = &own[i];
+    struct sl_pool_opts o = {.workers = OWN_W,
+                             .jobs_cap = 8,
+                             .results_cap = 8,
+                             .fn = count_own,
+                             .drop = drop_job,
+                             .drop_result = drop_result,
+                             .arg = &c,
+                             .worker_args = args};
+    struct sl_pool *p = sl_pool_start(&o);
+    T_OK(p);
+    struct submit s = {p, OWN_N};
+    pthread_t t;
+    T_EQ_INT(pthread_create(&t, NULL, submitter, &s), 0);
+    long count = 0;
+    void *res;
+    while (sl_chan_recv(sl_pool_results(p), &res, NULL) == 0) {
+        count++;
+        sl_free(res);
+    }
+    pthread_join(t, NULL);
+    sl_pool_join(p);
+    long sum = 0;
+    for (int i = 0; i < OWN_W; i++)
+        sum += own[i].jobs;
+    T_EQ_INT(count, OWN_N);
+    T_EQ_INT(sum, OWN_N);
+    T_EQ_INT(atomic_load(&c.dropped) + atomic_load(&c.results_dropped), 0);
+    counts_destroy(&c);
+}
+
+/* deliver_all: workers inside fn when the context is cancelled still hand
+ * over their results (the import counts a batch that committed), through a
+ * results channel of one slot; none is dropped, the queued jobs are. */
+static void test_deliver_all(void)
+{
+    struct counts c;
+    counts_init(&c, 1);
+    struct sl_ctx *ctx = sl_ctx_new(NULL, SL_NEVER);
+    struct sl_pool_opts o = {.workers = CW,
+                             .jobs_cap = CQ,
+                             .results_cap = 1,
+                             .fn = square,
+                             .drop = drop_job,
+                             .drop_result = drop_result,
+                             .arg = &c,
+                             .deliver_all = 1,
+                             .ctx = ctx};
+    struct sl_pool *p = sl_pool_start(&o);
+    T_OK(p);
+    for (long i = 0; i < CW; i++)
+        T_EQ_INT(sl_pool_submit(p, num(i)), 0);
+    for (int i = 0; i < CW; i++) /* every worker is inside fn now */
+        sem_wait(&c.entered);
+    for (long i = 0; i < CQ; i++)
+        T_EQ_INT(sl_pool_submit(p, num(100 + i)), 0);
+    sl_ctx_cancel(ctx, SL_ECANCELED);
+    for (int i = 0; i < CW; i++)
+        sem_post(&c.gate);
+    long got = 0;
+    void *res;
+    while (sl_chan_recv(sl_pool_results(p), &res, NULL) == 0) {
+        got++;
+        sl_free(res);
+    }
+    sl_pool_join(p);
+    T_EQ_INT(got, CW);
+    T_EQ_INT(atomic_load(&c.results_dropped), 0);
+    T_EQ_INT(atomic_load(&c.processed), CW);
+    T_EQ_INT(atomic_load(&c.dropped), CQ);
+    sl_ctx_free(ctx);
+    counts_destroy(&c);
+}
+
 static void test_bad_opts(void)
 {
     struct sl_pool_opts o = {.workers = 0, .jobs_cap = 1, .results_cap = 1, .fn = square};
@@ -232,5 +340,7 @@ int main(void)
     T_RUN(test_run);
     T_RUN(test_cancel_with_queued_jobs);
     T_RUN(test_cancel_blocked_results);
+    T_RUN(test_worker_args);
+    T_RUN(test_deliver_all);
     return 0;
 }

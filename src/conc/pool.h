@@ -6,7 +6,13 @@
  * the remaining jobs → the last worker to exit closes results. After the
  * context is cancelled, workers stop taking jobs; jobs still queued are then
  * handed to drop(job, arg) (if not NULL) by sl_pool_join(), so none leaks.
- * A result that cannot be sent (ctx cancelled) goes to drop_result.
+ * A result that cannot be sent (ctx cancelled) goes to drop_result, unless
+ * deliver_all is set: then every result is sent whatever the context, and
+ * the receiver must drain the results channel to SL_ECLOSED (the import's
+ * writers: a block written before a cancel must still be counted).
+ *
+ * Each worker may have state of its own (a writer's connection):
+ * worker_args[i] is then passed to fn as arg by worker i.
  */
 #ifndef SL_CONC_POOL_H
 #define SL_CONC_POOL_H
@@ -24,8 +30,10 @@ struct sl_pool_opts {
     void *(*fn)(void *job, void *arg, struct sl_ctx *ctx);
     void (*drop)(void *job, void *arg);
     void (*drop_result)(void *result, void *arg);
-    void *arg;
-    struct sl_ctx *ctx; /* borrowed; may be NULL */
+    void *arg;                /* passed to fn (unless worker_args), drop, drop_result */
+    void *const *worker_args; /* NULL, or workers entries: fn's arg on worker i (borrowed) */
+    int deliver_all;          /* send every result, even after a cancel */
+    struct sl_ctx *ctx;       /* borrowed; may be NULL */
 };
 
 /* Starts the workers. NULL on failure (no thread left running). */

@@ -33,9 +33,16 @@ void sl_wg_add(struct sl_wg *wg, long n)
     pthread_mutex_unlock(&wg->mu);
 }
 
-void sl_wg_done(struct sl_wg *wg)
+int sl_wg_done(struct sl_wg *wg)
 {
-    sl_wg_add(wg, -1);
+    pthread_mutex_lock(&wg->mu);
+    int last = wg->count == 1;
+    if (--wg->count <= 0) {
+        wg->count = 0;
+        pthread_cond_broadcast(&wg->cond);
+    }
+    pthread_mutex_unlock(&wg->mu);
+    return last;
 }
 
 void sl_wg_wait(struct sl_wg *wg)

@@ -14,7 +14,10 @@ struct sl_wg {
 int sl_wg_init(struct sl_wg *wg);
 void sl_wg_destroy(struct sl_wg *wg);
 void sl_wg_add(struct sl_wg *wg, long n);
-void sl_wg_done(struct sl_wg *wg);
+/* One done; returns 1 to the caller that brought the count to zero (the
+ * last worker out: it may close what the workers fed, as the tutorial's
+ * closer does after wg.Wait()), else 0. */
+int sl_wg_done(struct sl_wg *wg);
 void sl_wg_wait(struct sl_wg *wg);
 
 #endif

@@ -2,6 +2,11 @@
  *
  *   reader (1 thread) ─▶ blocks ─▶ convert ×N ─▶ batches ─▶ writer ×M ─▶ results ─▶ fan-in
  *
+ * The writers are a worker pool (conc/pool.h: the tutorial's worker pool,
+ * its live workers counted by a wait group): `batches` is the pool's job
+ * channel and `results` its results channel; each worker owns one writer
+ * (its sink) through the pool's worker_args.
+ *
  * Ownership: a block belongs to exactly one stage at a time; a successful
  * channel send moves it on, a failed one leaves it with the sender, which
  * frees it. The plan is read-only. Each writer owns its sink. Statistics are
@@ -12,9 +17,10 @@
  *
  * Shutdown: the reader closes `blocks` at the end of the file (or on error
  * or cancel); the last converter to leave closes `batches`; the last writer
- * to leave closes `results`; the fan-in reads `results` until it is closed.
- * Results are sent without a context so that a batch that committed is
- * always counted, even after a cancel. On a cancel, the stages stop taking
+ * to leave closes `results` (the pool does); the fan-in reads `results`
+ * until it is closed. Results are sent whatever the context (the pool's
+ * deliver_all) so that a batch that committed is always counted, even
+ * after a cancel. On a cancel, the stages stop taking
  * work; blocks left in the channels are freed after every thread joined. */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,14 +32,16 @@
 #include "base/err.h"
 #include "conc/chan.h"
 #include "conc/ctx.h"
+#include "conc/pool.h"
 #include "load/load.h"
 
 struct pipe {
     struct sl_pipeline_in *in;
     const struct sl_plan *plan;
     struct sl_ctx *ctx;
-    struct sl_chan *blocks, *batches, *results;
-    atomic_int converters_left, writers_left;
+    struct sl_chan *blocks;
+    struct sl_pool *writer_pool; /* batches in, results out */
+    atomic_int converters_left;
     atomic_llong bytes_read;
     atomic_llong rows_seen;   /* rows_read, published for the progress line */
     atomic_int at_end;        /* the reader reached the end of the sheet */
@@ -171,29 +179,28 @@ static void *convert_main(void *arg)
             b->done = 0;
             b->inserted = b->rejected = b->blank = 0;
         }
-        if (sl_chan_send(pp->batches, b, pp->ctx))
+        if (sl_pool_submit(pp->writer_pool, b))
             sl_block_free(b);
     }
     if (atomic_fetch_sub(&pp->converters_left, 1) == 1)
-        sl_chan_close(pp->batches);
+        sl_pool_close_jobs(pp->writer_pool);
     return NULL;
 }
 
-static void *writer_main(void *arg)
+/* A writer pool worker's job: one block, on this worker's writer. */
+static void *write_block(void *job, void *arg, struct sl_ctx *ctx)
 {
-    struct sl_writer *w = arg;
-    struct pipe *pp = w->owner;
-    void *item;
-    while (sl_chan_recv(pp->batches, &item, pp->ctx) == 0) {
-        struct sl_block *b = item;
-        if (!b->rc)
-            sl_writer_block(w, b);
-        if (sl_chan_send(pp->results, b, NULL))
-            sl_block_free(b); /* cannot happen: results closes after us */
-    }
-    if (atomic_fetch_sub(&pp->writers_left, 1) == 1)
-        sl_chan_close(pp->results);
-    return NULL;
+    struct sl_block *b = job;
+    if (!b->rc)
+        sl_writer_block(arg, b);
+    (void)ctx; /* the writer watches its own (the same) context */
+    return b;
+}
+
+static void free_block(void *b, void *arg)
+{
+    sl_block_free(b);
+    (void)arg;
 }
 
 static void drain(struct sl_chan *ch)
@@ -259,7 +266,7 @@ static int fan_in(struct pipe *pp, struct sheetload_stats *st)
         struct sl_ctx *tick = NULL;
         if (o->progress || !stopped)
             tick = sl_ctx_new(stopped ? NULL : pp->ctx, o->progress ? next : SL_NEVER);
-        int r = sl_chan_recv(pp->results, &item, tick);
+        int r = sl_chan_recv(sl_pool_results(pp->writer_pool), &item, tick);
         sl_ctx_free(tick);
         if (!stopped && (r == SL_ECANCELED || r == SL_ETIMEDOUT) && sl_ctx_err(pp->ctx)) {
             stopped = 1;
@@ -305,63 +312,72 @@ static int fan_in(struct pipe *pp, struct sheetload_stats *st)
     return rc;
 }
 
+/* The writers: one per sink, run by a pool whose worker i owns writer i. */
+static int start_writers(struct pipe *pp, int nwrite)
+{
+    struct sl_pipeline_in *in = pp->in;
+    void *args[SL_LOAD_MAX_WORKERS];
+    pp->writers = sl_calloc((size_t)nwrite, sizeof *pp->writers);
+    if (!pp->writers)
+        return SL_ENOMEM;
+    for (int i = 0; i < nwrite; i++) {
+        struct sl_writer *w = &pp->writers[i];
+        w->sink = in->sinks ? in->sinks[i] : NULL;
+        w->plan = pp->plan;
+        w->ctx = in->ctx;
+        w->seed = (unsigned)(sl_now_ns() ^ (i * 7919));
+        w->owner = pp;
+        w->settled = &pp->settled;
+        args[i] = w;
+    }
+    struct sl_pool_opts o = {.workers = nwrite,
+                             .jobs_cap = (size_t)nwrite * 2,
+                             .results_cap = (size_t)nwrite * 2 + 2,
+                             .fn = write_block,
+                             .drop = free_block,
+                             .drop_result = free_block,
+                             .worker_args = args,
+                             .deliver_all = 1,
+                             .ctx = in->ctx};
+    pp->writer_pool = sl_pool_start(&o);
+    return pp->writer_pool ? 0 : SL_ENOMEM;
+}
+
 int sl_pipeline_run(struct sl_pipeline_in *in, struct sheetload_stats *st)
 {
     const struct sl_plan *p = in->plan;
     struct pipe pp;
-    pthread_t rd, cv[SL_LOAD_MAX_CONVERTERS], wr[SL_LOAD_MAX_WORKERS];
-    int ncv = 0, nwr = 0, rd_started = 0, rc = 0;
+    pthread_t rd, cv[SL_LOAD_MAX_CONVERTERS];
+    int ncv = 0, rd_started = 0, rc = 0;
     int nconv = p->converters, nwrite = in->sinks ? p->writers : 1;
     memset(&pp, 0, sizeof pp);
     pp.in = in;
     pp.plan = p;
     pp.ctx = in->ctx;
     pp.bytes_total = (long long)sl_reader_bytes_total(in->reader);
-    pp.blocks = sl_chan_new((size_t)nconv * 2);
-    pp.batches = sl_chan_new((size_t)nwrite * 2);
-    pp.results = sl_chan_new((size_t)nwrite * 2 + 2);
-    pp.writers = sl_calloc((size_t)nwrite, sizeof *pp.writers);
-    if (!pp.blocks || !pp.batches || !pp.results || !pp.writers) {
-        rc = sl_err_set(&st->err, SL_ENOMEM, "out of memory starting the import");
+    atomic_store(&pp.converters_left, nconv);
+    /* Start from the end of the line so every consumer exists first. */
+    if (!(pp.blocks = sl_chan_new((size_t)nconv * 2)) || start_writers(&pp, nwrite)) {
+        rc = sl_err_set(&st->err, SL_ENOMEM, "could not start the import's writers");
         goto out;
     }
-    atomic_store(&pp.converters_left, nconv);
-    atomic_store(&pp.writers_left, nwrite);
-    for (int i = 0; i < nwrite; i++) {
-        struct sl_writer *w = &pp.writers[i];
-        w->sink = in->sinks ? in->sinks[i] : NULL;
-        w->plan = p;
-        w->ctx = in->ctx;
-        w->seed = (unsigned)(sl_now_ns() ^ (i * 7919));
-        w->owner = &pp;
-        w->settled = &pp.settled;
-    }
-    /* Start from the end of the line so every consumer exists first. */
-    for (; nwr < nwrite; nwr++)
-        if (pthread_create(&wr[nwr], NULL, writer_main, &pp.writers[nwr]))
-            break;
-    for (; nwr == nwrite && ncv < nconv; ncv++)
+    for (; ncv < nconv; ncv++)
         if (pthread_create(&cv[ncv], NULL, convert_main, &pp))
             break;
-    if (nwr == nwrite && ncv == nconv && pthread_create(&rd, NULL, reader_main, &pp) == 0)
+    if (ncv == nconv && pthread_create(&rd, NULL, reader_main, &pp) == 0)
         rd_started = 1;
     if (!rd_started) {
         /* Threads that did start see cancelled, closed channels and leave. */
         rc = sl_err_set(&st->err, SL_ENOMEM, "could not start the import's threads");
         sl_ctx_cancel(in->ctx, SL_ECANCELED);
         sl_chan_close(pp.blocks);
-        sl_chan_close(pp.batches);
-        sl_chan_close(pp.results);
+        sl_pool_close_jobs(pp.writer_pool);
     }
-    int frc = 0;
-    if (rd_started)
-        frc = fan_in(&pp, st);
+    int frc = rd_started ? fan_in(&pp, st) : 0;
     if (rd_started)
         pthread_join(rd, NULL);
     for (int i = 0; i < ncv; i++)
         pthread_join(cv[i], NULL);
-    for (int i = 0; i < nwr; i++)
-        pthread_join(wr[i], NULL);
     if (!rc && pp.read_rc) {
         rc = pp.read_rc;
         st->err = pp.read_err;
@@ -371,15 +387,12 @@ int sl_pipeline_run(struct sl_pipeline_in *in, struct sheetload_stats *st)
     in->rows_read = pp.rows_read;
     in->eof = pp.eof;
 out:
+    sl_pool_join(pp.writer_pool); /* frees the blocks left in batches and results */
     drain(pp.blocks);
-    drain(pp.batches);
-    drain(pp.results);
     if (pp.writers)
         for (int i = 0; i < nwrite; i++)
             sl_writer_release(&pp.writers[i]);
     sl_free(pp.writers);
     sl_chan_free(pp.blocks);
-    sl_chan_free(pp.batches);
-    sl_chan_free(pp.results);
     return rc;
 }
