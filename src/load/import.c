@@ -17,6 +17,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "load/fingerprint.h"
+#include "conc/backoff.h"
 #include "conc/ctx.h"
 #include "load/header.h"
 #include "load/indexes.h"
@@ -377,26 +378,26 @@ static int prepare(struct run *r, const struct sl_lookahead *la, size_t *data_fr
  * reconnect with the writers' backoff (load.h). 0 when it works. */
 static int ctl_recover(struct run *r, struct sl_error *err)
 {
-    int64_t t0 = sl_now_ns();
-    long delay_ms = SL_LOAD_RETRY_FIRST_MS;
+    struct sl_backoff bo;
     struct sl_error e;
+    int rc;
     sl_err_clear(&e);
     if (sl_sink_ping(r->ctl, &e) == 0)
         return 0;
-    for (int attempt = 1;; attempt++) {
+    sl_backoff_init(&bo, &SL_BACKOFF_DB, (unsigned)sl_now_ns());
+    for (;;) {
         sl_err_clear(&e);
-        int rc = sl_sink_reconnect(r->ctl, &e);
+        rc = sl_sink_reconnect(r->ctl, &e);
         if (rc == 0) {
             sl_warn("reconnected the control connection to the database");
             return 0;
         }
-        if ((rc != SL_ERETRY && rc != SL_EDBCONN) || attempt >= SL_LOAD_RETRY_ATTEMPTS ||
-            sl_ns_to_s(sl_now_ns() - t0) > SL_LOAD_RETRY_TOTAL_S)
+        /* The finishing steps run after the import's own context ended (a
+         * deadline, --max-errors): the wait watches the caller's, so a
+         * cancel or a server shutdown cuts it short. */
+        if ((rc != SL_ERETRY && rc != SL_EDBCONN) || sl_backoff_wait(&bo, r->o->parent))
             return sl_err_set(err, rc, "lost the connection to the database and could not "
                               "reconnect: %s", e.msg);
-        struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-        delay_ms = delay_ms * 2 > SL_LOAD_RETRY_MAX_MS ? SL_LOAD_RETRY_MAX_MS : delay_ms * 2;
     }
 }
 

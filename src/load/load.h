@@ -26,10 +26,8 @@
 #define SL_LOAD_MAX_CONVERTERS 4   /* convert+validate threads: CPUs, at most this */
 #define SL_LOAD_MAX_COLS 1024      /* columns of a target table */
 #define SL_LOAD_HINT_BUDGET 16     /* COPY bad-row hints used per batch before halving */
-#define SL_LOAD_RETRY_FIRST_MS 100 /* retry backoff: first delay */
-#define SL_LOAD_RETRY_MAX_MS 5000  /* ... doubling up to this */
-#define SL_LOAD_RETRY_ATTEMPTS 10  /* ... at most this many reconnects */
-#define SL_LOAD_RETRY_TOTAL_S 60.0 /* ... within this time */
+#define SL_LOAD_RETRY_ATTEMPTS 10  /* a finishing step runs again at most this often (the
+                                      backoff itself: conc/backoff.h SL_BACKOFF_DB) */
 #define SL_LOAD_PROGRESS_NS 250000000LL
 
 /* ---- arena: stable allocations freed all at once -------------------------- */

@@ -22,22 +22,21 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "conc/backoff.h"
 #include "conc/ctx.h"
 #include "load/load.h"
 
-/* After SL_ERETRY: wait with exponential backoff and jitter, reconnect.
- * 0 when the connection works again. */
+/* After SL_ERETRY: wait with the backoff (conc/backoff.h; a cancel cuts
+ * it short), reconnect. 0 when the connection works again. */
 static int recover(struct sl_writer *w, struct sl_error *err)
 {
-    int64_t t0 = sl_now_ns(), delay = SL_LOAD_RETRY_FIRST_MS * 1000000LL;
+    struct sl_backoff bo;
     struct sl_error e;
     char first[sizeof err->msg];
+    int rc;
     sl_strlcpy(first, err->msg, sizeof first);
-    for (int attempt = 1; attempt <= SL_LOAD_RETRY_ATTEMPTS; attempt++) {
-        int64_t jitter = (int64_t)(rand_r(&w->seed) % 1000) * (delay / 2000);
-        int rc = sl_ctx_sleep(w->ctx, delay / 2 + jitter);
-        if (rc)
-            return rc;
+    sl_backoff_init(&bo, &SL_BACKOFF_DB, w->seed++);
+    while ((rc = sl_backoff_wait(&bo, w->ctx)) == 0) {
         sl_err_clear(&e);
         if (sl_sink_ping(w->sink, &e) == 0)
             return 0;
@@ -51,11 +50,9 @@ static int recover(struct sl_writer *w, struct sl_error *err)
             sl_err_reset(err, rc, "%s", e.msg);
             return rc;
         }
-        if (sl_ns_to_s(sl_now_ns() - t0) > SL_LOAD_RETRY_TOTAL_S)
-            break;
-        delay = delay * 2 > SL_LOAD_RETRY_MAX_MS * 1000000LL ? SL_LOAD_RETRY_MAX_MS * 1000000LL
-                                                            : delay * 2;
     }
+    if (rc != SL_ELIMIT)
+        return rc; /* cancelled, or the deadline passed, while waiting */
     return sl_err_reset(err, SL_EDBCONN, "gave up reconnecting to the database: %s", first);
 }
 
