@@ -6,14 +6,14 @@
 # every normal build) and makes the run fail.
 # Build first: make fuzz-build (or CC=clang cmake -DSL_FUZZ=ON -B build-fuzz).
 # Environment: SL_FUZZ_BUILD (default build-fuzz), SL_FUZZ_WORK (default
-# $SL_FUZZ_BUILD/fuzz-work), SL_FUZZ_TARGETS (default: all four).
+# $SL_FUZZ_BUILD/fuzz-work), SL_FUZZ_TARGETS (default: all of them).
 set -uo pipefail
 secs=${1:-60}
 [[ "$secs" =~ ^[0-9]+$ ]] || { echo "usage: fuzz/run.sh SECONDS" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${SL_FUZZ_BUILD:-$root/build-fuzz}
 work=${SL_FUZZ_WORK:-$build/fuzz-work}
-targets=${SL_FUZZ_TARGETS:-fuzz_xlsx fuzz_xls fuzz_csv fuzz_cellfmt}
+targets=${SL_FUZZ_TARGETS:-fuzz_xlsx fuzz_xls fuzz_csv fuzz_cellfmt fuzz_scan}
 corpus_xlsx="$root/../shared/corpus/xlsx"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_may_return_null=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp}
@@ -27,6 +27,7 @@ for t in $targets; do
   fuzz_xls) dict=xls.dict max_len=65536 ;;
   fuzz_csv) dict=csv.dict max_len=8192 ;;
   fuzz_cellfmt) dict=cellfmt.dict max_len=256 ;;
+  fuzz_scan) dict=scan.dict max_len=4096 ;;
   *) dict="" max_len=4096 ;;
   esac
   mkdir -p "$work/$t/corpus" "$work/$t/artifacts"

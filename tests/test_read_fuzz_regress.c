@@ -1,6 +1,10 @@
 /* test_read_fuzz_regress.c - replays the fuzz corpora in the normal builds
  * (no libFuzzer): every file of fuzz/regress/<target>/ (saved crashers) and
  * fuzz/seeds/<target>/ goes through that target's LLVMFuzzerTestOneInput,
+ * plus the shared xlsx corpus (fuzz_xlsx) and tests/corpus/csv inputs
+ * (fuzz_csv) when present, and every worksheet and shared-strings part of
+ * the shared corpus through the differential fuzz_scan (expat against the
+ * scanner, fed whole and in pieces of 1, 7 and 64 bytes). A crash, a sanitizer report or a trap in a
  * plus the shared xlsx corpus (fuzz_xlsx), tests/corpus/xls (fuzz_xls and
  * fuzz_xlsx, which detects it) and tests/corpus/csv inputs (fuzz_csv) when
  * present. A crash, a sanitizer report or a trap in a
@@ -24,6 +28,11 @@
 #define LLVMFuzzerTestOneInput fuzz_cellfmt_one
 #include "../fuzz/fuzz_cellfmt.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_scan_one
+#include "../fuzz/fuzz_scan.c"
+#undef LLVMFuzzerTestOneInput
+
+#include <zip.h>
 
 #include "test.h"
 
@@ -90,6 +99,52 @@ static int replay(const char *dir, const char *sub, const char *suffix, target_f
     return count;
 }
 
+/* Every sheet and shared-strings part of the xlsx files in dir through
+ * fuzz_scan; the number of parts. */
+static int replay_parts(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    int count = 0;
+    while ((e = readdir(d))) {
+        size_t nl = strlen(e->d_name);
+        if (nl < 5 || strcmp(e->d_name + nl - 5, ".xlsx"))
+            continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        zip_t *z = zip_open(path, ZIP_RDONLY, NULL);
+        if (!z)
+            continue;
+        for (zip_int64_t i = 0; i < zip_get_num_entries(z, 0); i++) {
+            const char *name = zip_get_name(z, (zip_uint64_t)i, 0);
+            int sst = name && strstr(name, "sharedStrings") != NULL;
+            if (!name || (!sst && !strstr(name, "worksheets/sheet")) || strstr(name, ".rels"))
+                continue;
+            zip_stat_t st;
+            if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) || st.size > (8u << 20))
+                continue;
+            unsigned char *buf = malloc(st.size + 1);
+            zip_file_t *f = zip_fopen_index(z, (zip_uint64_t)i, 0);
+            if (buf && f && zip_fread(f, buf + 1, st.size) == (zip_int64_t)st.size) {
+                static const unsigned steps[] = {0, 1, 7, 64};
+                for (size_t k = 0; k < 4; k++) {
+                    buf[0] = (unsigned char)(steps[k] << 1 | (unsigned)sst);
+                    fuzz_scan_one(buf, st.size + 1);
+                }
+                count++;
+            }
+            if (f)
+                zip_fclose(f);
+            free(buf);
+        }
+        zip_close(z);
+    }
+    closedir(d);
+    return count;
+}
+
 int main(void)
 {
     const char *src = getenv("SL_SRC");
@@ -103,6 +158,7 @@ int main(void)
         {"fuzz_xls", fuzz_xls_one},
         {"fuzz_csv", fuzz_csv_one},
         {"fuzz_cellfmt", fuzz_cellfmt_one},
+        {"fuzz_scan", fuzz_scan_one},
     };
     if (!src)
         T_FAIL("SL_SRC is not set: run through ctest");
@@ -119,6 +175,8 @@ int main(void)
     snprintf(dir, sizeof dir, "%s/../shared/corpus/xlsx", src);
     int nx = replay(dir, NULL, ".xlsx", fuzz_xlsx_one, NULL, 0);
     fprintf(stderr, "fuzz_xlsx: %d shared corpus files\n", nx);
+    int np = replay_parts(dir);
+    fprintf(stderr, "fuzz_scan: %d sheet and shared-strings parts of the shared corpus\n", np);
     /* The .xls corpus, and the same files through the whole-file target. */
     snprintf(dir, sizeof dir, "%s/tests/corpus/xls", src);
     int nl = replay(dir, NULL, ".xls", fuzz_xls_one, NULL, 0);

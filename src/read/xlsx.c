@@ -132,16 +132,20 @@ static int open_parts(struct sl_xlsx *x, const char *path, const struct sl_reade
         goto out;
     const char *wb = sl_xlsx_rel_by_type(&root, "/officeDocument");
     long wi = sl_zip_find(x->zip, wb ? wb : "xl/workbook.xml");
+    char held[400];
     if (wi < 0) {
+        size_t n = sl_zip_list(x->zip, held, sizeof held);
         if (wb)
             rc = sl_err_set(err, SL_EXLSX,
                             "'_rels/.rels' names the workbook part '%s', but the archive has no "
-                            "such part; the file is broken",
-                            wb);
+                            "such part (it holds %zu: %s); the file is broken",
+                            wb, n, held);
         else
             rc = sl_err_set(err, SL_EXLSX,
                             "no workbook: '_rels/.rels' names none and there is no "
-                            "'xl/workbook.xml'; is this an .xlsx file?");
+                            "'xl/workbook.xml' (the archive holds %zu: %s); is this an .xlsx "
+                            "file?",
+                            n, held);
         goto out;
     }
     x->wb_part = sl_strdup(sl_zip_name(x->zip, wi));
@@ -149,6 +153,9 @@ static int open_parts(struct sl_xlsx *x, const char *path, const struct sl_reade
         rc = sl_err_set(err, SL_ENOMEM, "out of memory");
         goto out;
     }
+    for (char *q = x->wb_part; *q; q++) /* 'xl\\workbook.xml': its rels are found by '/' */
+        if (*q == '\\')
+            *q = '/';
     struct wb_ctx c = {x, 0, 0, 0, 0, 0};
     struct sl_xml_handler h = {wb_start, wb_end};
     rc = sl_xlsx_parse_part(x, wi, &h, &c, NULL, err);
@@ -189,10 +196,11 @@ static int open_parts(struct sl_xlsx *x, const char *path, const struct sl_reade
     }
     long si = sl_zip_find(x->zip, target);
     if (si < 0) {
+        size_t n = sl_zip_list(x->zip, held, sizeof held);
         rc = sl_err_set(err, SL_EXLSX,
-                        "'%s': sheet '%s' is named in '%s' but the archive has no such part; the "
-                        "file is broken",
-                        target, sh->name, wbrels_name);
+                        "'%s': sheet '%s' is named in '%s' but the archive has no such part (it "
+                        "holds %zu: %s); the file is broken",
+                        target, sh->name, wbrels_name, n, held);
         goto out;
     }
 

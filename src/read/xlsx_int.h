@@ -117,6 +117,11 @@ const char *sl_xlsx_attr(const char **atts, const char *name);
  * read (or here and now if no thread can be had: errors are then returned
  * at once). */
 int sl_xlsx_sst_start(struct sl_xlsx *x, const char *path, long idx, struct sl_error *err);
+/* For tests and fuzz targets: loads the table here from len bytes in
+ * memory (borrowed until sl_xlsx_sst_free), in pieces of step bytes; fast:
+ * the scanner, else expat. */
+int sl_xlsx_sst_load_mem(struct sl_xlsx *x, const char *data, size_t len, size_t step, int fast,
+                         struct sl_error *err);
 /* From the sheet's thread: waits until string v is loaded. 0 = it is (and
  * x->sst_ready > v); 1 = the table is complete without it, *n strings;
  * < 0 = loading failed (see sl_xlsx_sst_finish). */
@@ -153,6 +158,10 @@ int sl_xlsx_load_styles(struct sl_xlsx *x, long idx, struct sl_error *err);
 
 /* xlsx_sheet.c */
 int sl_xlsx_sheet_start(struct sl_xlsx *x, long idx, struct sl_error *err);
+/* For tests and fuzz targets: the sheet from len bytes in memory (see
+ * sl_xml_open_mem); x zeroed but for lim (filled), no styles. */
+int sl_xlsx_sheet_start_mem(struct sl_xlsx *x, const char *data, size_t len, size_t step,
+                            int fast, struct sl_error *err);
 void sl_xlsx_sheet_free(struct sl_xlsx *x);
 
 #endif

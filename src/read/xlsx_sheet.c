@@ -22,8 +22,9 @@
 #include "read/xlsx_int.h"
 #include "read/xml.h"
 
-#define MAX_COL 18278 /* ZZZ: the most a three-letter reference can say */
-#define MAX_ROW 1000000000000LL
+#define MAX_COL 16384     /* XFD: the last column a sheet can have */
+#define MAX_ROW 1048576LL /* the last row a sheet can have */
+#define PARSE_MAX 1000000000000LL /* a row number past it is not read on */
 #define SST_TAG ((size_t)1 << (sizeof(size_t) * 8 - 1)) /* cell_off: a shared string */
 
 static void fail_cell(struct sl_xlsx *x, int code, const char *fmt, const char *what)
@@ -69,7 +70,7 @@ static int parse_ll(const char *s, long long *out)
     long long v = 0;
     const char *d = s;
     while (*s >= '0' && *s <= '9') {
-        if (v > MAX_ROW)
+        if (v > PARSE_MAX)
             return -1;
         v = v * 10 + (*s++ - '0');
     }
@@ -175,9 +176,20 @@ static void sheet_start(void *ud, const char *name, const char **atts, int depth
             long long num;
             if (!r) {
                 num = x->rownum + 1;
-            } else if (parse_ll(r, &num) || num > MAX_ROW) {
+            } else if (parse_ll(r, &num)) {
                 x->col = 0;
                 fail_cell(x, SL_EXLSX, "row number '%s' is not a number", r);
+                return;
+            }
+            if (num > MAX_ROW) {
+                char what[32];
+                snprintf(what, sizeof what, "%lld", num);
+                x->rownum = num;
+                x->col = 0;
+                fail_cell(x, SL_EXLSX,
+                          "row %s passes row 1,048,576, the last one a sheet can have; the "
+                          "workbook is malformed",
+                          what);
                 return;
             }
             x->rownum = num;
@@ -206,8 +218,10 @@ static void sheet_start(void *ud, const char *name, const char **atts, int depth
             x->in_c = 1;
             x->have_v = x->have_is = 0;
             if (x->col > MAX_COL)
-                fail_cell(x, SL_EXLSX, "a cell passes column %s, the last one a sheet can have",
-                          "ZZZ");
+                fail_cell(x, SL_EXLSX,
+                          "a cell passes column %s (16,384), the last one a sheet can have; the "
+                          "workbook is malformed",
+                          "XFD");
         }
         return;
     case 5:
@@ -476,7 +490,17 @@ int sl_xlsx_sheet_start(struct sl_xlsx *x, long idx, struct sl_error *err)
     sl_buf_init(&x->isbuf, 0);
     sl_buf_init(&x->rowtext, 0);
     struct sl_xml_handler h = {sheet_start, sheet_end};
-    return sl_xml_open(&x->xml, x->zip, idx, &h, x, &x->lim, err);
+    return sl_xml_open_fast(&x->xml, x->zip, idx, &h, x, &x->lim, err);
+}
+
+int sl_xlsx_sheet_start_mem(struct sl_xlsx *x, const char *data, size_t len, size_t step,
+                            int fast, struct sl_error *err)
+{
+    sl_buf_init(&x->vbuf, 0);
+    sl_buf_init(&x->isbuf, 0);
+    sl_buf_init(&x->rowtext, 0);
+    struct sl_xml_handler h = {sheet_start, sheet_end};
+    return sl_xml_open_mem(&x->xml, data, len, step, "sheet.xml", &h, x, &x->lim, fast, err);
 }
 
 void sl_xlsx_sheet_free(struct sl_xlsx *x)

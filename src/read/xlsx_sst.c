@@ -164,7 +164,7 @@ static void sst_end(void *ud, int depth)
 static int load_open(struct sl_xlsx_sstload *c, struct sl_error *err)
 {
     struct sl_xml_handler h = {sst_start, sst_end};
-    return sl_xml_open(&c->xml, c->zip, c->idx, &h, c, &c->lim, err);
+    return sl_xml_open_fast(&c->xml, c->zip, c->idx, &h, c, &c->lim, err);
 }
 
 /* Parses the whole opened part; 0 or an error in err. */
@@ -185,7 +185,8 @@ static int load_run(struct sl_xlsx_sstload *c, struct sl_error *err)
         sl_err_reset(err, SL_EZIP,
                      "'%s': inflates to more than the %llu bytes its zip header declares; "
                      "the file is broken",
-                     sl_zip_name(c->zip, c->idx), (unsigned long long)c->declared);
+                     c->zip ? sl_zip_name(c->zip, c->idx) : "sharedStrings.xml",
+                     (unsigned long long)c->declared);
         rc = SL_EZIP;
     }
     sl_xml_close(c->xml);
@@ -298,6 +299,35 @@ int sl_xlsx_sst_start(struct sl_xlsx *x, const char *path, long idx, struct sl_e
         c->threaded = 0;
     }
     rc = load_run(c, err);
+    c->done = 1;
+    c->rc = rc;
+    atomic_store(&c->ready, c->sst.n);
+    x->sst_ready = c->sst.n;
+    return rc;
+}
+
+int sl_xlsx_sst_load_mem(struct sl_xlsx *x, const char *data, size_t len, size_t step, int fast,
+                         struct sl_error *err)
+{
+    struct sl_xlsx_sstload *c = sl_calloc(1, sizeof *c);
+    if (!c)
+        return sl_err_set(err, SL_ENOMEM, "out of memory");
+    x->sstl = c;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    c->idx = -1;
+    c->lim = x->lim;
+    c->declared = len;
+    int rc = alloc_table(c, err);
+    if (rc)
+        return rc;
+    x->sst_text = c->sst.arena.data;
+    x->sst_off = c->sst.off;
+    struct sl_xml_handler h = {sst_start, sst_end};
+    rc = sl_xml_open_mem(&c->xml, data, len, step, "sharedStrings.xml", &h, c, &c->lim, fast,
+                         err);
+    if (!rc)
+        rc = load_run(c, err);
     c->done = 1;
     c->rc = rc;
     atomic_store(&c->ready, c->sst.n);

@@ -34,6 +34,18 @@ struct sl_xml_handler {
  * collected text run may not pass lim->max_cell_bytes. */
 int sl_xml_open(struct sl_xml **out, struct sl_zip *z, long idx, const struct sl_xml_handler *h,
                 void *ud, const struct sheetload_limits *lim, struct sl_error *err);
+/* The same with the pull scanner (scan.h) in place of expat: for the
+ * worksheet and shared strings. */
+int sl_xml_open_fast(struct sl_xml **out, struct sl_zip *z, long idx,
+                     const struct sl_xml_handler *h, void *ud,
+                     const struct sheetload_limits *lim, struct sl_error *err);
+/* The same over len bytes in memory (borrowed until close), given in
+ * pieces of step bytes (0 = all at once); name is the part's name for
+ * messages (borrowed); fast: the scanner, else expat. For tests and fuzz
+ * targets. */
+int sl_xml_open_mem(struct sl_xml **out, const char *data, size_t len, size_t step,
+                    const char *name, const struct sl_xml_handler *h, void *ud,
+                    const struct sheetload_limits *lim, int fast, struct sl_error *err);
 /* Parses on: 1 = suspended by a handler, 0 = the part is done, < 0 error. */
 int sl_xml_run(struct sl_xml *x, struct sl_error *err);
 void sl_xml_close(struct sl_xml *x);

@@ -198,14 +198,59 @@ void sl_zip_close(struct sl_zip *z)
     sl_free(z);
 }
 
+/* Whether a and b name the same part when '\\' is read as '/' and ASCII
+ * case is ignored. */
+static int same_part(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        char x = *a == '\\' ? '/' : *a, y = *b == '\\' ? '/' : *b;
+        if (x >= 'A' && x <= 'Z')
+            x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = (char)(y - 'A' + 'a');
+        if (x != y)
+            return 0;
+        if (!x)
+            return 1;
+    }
+}
+
 long sl_zip_find(struct sl_zip *z, const char *name)
 {
-    while (*name == '/')
+    while (*name == '/' || *name == '\\')
         name++;
     zip_int64_t i = zip_name_locate(z->za, name, ZIP_FL_ENC_RAW);
     if (i < 0)
         i = zip_name_locate(z->za, name, ZIP_FL_ENC_RAW | ZIP_FL_NOCASE);
-    return i < 0 ? -1 : (long)i;
+    if (i >= 0)
+        return (long)i;
+    /* Some producers write 'xl\\workbook.xml' (Office opens such files). */
+    for (zip_int64_t k = 0; k < z->n; k++) {
+        const char *n = zip_get_name(z->za, (zip_uint64_t)k, ZIP_FL_ENC_RAW);
+        while (n && (*n == '/' || *n == '\\'))
+            n++;
+        if (n && same_part(n, name))
+            return (long)k;
+    }
+    return -1;
+}
+
+size_t sl_zip_list(struct sl_zip *z, char *out, size_t cap)
+{
+    size_t off = 0;
+    if (cap)
+        out[0] = '\0';
+    for (zip_int64_t k = 0; k < z->n && off + 1 < cap; k++) {
+        const char *n = zip_get_name(z->za, (zip_uint64_t)k, ZIP_FL_ENC_RAW);
+        int w = snprintf(out + off, cap - off, "%s'%s'", k ? ", " : "", n ? n : "?");
+        if (w < 0 || (size_t)w >= cap - off) {
+            if (off + 6 < cap)
+                snprintf(out + off, cap - off, ", ...");
+            break;
+        }
+        off += (size_t)w;
+    }
+    return (size_t)z->n;
 }
 
 const char *sl_zip_name(struct sl_zip *z, long idx)

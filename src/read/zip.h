@@ -31,8 +31,12 @@ int sl_zip_open_twin(struct sl_zip **out, struct sl_zip *z, const char *path,
  * unknown; headers can lie). */
 uint64_t sl_zip_entry_size(struct sl_zip *z, long idx);
 /* The entry named name (a leading '/' ignored): an exact match, else one
- * that ignores ASCII case; -1 when there is none. */
+ * that ignores ASCII case, else one that also reads '\\' as '/' (some
+ * producers write 'xl\\workbook.xml'); -1 when there is none. */
 long sl_zip_find(struct sl_zip *z, const char *name);
+/* The archive's entry names for a message ("'a', 'b', ..."), cut to fit
+ * cap; returns the number of entries. */
+size_t sl_zip_list(struct sl_zip *z, char *out, size_t cap);
 /* The entry's name as stored (borrowed). */
 const char *sl_zip_name(struct sl_zip *z, long idx);
 

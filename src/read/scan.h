@@ -1,0 +1,56 @@
+/* scan.h - a pull scanner for the two hot parts of an xlsx (worksheet and
+ * shared strings): XML 1.0 with namespaces, read from a stream of chunks,
+ * one event per call, text handed out by pointer into its window.
+ *
+ * It gives what expat gives the handlers of xml.c (local element names,
+ * expat's attribute array: "URI\x01local" for a namespaced attribute,
+ * decoded text in pieces) and refuses what expat refuses: the common
+ * constructs are checked here byte by byte; rare ones (namespace
+ * declarations, names outside ASCII, comments, processing instructions,
+ * the prolog) are checked by expat itself on the construct alone, so the
+ * two agree (fuzz/fuzz_scan.c holds them to it). A part in another
+ * encoding than UTF-8, or whose prolog has a DTD, is left to expat whole
+ * (SL_SCAN_EXPAT). */
+#ifndef SL_READ_SCAN_H
+#define SL_READ_SCAN_H
+
+#include <sheetload.h>
+#include <stddef.h>
+
+struct sl_scan;
+
+enum {
+    SL_SCAN_DONE = 0,  /* the document ended well-formed */
+    SL_SCAN_START = 1, /* name, atts */
+    SL_SCAN_END = 2,
+    SL_SCAN_TEXT = 3, /* text, len: decoded character data (a piece of it) */
+    SL_SCAN_EXPAT = 4 /* parse the whole part with expat: sl_scan_taken */
+};
+
+/* One event. Pointers are borrowed until the next sl_scan_next. */
+struct sl_scan_ev {
+    const char *name;  /* START: the local name */
+    const char **atts; /* START: name, value, ..., NULL (expat's form) */
+    const char *text;  /* TEXT */
+    size_t len;
+};
+
+/* Where the bytes come from: > 0 a chunk (borrowed until the next call),
+ * 0 at the end, < 0 an error set in err. */
+typedef long (*sl_scan_read_fn)(void *ud, const char **data, struct sl_error *err);
+
+/* part: the name for messages (borrowed, must outlive the scanner);
+ * max_token: the largest tag, comment or prolog it will hold. */
+int sl_scan_open(struct sl_scan **out, sl_scan_read_fn rd, void *ud, const char *part,
+                 size_t max_token, struct sl_error *err);
+void sl_scan_close(struct sl_scan *s);
+/* The next event: SL_SCAN_* >= 0, or < 0 with err set ("'part' line N:
+ * ..."). After an error or DONE it returns the same again. */
+int sl_scan_next(struct sl_scan *s, struct sl_scan_ev *ev, struct sl_error *err);
+/* After SL_SCAN_EXPAT: every byte read from the source so far (borrowed),
+ * for expat to parse before it reads on. */
+void sl_scan_taken(const struct sl_scan *s, const char **data, size_t *len);
+/* The line of the current position (1-based). */
+unsigned long sl_scan_line(const struct sl_scan *s);
+
+#endif
