@@ -236,10 +236,10 @@ int sheetload_import(const struct sheetload_opts *opts, struct sheetload_stats *
  * it needed. */
 size_t sheetload_stats_json(const struct sheetload_stats *stats, char *buf, size_t cap);
 
-/* Writes the libraries this build runs with, as loaded at run time, one
- * "name version" line each ("libpq 15.10\nSQLite 3.40.1\n..."), into buf
- * (NUL-terminated, truncated to cap). Returns the length it needed; 0 when
- * out of memory. For --version and bug reports. */
+/* Writes the libraries the import runs with (databases, readers, JSON), as
+ * loaded at run time, one "name version" line each ("libpq 15.10\nSQLite
+ * 3.40.1\n..."), into buf (NUL-terminated, truncated to cap). Returns the
+ * length it needed; 0 when out of memory. For --version and bug reports. */
 size_t sheetload_versions(char *buf, size_t cap);
 
 #ifdef __cplusplus

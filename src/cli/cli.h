@@ -11,8 +11,8 @@ int sl_cmd_serve(int argc, char **argv);
 int sl_cmd_cat(int argc, char **argv);
 int sl_cmd_gen(int argc, char **argv);
 int sl_cmd_bench(int argc, char **argv);
-/* The version of libxlsxwriter that gen runs with. */
-const char *sl_cmd_gen_lib_version(void);
+/* Prints the versions of libmicrohttpd and libxlsxwriter, one line each. */
+void sl_cli_lib_versions(FILE *f);
 
 /* Exit codes shared by the subcommands. */
 enum { SL_EXIT_OK = 0, SL_EXIT_FAIL = 1, SL_EXIT_USAGE = 2, SL_EXIT_INTERRUPTED = 130 };

@@ -433,8 +433,3 @@ done:
     sl_free(tmp);
     return ok ? SL_EXIT_OK : SL_EXIT_FAIL;
 }
-
-const char *sl_cmd_gen_lib_version(void)
-{
-    return lxw_version();
-}

@@ -77,7 +77,8 @@ int main(int argc, char **argv)
     if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
         char libs[1024];
         sheetload_versions(libs, sizeof libs);
-        printf("sheetload %s\n%slibxlsxwriter %s\n", SL_VERSION, libs, sl_cmd_gen_lib_version());
+        printf("sheetload %s\n%s", SL_VERSION, libs);
+        sl_cli_lib_versions(stdout);
         return SL_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)

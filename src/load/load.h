@@ -234,7 +234,5 @@ int sl_pipeline_run(struct sl_pipeline_in *in, struct sheetload_stats *st);
 /* ---- stats.c -------------------------------------------------------------- */
 void sl_go_duration(double seconds, char *out, size_t cap);
 
-/* Appends the sinks', the readers' and jansson's version lines. */
-void sl_load_versions(struct sl_buf *b);
 
 #endif

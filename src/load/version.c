@@ -1,15 +1,28 @@
-/* version.c - the libraries the loader runs with: the readers', the
- * sinks' and its own. */
+/* version.c - sheetload_versions(): the libraries the import runs with, as
+ * loaded at run time (which may differ from the headers it was built with):
+ * the sinks', the readers' and jansson. */
 #include <jansson.h>
+#include <sheetload.h>
+#include <string.h>
 
 #include "base/buf.h"
-#include "load/load.h"
 #include "read/reader.h"
 #include "sink/sink.h"
 
-void sl_load_versions(struct sl_buf *b)
+size_t sheetload_versions(char *buf, size_t cap)
 {
-    sl_sink_versions(b);
-    sl_read_versions(b);
-    sl_buf_addf(b, "jansson %s\n", jansson_version_str());
+    struct sl_buf b;
+    sl_buf_init(&b, 0);
+    sl_sink_versions(&b);
+    sl_read_versions(&b);
+    sl_buf_addf(&b, "jansson %s\n", jansson_version_str());
+    size_t need = b.err ? 0 : b.len;
+    if (cap) {
+        size_t n = need < cap ? need : cap - 1;
+        if (n)
+            memcpy(buf, b.data, n);
+        buf[n] = '\0';
+    }
+    sl_buf_release(&b);
+    return need;
 }
