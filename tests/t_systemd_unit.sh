@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_systemd_unit.sh - systemd-analyze verify accepts the unit the build makes
-# (packaging/sheetload.service.in), its man: links included, and rejects a
-# copy whose ExecStart names a missing binary (so the check is not blind).
+# (packaging/sheetload.service.in), its man: links included, rates its
+# hardening at most 2.0 with systemd-analyze security, and rejects a copy
+# whose ExecStart names a missing binary (so the check is not blind).
 # Skipped (exit 77) where systemd-analyze is absent.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -30,6 +31,14 @@ sed "s|^ExecStart=[^ ]*/sheetload |ExecStart=$SHEETLOAD |" "$unit" >"$T/unit/she
 MANPATH=$T/man systemd-analyze verify "$T/unit/sheetload.service" >"$T/out" 2>&1 ||
   fail "systemd-analyze verify: $(cat "$T/out")"
 [ -s "$T/out" ] && fail "systemd-analyze verify warned: $(cat "$T/out")"
+# The hardening, as systemd rates it: exposure at most 2.0 of 10 (it is 1.5);
+# a copy without its dynamic user, read-only system and syscall filter is not.
+MANPATH=$T/man systemd-analyze security --offline=yes --threshold=20 "$T/unit/sheetload.service" >"$T/out" 2>&1 ||
+  fail "systemd-analyze security rates the unit above 2.0: $(tail -1 "$T/out")"
+sed '/^DynamicUser=/d; /^ProtectSystem=/d; /^SystemCallFilter=/d' "$T/unit/sheetload.service" >"$T/unit/weak.service"
+if MANPATH=$T/man systemd-analyze security --offline=yes --threshold=20 "$T/unit/weak.service" >"$T/out" 2>&1; then
+  fail "systemd-analyze security --threshold=20 passed a weakened unit: the check is blind"
+fi
 sed "s|^ExecStart=[^ ]*/sheetload |ExecStart=$T/missing/sheetload |" "$unit" >"$T/unit/sheetload.service"
 if MANPATH=$T/man systemd-analyze verify "$T/unit/sheetload.service" >"$T/out" 2>&1; then
   fail "systemd-analyze verify accepted a unit whose binary is missing"
