@@ -47,7 +47,8 @@ extern "C" {
     X(SL_EMAXERR, -21, "too many rejected rows")                            \
     X(SL_EBUSY, -22, "busy")                                                \
     X(SL_ERETRY, -23, "transient failure; retry")                          \
-    X(SL_ECHARSET, -24, "text not valid in the file's encoding")
+    X(SL_ECHARSET, -24, "text not valid in the file's encoding")          \
+    X(SL_EFENCED, -25, "another run owns this import now")
 
 enum sl_code {
 #define SL_X_(name, value, text) name = value,
@@ -150,6 +151,11 @@ struct sheetload_opts {
     int force;                  /* import even if this file was imported */
     int restart;                /* abandon an unfinished import of this file */
     long long resume_id;        /* resume this import; 0 = automatic */
+    int wait;                   /* another run is importing this very file:
+                                 * wait for it to end, then end as the ledger
+                                 * says (else SL_EBUSY at once) */
+    const char *node;           /* this runner's name in the ledger (a serve
+                                 * node's); NULL = none */
     struct sheetload_limits limits;
     struct sl_ctx *parent;      /* borrowed; cancelling it cancels the import */
     void (*progress)(const struct sheetload_progress *p, void *arg);
@@ -198,6 +204,15 @@ struct sheetload_header_cell {
     char column[64]; /* the target column; "" = ignored */
 };
 
+/* Who holds the claim on a file being imported right now (SL_EBUSY). */
+struct sheetload_holder {
+    long long import_id;        /* its ledger id; 0 = not recorded yet */
+    char started[40];           /* UTC, as the ledger has it */
+    char host[64];
+    long pid;
+    char node[64];              /* "" = not a serve node */
+};
+
 struct sheetload_stats {
     long long total_records;    /* = success_count + error_count + skipped_blank */
     long long success_count;    /* rows inserted */
@@ -223,10 +238,14 @@ struct sheetload_stats {
     int nheader_cells;          /* header cells reported below (at most the max) */
     struct sheetload_header_cell header_cells[SHEETLOAD_MAX_REPORTED_CELLS];
     struct sl_error err;        /* why the import stopped, when it did */
+    struct sheetload_holder holder; /* SL_EBUSY: the running import */
 };
 
 /* Imports opts->file. Returns 0 when every row was accounted for (some may
- * be rejected), else a negative code with stats->err filled; stats are
+ * be rejected), else a negative code with stats->err filled. Only one run
+ * imports a given (file content, table, sheet) at a time: when another
+ * holds it, SL_EBUSY with stats->holder filled (or, with opts->wait, after
+ * it ended: as the ledger says; SL_EEXISTS when it completed); stats are
  * always filled as far as the import got, and the database then holds
  * exactly stats->success_count new rows of this import. */
 int sheetload_import(const struct sheetload_opts *opts, struct sheetload_stats *stats);

@@ -78,6 +78,10 @@ static void help(void)
         "  --restart           abandon an unfinished import of this file and start again; the rows\n"
         "                      it already inserted STAY in the table\n"
         "  --force             import a file that was already imported completely into the table\n"
+        "  --wait              when another importer (a process, a server, another machine) is\n"
+        "                      importing this very file into this table right now, wait for it to\n"
+        "                      end, then end as the ledger says: exit 3 if it completed, take over\n"
+        "                      and resume if it died or failed (without --wait: exit 3 at once)\n"
         "\n"
         "Output:\n"
         "  --rejects FILE      where rejected rows go (default NAME.rejects.csv beside the input,\n"
@@ -95,7 +99,8 @@ static void help(void)
         "  0    every row accounted for (some may be rejected: see the rejects file)\n"
         "  1    the import failed or stopped (--max-errors); the statistics say how far it got\n"
         "  2    usage error\n"
-        "  3    this file was already imported into this table (use --force)\n"
+        "  3    this file was already imported into this table (use --force), or another importer\n"
+        "       is importing it right now (its import id, start, host and pid are named; --wait)\n"
         "  124  the --timeout deadline passed\n"
         "  130  interrupted by SIGINT (143: SIGTERM)\n");
 }
@@ -311,6 +316,8 @@ static int parse(int argc, char **argv, struct args *a)
             a->o.force = 1;
         } else if (FLAG("--restart")) {
             a->o.restart = 1;
+        } else if (FLAG("--wait")) {
+            a->o.wait = 1;
         } else if (FLAG("--json")) {
             a->json = 1;
         } else if (FLAG("--quiet") || FLAG("-q")) {
@@ -319,7 +326,7 @@ static int parse(int argc, char **argv, struct args *a)
             return sl_cli_usage_error("import", "unknown option '%s'", name);
         }
         if (inl && (FLAG("--dry-run") || FLAG("--keep-indexes") || FLAG("--force") ||
-                    FLAG("--restart") || FLAG("--json") || FLAG("--quiet")))
+                    FLAG("--restart") || FLAG("--wait") || FLAG("--json") || FLAG("--quiet")))
             return sl_cli_usage_error("import", "option '%s' takes no value", name);
 #undef FLAG
 #undef NEED
@@ -442,7 +449,7 @@ int sl_cmd_import(int argc, char **argv)
         static char buf[65536];
         sheetload_stats_json(&st, buf, sizeof buf);
         printf("%s\n", buf);
-    } else if (rc != SL_EEXISTS && (st.total_records || rc == 0 || st.import_id)) {
+    } else if (rc != SL_EEXISTS && rc != SL_EBUSY && (st.total_records || rc == 0 || st.import_id)) {
         summary(&st, rc, a.o.dry_run);
     }
     fflush(stdout);
@@ -451,6 +458,7 @@ int sl_cmd_import(int argc, char **argv)
     case 0:
         return SL_EXIT_OK;
     case SL_EEXISTS:
+    case SL_EBUSY:
         return EXIT_ALREADY;
     case SL_ETIMEDOUT:
         return EXIT_DEADLINE;

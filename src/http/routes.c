@@ -72,7 +72,7 @@ static int status_for(int rc)
     switch (rc) {
     case SL_EFORMAT: case SL_EINVAL:
         return MHD_HTTP_BAD_REQUEST;
-    case SL_EEXISTS:
+    case SL_EEXISTS: case SL_EBUSY: case SL_EFENCED:
         return MHD_HTTP_CONFLICT;
     case SL_EZIP: case SL_EXML: case SL_EXLSX: case SL_ECSV: case SL_EUTF8: case SL_ECHARSET:
     case SL_ELIMIT:
@@ -104,9 +104,15 @@ static int reply_sync_result(struct sl_req *r, struct MHD_Connection *c, struct 
         sl_err_format(&st->err, msg, sizeof msg);
     else
         snprintf(msg, sizeof msg, "import of '%s' failed: %s", job->display, sl_strerror(rc));
-    return sl_reply_json(r, c, status_for(rc),
-                         json_pack("{s:s,s:s,s:o}", "error", msg, "id", job->id, "stats",
-                                   stats_json(st)));
+    json_t *o = json_pack("{s:s,s:s,s:o}", "error", msg, "id", job->id, "stats", stats_json(st));
+    if (o && rc == SL_EBUSY && st->holder.import_id) {
+        /* Another run (this node or another) imports this file right now. */
+        char loc[64];
+        snprintf(loc, sizeof loc, "/imports/%lld", st->holder.import_id);
+        json_object_set_new(o, "running_import", json_integer(st->holder.import_id));
+        json_object_set_new(o, "location", json_string(loc));
+    }
+    return sl_reply_json(r, c, status_for(rc), o);
 }
 
 /* ?encoding=, ?header=, ?map=: how to read the file (README, "The upload

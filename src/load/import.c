@@ -5,6 +5,7 @@
  * piece of an import lives in this call's frame. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,16 @@ struct run {
     struct sl_rejects *rejects;
     char sheet[128];
     int64_t t0;
+    /* The claim (claim.c) and the watcher: while the pipeline runs, a
+     * thread of its own owns ctl, renews the SQLite lease and reads the
+     * ledger's cancel flag and owner every SL_LOAD_WATCH_NS; it stops when
+     * wctx is cancelled and is joined before ctl is used again. */
+    struct sl_claim claim;
+    pthread_t watch_th;
+    int watch_started;
+    struct sl_ctx *wctx;
+    atomic_int remote_cancel; /* the ledger's cancel flag was seen */
+    atomic_int fenced;        /* another run took the import over */
 };
 
 static int cpus(void)
@@ -298,12 +309,130 @@ static int open_ledger(struct run *r, int *resumed)
             r->plan.batch_size = li.batch_size;
         }
         r->plan.import_id = li.id;
-        if ((rc = sl_ledger_resume(r->ctl, li.id, &r->plan, err)))
+        if ((rc = sl_ledger_resume(r->ctl, li.id, &r->plan, &r->claim, err)))
             return rc;
         return sl_ledger_batches(r->ctl, li.id, &r->done, &r->ndone, err);
     }
-    return sl_ledger_start(r->ctl, &r->plan, st->sha256, st->file, r->sheet, &r->plan.import_id,
-                           err);
+    return sl_ledger_start(r->ctl, &r->plan, &r->claim, st->sha256, st->file, r->sheet,
+                           &r->plan.import_id, err);
+}
+
+/* SL_EBUSY for people: who holds the file, or, when the holder finished
+ * meanwhile, what the ledger says of it. A holder that has not recorded
+ * itself yet (it takes the claim one round trip before) is looked for a
+ * few more times. */
+static int busy(struct run *r)
+{
+    struct sheetload_stats *st = r->st;
+    struct sl_error *err = &st->err;
+    struct sheetload_holder *h = &st->holder;
+    struct sl_ledger_import li;
+    int rc = SL_ENOTFOUND;
+    for (int i = 0; i < 5 && rc == SL_ENOTFOUND; i++) {
+        sl_err_clear(err);
+        if (i && sl_ctx_sleep(r->ctx, SL_LOAD_WAIT_FIRST_NS))
+            break;
+        rc = sl_ledger_holder(r->ctl, st->sha256, r->plan.table, r->sheet, h, err);
+        if (rc == SL_ENOTFOUND && !r->o->force) {
+            sl_err_clear(err);
+            if (sl_ledger_find(r->ctl, st->sha256, r->plan.table, r->sheet, "completed", &li,
+                               err) == 0)
+                return sl_err_reset(err, SL_EEXISTS,
+                                    "file '%s' was already imported into table '%s' (import "
+                                    "%lld, %.19s UTC); use --force to import it again",
+                                    st->file, r->plan.table, li.id, li.started);
+        }
+    }
+    sl_err_clear(err);
+    char who[400] = "";
+    if (h->import_id)
+        snprintf(who, sizeof who, " by import %lld (started %.19s UTC on host '%s', pid %ld%s%s%s)",
+                 h->import_id, h->started, h->host, h->pid, h->node[0] ? ", node '" : "",
+                 h->node, h->node[0] ? "'" : "");
+    else if (h->host[0])
+        snprintf(who, sizeof who, " by host '%s', pid %ld", h->host, h->pid);
+    if (r->o->wait)
+        return sl_err_set(err, SL_EBUSY, "file '%s' is being imported into table '%s' right "
+                          "now%s; waiting for it to end", st->file, r->plan.table, who);
+    return sl_err_set(err, SL_EBUSY,
+                      "file '%s' is being imported into table '%s' right now%s; nothing was "
+                      "written; try again when it has ended ('sheetload import --wait' waits "
+                      "for it)",
+                      st->file, r->plan.table, who);
+}
+
+/* Takes the claim on (table, sheet, SHA-256), or reports who holds it, or
+ * (opts->wait) waits for it: polls with backoff through the import's
+ * context, so a cancel or the deadline ends the wait. */
+static int claim(struct run *r)
+{
+    struct sheetload_stats *st = r->st;
+    struct sl_error *err = &st->err;
+    int64_t delay = SL_LOAD_WAIT_FIRST_NS;
+    for (int tries = 0;; tries++) {
+        memset(&st->holder, 0, sizeof st->holder);
+        int rc = sl_claim_try(r->ctl, &r->claim, &st->holder, err);
+        if (rc != SL_EBUSY)
+            return rc;
+        rc = busy(r);
+        if (!r->o->wait || rc != SL_EBUSY)
+            return rc;
+        if (tries == 0)
+            sl_info("%s", err->msg);
+        sl_err_clear(err);
+        if ((rc = sl_ctx_sleep(r->ctx, delay)))
+            return sl_err_set(err, rc, "%s while waiting for import %lld of '%s' to end",
+                              rc == SL_ETIMEDOUT ? "the deadline passed" : "cancelled",
+                              st->holder.import_id, st->file);
+        delay = delay * 2 > SL_LOAD_WAIT_MAX_NS ? SL_LOAD_WAIT_MAX_NS : delay * 2;
+    }
+}
+
+static void *watch_main(void *arg)
+{
+    struct run *r = arg;
+    while (sl_ctx_sleep(r->wctx, SL_LOAD_WATCH_NS) == 0) {
+        struct sl_error e;
+        int cancel = 0, owned = 1;
+        sl_err_clear(&e);
+        int rc = sl_claim_renew(r->ctl, &r->claim, &e);
+        if (!rc)
+            rc = sl_ledger_watch(r->ctl, r->plan.import_id, r->plan.owner, &cancel, &owned, &e);
+        if (rc == SL_ERETRY) {
+            sl_err_clear(&e);
+            sl_sink_reconnect(r->ctl, &e); /* the writers' fence keeps them safe meanwhile */
+            continue;
+        }
+        if (rc == SL_EFENCED || (!rc && !owned)) {
+            atomic_store(&r->fenced, 1);
+            sl_ctx_cancel(r->ctx, SL_ECANCELED);
+            break;
+        }
+        if (!rc && cancel) {
+            atomic_store(&r->remote_cancel, 1);
+            sl_ctx_cancel(r->ctx, SL_ECANCELED);
+            break;
+        }
+    }
+    return NULL;
+}
+
+static void watch_start(struct run *r)
+{
+    r->wctx = sl_ctx_new(r->ctx, SL_NEVER);
+    if (r->wctx && pthread_create(&r->watch_th, NULL, watch_main, r) == 0)
+        r->watch_started = 1;
+}
+
+static void watch_stop(struct run *r)
+{
+    if (r->watch_started) {
+        sl_ctx_cancel(r->wctx, SL_ECANCELED);
+        pthread_join(r->watch_th, NULL);
+        r->watch_started = 0;
+    }
+    sl_ctx_free(r->wctx);
+    r->wctx = NULL;
 }
 
 static int open_writers(struct run *r)
@@ -472,6 +601,11 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
     if ((rc = hash_wait(&r, 0)))
         goto out;
     if (!r.plan.dry_run) {
+        sl_claim_init(&r.claim, r.plan.table, r.sheet, st->sha256, o->node);
+        sl_strlcpy(r.plan.owner, r.claim.owner, sizeof r.plan.owner);
+        r.plan.remote_cancel = &r.remote_cancel;
+        if ((rc = claim(&r)))
+            goto out;
         if ((rc = open_ledger(&r, &resumed)))
             goto out;
         ledger_open = 1;
@@ -494,7 +628,10 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
         .sinks = r.sinks, .done = r.done, .ndone = r.ndone, .ctx = r.ctx,
         .rejects = r.rejects, .t0 = r.t0,
     };
+    if (!r.plan.dry_run)
+        watch_start(&r);
     rc = sl_pipeline_run(&in, st);
+    watch_stop(&r);
     close_all(&r);
     long long accounted = st->success_count + st->error_count + st->skipped_blank;
     int complete = rc == 0 && in.eof && accounted == in.rows_read;
@@ -508,8 +645,15 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
         else
             sl_err_set(err, rc, "the import was cancelled; it stopped cleanly");
     }
+    if (atomic_load(&r.fenced) && rc != SL_EFENCED)
+        rc = sl_err_reset(err, SL_EFENCED, "lost the claim on import %lld: another run took it "
+                          "over; this run stopped and wrote nothing more", r.plan.import_id);
+    else if (rc == SL_ECANCELED && atomic_load(&r.remote_cancel))
+        sl_err_reset(err, rc, "import %lld was cancelled through the ledger (DELETE "
+                     "/imports/%lld); it stopped cleanly", r.plan.import_id, r.plan.import_id);
     st->cancelled = rc == SL_ECANCELED || rc == SL_ETIMEDOUT || rc == SL_EMAXERR;
 out:
+    watch_stop(&r);
     rc = hash_wait(&r, rc);
     close_all(&r);
     jobs_free(&r);
@@ -546,7 +690,7 @@ out:
         int frc, tries = 0;
         do {
             sl_err_clear(&e);
-            frc = sl_ledger_finish(r.ctl, r.plan.import_id, status, st, &e);
+            frc = sl_ledger_finish(r.ctl, r.plan.import_id, r.plan.owner, status, st, &e);
         } while (ctl_again(&r, frc, &tries));
         if (frc)
             sl_warn("could not record the end of import %lld in the ledger: %s",
@@ -578,8 +722,10 @@ out:
     if (rc && !err->code)
         sl_err_set(err, rc, "%s", sl_strerror(rc));
     jobs_free(&r);
-    if (r.ctl)
+    if (r.ctl) {
+        sl_claim_release(r.ctl, &r.claim);
         sl_sink_close(r.ctl);
+    }
     if (r.reader)
         sl_reader_close(r.reader);
     sl_rejects_free(r.rejects);

@@ -93,19 +93,32 @@ static int is_pg(struct sl_sink *s)
     return sl_sink_dialect(s) == SL_DIALECT_PG;
 }
 
+/* Under the ledger's DDL lock (claim.c): imports into different tables may
+ * create it at the same moment. */
 static int ensure_table(struct sl_sink *s, struct sl_error *err)
 {
-    return sl_sink_exec(
-        s,
-        is_pg(s) ? "CREATE TABLE IF NOT EXISTS " SL_INDEXES_TABLE " (table_name text NOT NULL, "
-                   "index_name text NOT NULL, definition text NOT NULL, import_id bigint, "
-                   "deferred_at timestamptz NOT NULL DEFAULT now(), "
-                   "PRIMARY KEY (table_name, index_name))"
-                 : "CREATE TABLE IF NOT EXISTS " SL_INDEXES_TABLE " (table_name text NOT NULL, "
-                   "index_name text NOT NULL, definition text NOT NULL, import_id integer, "
-                   "deferred_at datetime NOT NULL DEFAULT CURRENT_TIMESTAMP, "
-                   "PRIMARY KEY (table_name, index_name))",
-        0, NULL, err);
+    int rc = sl_sink_begin(s, err);
+    if (rc)
+        return rc;
+    rc = sl_ddl_xact_lock(s, "ledger", err);
+    if (!rc)
+        rc = sl_sink_exec(
+            s,
+            is_pg(s) ? "CREATE TABLE IF NOT EXISTS " SL_INDEXES_TABLE " (table_name text NOT NULL, "
+                       "index_name text NOT NULL, definition text NOT NULL, import_id bigint, "
+                       "deferred_at timestamptz NOT NULL DEFAULT now(), "
+                       "PRIMARY KEY (table_name, index_name))"
+                     : "CREATE TABLE IF NOT EXISTS " SL_INDEXES_TABLE " (table_name text NOT NULL, "
+                       "index_name text NOT NULL, definition text NOT NULL, import_id integer, "
+                       "deferred_at datetime NOT NULL DEFAULT CURRENT_TIMESTAMP, "
+                       "PRIMARY KEY (table_name, index_name))",
+            0, NULL, err);
+    if (!rc)
+        return sl_sink_commit(s, err);
+    struct sl_error e;
+    memset(&e, 0, sizeof e);
+    sl_sink_rollback(s, &e);
+    return rc;
 }
 
 /* Does the bookkeeping table exist? (No table: nothing was ever deferred.) */
@@ -232,12 +245,18 @@ static int build(struct sl_sink *s, const struct idx_def *d, struct sl_error *er
     return rc;
 }
 
+/* Forgets a saved definition, only while its index exists (checked by
+ * the same statement: an import that dropped it again meanwhile keeps it). */
 static int forget(struct sl_sink *s, const char *table, const char *name, struct sl_error *err)
 {
     const char *params[] = {table, name};
     return sl_sink_exec(
-        s, "DELETE FROM " SL_INDEXES_TABLE " WHERE table_name = $1 AND index_name = $2", 2, params,
-        err);
+        s,
+        is_pg(s) ? "DELETE FROM " SL_INDEXES_TABLE " WHERE table_name = $1 AND index_name = $2 "
+                   "AND to_regclass($2) IS NOT NULL"
+                 : "DELETE FROM " SL_INDEXES_TABLE " WHERE table_name = $1 AND index_name = $2 "
+                   "AND EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = $2)",
+        2, params, err);
 }
 
 /* ---- parallel builders (PostgreSQL) --------------------------------------- */
@@ -351,10 +370,35 @@ static int rebuild(struct sl_sink *s, const char *table, const char *target, int
 
 /* ---- the calls of the pipeline --------------------------------------------- */
 
+static int prepare_locked(struct sl_sink *s, const struct sl_plan *p, int keep,
+                          struct sl_error *err);
+
+/* Concurrent imports into one table: its deferral and its rebuild run one
+ * at a time (PostgreSQL: a session advisory lock per table, claim.c; SQLite
+ * serialises writers anyway), so that one import never drops an index that
+ * another has just rebuilt and forgotten. */
+static void table_what(const char *table, char *out, size_t cap)
+{
+    snprintf(out, cap, "indexes:%s", table);
+}
+
 int sl_indexes_prepare(struct sl_sink *s, const struct sl_plan *p, int keep, struct sl_error *err)
 {
     if (p->dry_run)
         return 0;
+    char what[200];
+    table_what(p->table, what, sizeof what);
+    int rc = sl_ddl_lock(s, what, err);
+    if (rc)
+        return rc;
+    rc = prepare_locked(s, p, keep, err);
+    sl_ddl_unlock(s, what);
+    return rc;
+}
+
+static int prepare_locked(struct sl_sink *s, const struct sl_plan *p, int keep,
+                          struct sl_error *err)
+{
     struct idx_list pend, cur;
     memset(&pend, 0, sizeof pend);
     memset(&cur, 0, sizeof cur);
@@ -426,10 +470,19 @@ int sl_indexes_finish_parallel(struct sl_sink *s, const struct sl_plan *p, const
     if (p->dry_run)
         return 0;
     struct idx_list pend;
+    char what[200];
     memset(&pend, 0, sizeof pend);
+    table_what(p->table, what, sizeof what);
     int rc = pending(s, p->table, &pend, err);
+    if (rc || !pend.n)
+        return rc; /* the common case: nothing deferred, no lock */
+    list_free(&pend);
+    if ((rc = sl_ddl_lock(s, what, err)))
+        return rc;
+    rc = pending(s, p->table, &pend, err);
     if (!rc && pend.n)
         rc = rebuild(s, p->table, target, nconn, &pend, err);
+    sl_ddl_unlock(s, what);
     list_free(&pend);
     return rc;
 }

@@ -14,6 +14,19 @@
 #include "base/err.h"
 #include "load/load.h"
 
+/* The columns of sheetload_imports added for claims and fencing (issue
+ * 10): a ledger made by an older sheetload gets them by ALTER TABLE. The
+ * last one is the marker that the ledger is up to date. */
+static const char *const imports_new_cols[][2] = {
+    {"owner", "text"},        /* the token of the run that owns the import */
+    {"host", "text"},         /* ... its host, process and serve node */
+    {"pid", "integer"},
+    {"node", "text"},
+    {"cancel_requested", "integer NOT NULL DEFAULT 0"}, /* DELETE /imports/ID on any node */
+};
+#define NNEW (sizeof imports_new_cols / sizeof imports_new_cols[0])
+#define MARKER "cancel_requested"
+
 static const char *const pg_ddl[] = {
     "CREATE TABLE IF NOT EXISTS sheetload_imports (id bigserial PRIMARY KEY, "
     "file_sha256 text NOT NULL, file_name text, sheet text, target_table text NOT NULL, "
@@ -31,6 +44,7 @@ static const char *const pg_ddl[] = {
     "CREATE TABLE IF NOT EXISTS sheetload_rejects (import_id bigint NOT NULL, "
     "batch_no bigint NOT NULL, row_num bigint NOT NULL, reason text, sqlstate text, "
     "vals text, PRIMARY KEY (import_id, row_num))",
+    NULL,
 };
 static const char *const lite_ddl[] = {
     "CREATE TABLE IF NOT EXISTS sheetload_imports (id integer PRIMARY KEY AUTOINCREMENT, "
@@ -49,21 +63,81 @@ static const char *const lite_ddl[] = {
     "CREATE TABLE IF NOT EXISTS sheetload_rejects (import_id integer NOT NULL, "
     "batch_no integer NOT NULL, row_num integer NOT NULL, reason text, sqlstate text, "
     "vals text, PRIMARY KEY (import_id, row_num))",
+    /* The claims' leases (claim.c); PostgreSQL uses advisory locks. */
+    "CREATE TABLE IF NOT EXISTS sheetload_claims (claim_key text PRIMARY KEY, "
+    "owner text NOT NULL, host text, pid integer, node text, expires_at real NOT NULL)",
+    NULL,
 };
 
-int sl_ledger_ensure(struct sl_sink *s, struct sl_error *err)
+static int str_cb(void *arg, int ncols, const char *const *v)
 {
-    /* One round trip: the four statements as one script. */
-    const char *const *ddl = sl_sink_dialect(s) == SL_DIALECT_PG ? pg_ddl : lite_ddl;
+    char *out = arg;
+    sl_strlcpy(out, ncols > 0 && v[0] ? v[0] : "", 32);
+    return 0;
+}
+
+/* Does sheetload_imports have column `name`? (No table: no.) */
+static int has_col(struct sl_sink *s, const char *name, int *yes, struct sl_error *err)
+{
+    char v[32] = "";
+    const char *params[1] = {name};
+    int rc = sl_sink_query(
+        s,
+        sl_sink_dialect(s) == SL_DIALECT_PG
+            ? "SELECT count(*) FROM pg_attribute WHERE attrelid = "
+              "to_regclass('sheetload_imports') AND attname = $1 AND NOT attisdropped"
+            : "SELECT count(*) FROM pragma_table_info('sheetload_imports') WHERE name = $1",
+        1, params, str_cb, v, err);
+    *yes = v[0] != '\0' && v[0] != '0';
+    return rc;
+}
+
+/* Inside the DDL transaction: the tables, then the columns they lack. */
+static int ddl_script(struct sl_sink *s, struct sl_error *err)
+{
+    int pg = sl_sink_dialect(s) == SL_DIALECT_PG;
+    const char *const *ddl = pg ? pg_ddl : lite_ddl;
     struct sl_buf b;
     sl_buf_init(&b, 0);
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; ddl[i]; i++) {
         sl_buf_addstr(&b, ddl[i]);
         sl_buf_addstr(&b, ";\n");
     }
     int rc = b.err ? sl_err_set(err, SL_ENOMEM, "out of memory creating the ledger tables")
                    : sl_sink_exec(s, b.data, 0, NULL, err);
     sl_buf_release(&b);
+    for (size_t i = 0; i < NNEW && !rc; i++) {
+        int yes = 0;
+        char sql[200];
+        if ((rc = has_col(s, imports_new_cols[i][0], &yes, err)) || yes)
+            continue;
+        snprintf(sql, sizeof sql, "ALTER TABLE sheetload_imports ADD COLUMN %s %s",
+                 imports_new_cols[i][0], imports_new_cols[i][1]);
+        rc = sl_sink_exec(s, sql, 0, NULL, err);
+    }
+    return rc;
+}
+
+int sl_ledger_ensure(struct sl_sink *s, struct sl_error *err)
+{
+    /* Up to date already (every import but a database's first): no DDL,
+     * no lock. Otherwise one transaction under the DDL lock (PostgreSQL:
+     * an advisory lock; SQLite: BEGIN IMMEDIATE), so that imports starting
+     * at once into an empty database do not race on CREATE TABLE. */
+    int yes = 0;
+    int rc = has_col(s, MARKER, &yes, err);
+    if (rc || yes)
+        return rc;
+    if ((rc = sl_sink_begin(s, err)))
+        return rc;
+    rc = sl_ddl_xact_lock(s, "ledger", err);
+    if (!rc)
+        rc = ddl_script(s, err);
+    if (!rc)
+        return sl_sink_commit(s, err);
+    struct sl_error e;
+    sl_err_clear(&e);
+    sl_sink_rollback(s, &e);
     return rc;
 }
 
@@ -177,34 +251,108 @@ static int id_cb(void *arg, int ncols, const char *const *v)
     return 0;
 }
 
-int sl_ledger_start(struct sl_sink *s, const struct sl_plan *p, const char *sha, const char *file,
-                    const char *sheet, long long *id, struct sl_error *err)
+int sl_ledger_start(struct sl_sink *s, const struct sl_plan *p, const struct sl_claim *c,
+                    const char *sha, const char *file, const char *sheet, long long *id,
+                    struct sl_error *err)
 {
-    char now[48], bs[24];
+    char now[48], bs[24], pid[24];
     stamp(s, now, sizeof now);
     snprintf(bs, sizeof bs, "%d", p->batch_size);
-    const char *params[7] = {sha, file, sheet ? sheet : "", p->table,
-                             sheetload_method_name(p->method), bs, now};
+    snprintf(pid, sizeof pid, "%ld", c->pid);
+    const char *params[11] = {sha, file, sheet ? sheet : "", p->table,
+                              sheetload_method_name(p->method), bs, now, p->owner, c->host, pid,
+                              c->node[0] ? c->node : NULL};
     *id = 0;
     int rc = sl_sink_query(s,
                            "INSERT INTO sheetload_imports (file_sha256, file_name, sheet, "
-                           "target_table, method, batch_size, status, started_at) VALUES "
-                           "($1, $2, $3, $4, $5, $6, 'running', $7) RETURNING id",
-                           7, params, id_cb, id, err);
+                           "target_table, method, batch_size, status, started_at, owner, host, "
+                           "pid, node) VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9, "
+                           "$10, $11) RETURNING id",
+                           11, params, id_cb, id, err);
     if (!rc && !*id)
         rc = sl_err_set(err, SL_EDB, "the ledger gave no id for the new import");
     return rc;
 }
 
-int sl_ledger_resume(struct sl_sink *s, long long id, const struct sl_plan *p, struct sl_error *err)
+int sl_ledger_resume(struct sl_sink *s, long long id, const struct sl_plan *p,
+                     const struct sl_claim *c, struct sl_error *err)
+{
+    /* The takeover: from its commit on, the old owner's batches no longer
+     * pass their fence; on PostgreSQL this UPDATE waits for the ones in
+     * flight (they hold FOR SHARE on the row), so the batches read after
+     * it are all there are. */
+    char ids[32], pid[24];
+    snprintf(ids, sizeof ids, "%lld", id);
+    snprintf(pid, sizeof pid, "%ld", c->pid);
+    const char *params[6] = {ids, sheetload_method_name(p->method), p->owner, c->host, pid,
+                             c->node[0] ? c->node : NULL};
+    return sl_sink_exec(s,
+                        "UPDATE sheetload_imports SET status = 'running', method = $2, "
+                        "finished_at = NULL, owner = $3, host = $4, pid = $5, node = $6, "
+                        "cancel_requested = 0 WHERE id = $1",
+                        6, params, err);
+}
+
+static int holder_cb(void *arg, int ncols, const char *const *v)
+{
+    struct sheetload_holder *h = arg;
+    if (ncols < 5)
+        return 0;
+    h->import_id = v[0] ? num(v[0]) : 0;
+    sl_strlcpy(h->started, v[1] ? v[1] : "", sizeof h->started);
+    sl_strlcpy(h->host, v[2] ? v[2] : "", sizeof h->host);
+    h->pid = v[3] ? (long)num(v[3]) : 0;
+    sl_strlcpy(h->node, v[4] ? v[4] : "", sizeof h->node);
+    return 0;
+}
+
+int sl_ledger_holder(struct sl_sink *s, const char *sha, const char *table, const char *sheet,
+                     struct sheetload_holder *h, struct sl_error *err)
+{
+    const char *params[3] = {sha, table, sheet ? sheet : ""};
+    struct sheetload_holder found;
+    memset(&found, 0, sizeof found);
+    int rc = sl_sink_query(s,
+                           "SELECT id, started_at, host, pid, node FROM sheetload_imports "
+                           "WHERE file_sha256 = $1 AND target_table = $2 AND "
+                           "coalesce(sheet, '') = $3 AND status = 'running' "
+                           "ORDER BY id DESC LIMIT 1",
+                           3, params, holder_cb, &found, err);
+    if (rc)
+        return rc;
+    if (!found.import_id)
+        return SL_ENOTFOUND;
+    *h = found;
+    return 0;
+}
+
+struct watch {
+    const char *owner;
+    int *cancel, *owned;
+};
+
+static int watch_cb(void *arg, int ncols, const char *const *v)
+{
+    struct watch *w = arg;
+    if (ncols < 2)
+        return 0;
+    *w->cancel = v[0] && strcmp(v[0], "0") != 0;
+    *w->owned = v[1] && !strcmp(v[1], w->owner);
+    return 0;
+}
+
+int sl_ledger_watch(struct sl_sink *s, long long id, const char *owner, int *cancel, int *owned,
+                    struct sl_error *err)
 {
     char ids[32];
     snprintf(ids, sizeof ids, "%lld", id);
-    const char *params[2] = {ids, sheetload_method_name(p->method)};
-    return sl_sink_exec(s,
-                        "UPDATE sheetload_imports SET status = 'running', method = $2, "
-                        "finished_at = NULL WHERE id = $1",
-                        2, params, err);
+    const char *params[1] = {ids};
+    struct watch w = {owner, cancel, owned};
+    *cancel = 0;
+    *owned = 0;
+    return sl_sink_query(s,
+                         "SELECT cancel_requested, owner FROM sheetload_imports WHERE id = $1", 1,
+                         params, watch_cb, &w, err);
 }
 
 struct batches {
@@ -293,31 +441,85 @@ int sl_ledger_batch(struct sl_sink *s, long long id, long long batch_no,
                          2, params, one_batch_cb, &o, err);
 }
 
+/* The fence: a NULL import id when $1 is no longer owned by $10, which the
+ * NOT NULL of import_id turns into an error that undoes the whole
+ * statement (the row inserted with it included). */
 const char sl_ledger_batch_sql[] =
     "INSERT INTO sheetload_batches (import_id, batch_no, first_row, last_row, "
     "rows_total, rows_done, rows_inserted, rows_rejected, rows_blank) VALUES "
-    "($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (import_id, batch_no) "
+    "((SELECT id FROM sheetload_imports WHERE id = $1 AND owner = $10 FOR SHARE), "
+    "$2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (import_id, batch_no) "
     "DO UPDATE SET rows_done = excluded.rows_done, "
     "rows_inserted = excluded.rows_inserted, "
     "rows_rejected = excluded.rows_rejected, rows_blank = excluded.rows_blank";
 
-void sl_ledger_batch_params(struct sl_ledger_params *lp, long long id, const struct sl_block *b,
-                            long long done, long long ins, long long rej, long long blank)
+/* The same in a transaction, both dialects: inserted only while $10 owns
+ * the import (PostgreSQL: FOR SHARE, so a takeover's UPDATE waits for this
+ * transaction, and this statement, run after a takeover committed, sees
+ * the new owner), updated only over the row this run last wrote ($11 =
+ * its rows_done). RETURNING says whether it was written, and the cancel
+ * flag. */
+#define PUT_BATCH(lock)                                                                      \
+    "INSERT INTO sheetload_batches (import_id, batch_no, first_row, last_row, "               \
+    "rows_total, rows_done, rows_inserted, rows_rejected, rows_blank) "                       \
+    "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM sheetload_imports "                       \
+    "WHERE id = $1 AND owner = $10" lock " ON CONFLICT (import_id, batch_no) "                \
+    "DO UPDATE SET rows_done = excluded.rows_done, rows_inserted = excluded.rows_inserted, "  \
+    "rows_rejected = excluded.rows_rejected, rows_blank = excluded.rows_blank "               \
+    "WHERE sheetload_batches.rows_done = $11 "                                                \
+    "RETURNING (SELECT cancel_requested FROM sheetload_imports WHERE id = $1)"
+static const char pg_put_batch[] = PUT_BATCH(" FOR SHARE");
+static const char lite_put_batch[] = PUT_BATCH("");
+
+void sl_ledger_batch_params(struct sl_ledger_params *lp, const struct sl_plan *p,
+                            const struct sl_block *b, long long done, long long ins,
+                            long long rej, long long blank)
 {
-    long long nums[9] = {id, b->batch_no, b->first_row, b->last_row, (long long)b->nrows,
-                         done, ins, rej, blank};
-    for (int i = 0; i < 9; i++) {
+    long long nums[11] = {p->import_id, b->batch_no, b->first_row, b->last_row,
+                          (long long)b->nrows, done, ins, rej, blank, 0, b->done};
+    for (int i = 0; i < 11; i++) {
         snprintf(lp->v[i], sizeof lp->v[i], "%lld", nums[i]);
         lp->p[i] = lp->v[i];
     }
+    lp->p[9] = p->owner;
 }
 
-int sl_ledger_put_batch(struct sl_sink *s, long long id, const struct sl_block *b, long long done,
-                        long long ins, long long rej, long long blank, struct sl_error *err)
+struct put {
+    int written, cancel;
+};
+
+static int put_cb(void *arg, int ncols, const char *const *v)
+{
+    struct put *o = arg;
+    o->written = 1;
+    o->cancel = ncols > 0 && v[0] && strcmp(v[0], "0") != 0;
+    return 0;
+}
+
+int sl_ledger_put_batch(struct sl_sink *s, const struct sl_plan *p, const struct sl_block *b,
+                        long long done, long long ins, long long rej, long long blank,
+                        int *cancel, struct sl_error *err)
 {
     struct sl_ledger_params lp;
-    sl_ledger_batch_params(&lp, id, b, done, ins, rej, blank);
-    return sl_sink_exec(s, sl_ledger_batch_sql, 9, lp.p, err);
+    struct put o = {0, 0};
+    sl_ledger_batch_params(&lp, p, b, done, ins, rej, blank);
+    int pg = sl_sink_dialect(s) == SL_DIALECT_PG;
+    int rc = sl_sink_query(s, pg ? pg_put_batch : lite_put_batch, 11, lp.p, put_cb, &o, err);
+    if (rc)
+        return rc;
+    if (cancel)
+        *cancel = o.cancel;
+    if (o.written)
+        return 0;
+    /* Not written: the fence, or (never under the fence) another writer. */
+    int c = 0, owned = 0;
+    struct sl_error e;
+    sl_err_clear(&e);
+    if (sl_ledger_watch(s, p->import_id, p->owner, &c, &owned, &e) == 0 && !owned)
+        return sl_err_set(err, SL_EFENCED, "lost the claim on import %lld: another run took it "
+                          "over; this run stops and writes nothing more", p->import_id);
+    return sl_err_set(err, SL_EDB, "batch %lld of import %lld is recorded already with other "
+                      "progress than this run's; stopping", b->batch_no, p->import_id);
 }
 
 int sl_ledger_put_reject(struct sl_sink *s, long long id, const struct sl_block *b,
@@ -343,7 +545,7 @@ int sl_ledger_put_reject(struct sl_sink *s, long long id, const struct sl_block 
     return rc;
 }
 
-int sl_ledger_finish(struct sl_sink *s, long long id, const char *status,
+int sl_ledger_finish(struct sl_sink *s, long long id, const char *owner, const char *status,
                      const struct sheetload_stats *st, struct sl_error *err)
 {
     char v[6][32], now[48];
@@ -352,11 +554,11 @@ int sl_ledger_finish(struct sl_sink *s, long long id, const char *status,
     for (int i = 0; i < 5; i++)
         snprintf(v[i], sizeof v[i], "%lld", nums[i]);
     stamp(s, now, sizeof now);
-    const char *params[8] = {v[0], v[1], v[2], v[3], v[4], status, now,
-                             st->err.code ? st->err.msg : NULL};
+    const char *params[9] = {v[0], v[1], v[2], v[3], v[4], status, now,
+                             st->err.code ? st->err.msg : NULL, owner};
     return sl_sink_exec(s,
                         "UPDATE sheetload_imports SET total_records = $2, success_count = $3, "
                         "error_count = $4, skipped_blank = $5, status = $6, finished_at = $7, "
-                        "message = $8 WHERE id = $1",
-                        8, params, err);
+                        "message = $8 WHERE id = $1 AND owner = $9",
+                        9, params, err);
 }

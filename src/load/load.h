@@ -29,6 +29,10 @@
 #define SL_LOAD_RETRY_ATTEMPTS 10  /* a finishing step runs again at most this often (the
                                       backoff itself: conc/backoff.h SL_BACKOFF_DB) */
 #define SL_LOAD_PROGRESS_NS 250000000LL
+#define SL_LOAD_LEASE_S 30.0       /* SQLite claim: a lease not renewed for this long is free */
+#define SL_LOAD_WATCH_NS 1000000000LL /* the watcher: lease renewal, ledger cancel flag */
+#define SL_LOAD_WAIT_FIRST_NS 20000000LL /* --wait: first poll of a held claim ... */
+#define SL_LOAD_WAIT_MAX_NS 1000000000LL /* ... doubling up to this */
 
 /* ---- arena: stable allocations freed all at once -------------------------- */
 struct sl_arena_chunk;
@@ -59,6 +63,8 @@ struct sl_plan {
     int batch_size;
     int dry_run;
     long long import_id;
+    char owner[96];             /* this run's token: the fence on the ledger */
+    atomic_int *remote_cancel;  /* set when the ledger's cancel flag was seen */
 };
 void sl_plan_release(struct sl_plan *p);
 
@@ -128,6 +134,34 @@ int sl_schema_map(struct sl_plan *p, const struct sheetload_opts *o, const struc
                   const struct sl_sink_column *cols, size_t ncols, struct sheetload_stats *st,
                   size_t *data_from, struct sl_error *err);
 
+/* ---- claim.c: one importer per file; DDL one at a time ------------------ */
+struct sl_claim {
+    long long key;        /* PostgreSQL advisory lock key of (table, sheet, sha) */
+    char key_text[24];    /* SQLite lease key: the same, in hex */
+    int keyed;            /* 0: no SHA-256 (standard input), nothing to claim */
+    int held;
+    char owner[96];       /* this run's token ("host:pid:random"): the fence */
+    char host[64];
+    long pid;
+    char node[64];
+};
+void sl_claim_init(struct sl_claim *c, const char *table, const char *sheet, const char *sha,
+                   const char *node);
+/* 0 = taken (or nothing to claim); SL_EBUSY = another run holds it (SQLite:
+ * h->host/pid of the lease filled); else an error. */
+int sl_claim_try(struct sl_sink *s, struct sl_claim *c, struct sheetload_holder *h,
+                 struct sl_error *err);
+/* SQLite: renews the lease (0, or SL_EFENCED when another run took it).
+ * PostgreSQL: 0 (the session holds the lock). */
+int sl_claim_renew(struct sl_sink *s, struct sl_claim *c, struct sl_error *err);
+void sl_claim_release(struct sl_sink *s, struct sl_claim *c);
+/* PostgreSQL only (SQLite: 0, its writers are serialised anyway): a lock
+ * on DDL about `what` ("ledger", "table:NAME"); xact = until the end of the
+ * caller's transaction, else until sl_ddl_unlock. They wait. */
+int sl_ddl_xact_lock(struct sl_sink *s, const char *what, struct sl_error *err);
+int sl_ddl_lock(struct sl_sink *s, const char *what, struct sl_error *err);
+void sl_ddl_unlock(struct sl_sink *s, const char *what);
+
 /* ---- ledger.c: sheetload_imports / _batches / _rejects ------------------- */
 struct sl_ledger_batch {
     long long batch_no, rows_total, rows_done, inserted, rejected, blank;
@@ -148,31 +182,56 @@ int sl_ledger_get(struct sl_sink *s, long long id, struct sl_ledger_import *out,
                   struct sl_error *err);
 int sl_ledger_abandon(struct sl_sink *s, const char *sha, const char *table, const char *sheet,
                       struct sl_error *err);
-int sl_ledger_start(struct sl_sink *s, const struct sl_plan *p, const char *sha, const char *file,
-                    const char *sheet, long long *id, struct sl_error *err);
+/* Start or take over an import as p->owner (the claim's token, with c's
+ * host, pid and node); from then on only batches fenced by that token
+ * commit. A takeover waits for the batches of the old owner in flight. */
+int sl_ledger_start(struct sl_sink *s, const struct sl_plan *p, const struct sl_claim *c,
+                    const char *sha, const char *file, const char *sheet, long long *id,
+                    struct sl_error *err);
 int sl_ledger_resume(struct sl_sink *s, long long id, const struct sl_plan *p,
-                     struct sl_error *err);
+                     const struct sl_claim *c, struct sl_error *err);
+/* The newest running import of (sha, table, sheet), for "who holds it";
+ * SL_ENOTFOUND when none is recorded. */
+int sl_ledger_holder(struct sl_sink *s, const char *sha, const char *table, const char *sheet,
+                     struct sheetload_holder *h, struct sl_error *err);
+/* The watcher's look at an import: its cancel flag, and whether owner
+ * still owns it. */
+int sl_ledger_watch(struct sl_sink *s, long long id, const char *owner, int *cancel, int *owned,
+                    struct sl_error *err);
 /* Loads every batch row of an import; *out sorted by batch_no (sl_free). */
 int sl_ledger_batches(struct sl_sink *s, long long id, struct sl_ledger_batch **out, size_t *n,
                       struct sl_error *err);
 int sl_ledger_batch(struct sl_sink *s, long long id, long long batch_no,
                     struct sl_ledger_batch *out, int *found, struct sl_error *err);
-/* The upsert of a batch's ledger row ($1..$9 = import id, batch_no,
- * first_row, last_row, rows_total, rows_done, inserted, rejected, blank) and
- * its parameters, for statements that carry it along (writer.c). */
+/* The fenced upsert of a batch's ledger row ($1..$9 = import id, batch_no,
+ * first_row, last_row, rows_total, rows_done, inserted, rejected, blank;
+ * $10 = the owner token) for a statement that carries it along
+ * (PostgreSQL's one-statement row, writer.c): when the import is no longer
+ * owned by $10 it fails with a NOT NULL violation (SL_EDBDATA), so the
+ * whole statement writes nothing. */
 extern const char sl_ledger_batch_sql[];
+#define SL_LEDGER_BATCH_NPARAMS 10
 struct sl_ledger_params {
-    char v[9][24];
-    const char *p[9];
+    char v[11][24];
+    const char *p[11]; /* [9] = owner (borrowed), [10] = the previous rows_done */
 };
-void sl_ledger_batch_params(struct sl_ledger_params *lp, long long id, const struct sl_block *b,
-                            long long done, long long ins, long long rej, long long blank);
-/* Records b's progress (rows [0, done)) and counts; inside the caller's tx. */
-int sl_ledger_put_batch(struct sl_sink *s, long long id, const struct sl_block *b, long long done,
-                        long long ins, long long rej, long long blank, struct sl_error *err);
+void sl_ledger_batch_params(struct sl_ledger_params *lp, const struct sl_plan *p,
+                            const struct sl_block *b, long long done, long long ins,
+                            long long rej, long long blank);
+/* Records b's progress (rows [0, done)) and counts, inside the caller's
+ * transaction, only while p->owner owns the import (PostgreSQL: FOR SHARE
+ * on its ledger row, so a takeover waits for this transaction) and only
+ * over the ledger's row as b knew it (rows_done = b->done): a batch row is
+ * never overwritten by another run. SL_EFENCED when the import was taken
+ * over; *cancel = the ledger's cancel flag (may be NULL). */
+int sl_ledger_put_batch(struct sl_sink *s, const struct sl_plan *p, const struct sl_block *b,
+                        long long done, long long ins, long long rej, long long blank,
+                        int *cancel, struct sl_error *err);
 int sl_ledger_put_reject(struct sl_sink *s, long long id, const struct sl_block *b,
                          const struct sl_brow *r, struct sl_error *err);
-int sl_ledger_finish(struct sl_sink *s, long long id, const char *status,
+/* Closes the entry, only while owner still owns it (a fenced run leaves
+ * it to the new owner). */
+int sl_ledger_finish(struct sl_sink *s, long long id, const char *owner, const char *status,
                      const struct sheetload_stats *st, struct sl_error *err);
 
 /* ---- rejects.c ------------------------------------------------------------ */

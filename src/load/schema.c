@@ -28,6 +28,41 @@ static const char lite_table[] =
     "country text, website text, description text, created_at datetime, updated_at datetime, "
     "deleted_at datetime)";
 
+/* The businesses table exists: does it have the model's columns? */
+static int check_default(const struct sl_sink_column *cols, size_t n, struct sl_error *err)
+{
+    static const char *const need[] = {"name", "category", "phone", "email", "address", "city",
+                                       "country", "website", "description", "created_at",
+                                       "updated_at"};
+    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
+        size_t k = 0;
+        while (k < n && strcmp(cols[k].name, need[i]))
+            k++;
+        if (k == n)
+            return sl_err_set(err, SL_ESCHEMA,
+                              "table 'businesses' exists but has no column '%s'; "
+                              "use --table to load into a table of another shape",
+                              need[i]);
+    }
+    return 0;
+}
+
+/* The table and its indexes as one script: one round trip. */
+static int create_default(struct sl_sink *s, struct sl_error *err)
+{
+    int pg = sl_sink_dialect(s) == SL_DIALECT_PG;
+    struct sl_buf b;
+    sl_buf_init(&b, 0);
+    sl_buf_addstr(&b, pg ? pg_table : lite_table);
+    for (size_t i = 0; i < sizeof biz_indexed / sizeof biz_indexed[0]; i++)
+        sl_buf_addf(&b, ";\nCREATE INDEX IF NOT EXISTS idx_businesses_%s ON businesses (%s)",
+                    biz_indexed[i], biz_indexed[i]);
+    int rc = b.err ? sl_err_set(err, SL_ENOMEM, "out of memory creating table 'businesses'")
+                   : sl_sink_exec(s, b.data, 0, NULL, err);
+    sl_buf_release(&b);
+    return rc;
+}
+
 int sl_schema_default_table(struct sl_sink *s, struct sl_error *err)
 {
     struct sl_sink_column cols[64];
@@ -35,33 +70,24 @@ int sl_schema_default_table(struct sl_sink *s, struct sl_error *err)
     int rc = sl_sink_table_columns(s, SL_LOAD_DEFAULT_TABLE, cols, 64, &n, err);
     if (rc)
         return rc;
-    if (n > 0) {
-        static const char *const need[] = {"name", "category", "phone", "email", "address", "city",
-                                           "country", "website", "description", "created_at",
-                                           "updated_at"};
-        for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
-            size_t k = 0;
-            while (k < n && strcmp(cols[k].name, need[i]))
-                k++;
-            if (k == n)
-                return sl_err_set(err, SL_ESCHEMA,
-                                  "table 'businesses' exists but has no column '%s'; "
-                                  "use --table to load into a table of another shape",
-                                  need[i]);
-        }
-        return 0;
-    }
-    int pg = sl_sink_dialect(s) == SL_DIALECT_PG;
-    /* The table and its indexes as one script: one round trip. */
-    struct sl_buf b;
-    sl_buf_init(&b, 0);
-    sl_buf_addstr(&b, pg ? pg_table : lite_table);
-    for (size_t i = 0; i < sizeof biz_indexed / sizeof biz_indexed[0]; i++)
-        sl_buf_addf(&b, ";\nCREATE INDEX IF NOT EXISTS idx_businesses_%s ON businesses (%s)",
-                    biz_indexed[i], biz_indexed[i]);
-    rc = b.err ? sl_err_set(err, SL_ENOMEM, "out of memory creating table 'businesses'")
-               : sl_sink_exec(s, b.data, 0, NULL, err);
-    sl_buf_release(&b);
+    if (n > 0)
+        return check_default(cols, n, err);
+    /* Missing: create it in one transaction under the DDL lock (claim.c),
+     * and look again once the lock is ours: imports starting at once into
+     * an empty database create it once, and only its creator makes the
+     * indexes (another import may be deferring them already). */
+    if ((rc = sl_sink_begin(s, err)))
+        return rc;
+    rc = sl_ddl_xact_lock(s, "table:" SL_LOAD_DEFAULT_TABLE, err);
+    if (!rc)
+        rc = sl_sink_table_columns(s, SL_LOAD_DEFAULT_TABLE, cols, 64, &n, err);
+    if (!rc)
+        rc = n > 0 ? check_default(cols, n, err) : create_default(s, err);
+    if (!rc)
+        return sl_sink_commit(s, err);
+    struct sl_error e;
+    sl_err_clear(&e);
+    sl_sink_rollback(s, &e);
     return rc;
 }
 

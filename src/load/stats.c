@@ -131,6 +131,18 @@ size_t sheetload_stats_json(const struct sheetload_stats *st, char *buf, size_t 
         json_decref(h);
         json_decref(cells);
     }
+    if (st->err.code == SL_EBUSY) {
+        const struct sheetload_holder *h = &st->holder;
+        json_t *ho = json_object();
+        if (ho) {
+            json_object_set_new(ho, "import_id", json_integer(h->import_id));
+            json_object_set_new(ho, "started_at", json_string(h->started));
+            json_object_set_new(ho, "host", json_string(h->host));
+            json_object_set_new(ho, "pid", json_integer(h->pid));
+            json_object_set_new(ho, "node", h->node[0] ? json_string(h->node) : json_null());
+            json_object_set_new(o, "holder", ho);
+        }
+    }
     if (st->err.code) {
         char line[1400];
         sl_err_format(&st->err, line, sizeof line);

@@ -11,7 +11,10 @@
  * commit each row with its block's progress in the ledger (rows_done), so a
  * resume knows exactly which rows are in: on PostgreSQL as ONE autocommit
  * statement per row (the INSERT and the ledger upsert joined by a WITH),
- * in a transaction when rejects are to be recorded with it. A transient failure (SL_ERETRY)
+ * in a transaction when rejects are to be recorded with it. Every ledger
+ * write is fenced by the run's owner token (ledger.c): once another run
+ * took the import over, nothing more commits and the writer stops with
+ * SL_EFENCED. A transient failure (SL_ERETRY)
  * reconnects with backoff and reloads the block's state from the ledger
  * before going on, so a batch whose COMMIT was lost is not sent twice. */
 #include <pthread.h>
@@ -162,18 +165,30 @@ static int put_rejects(struct sl_writer *w, struct sl_block *b, size_t from, siz
     return 0;
 }
 
-/* Rows [from, to) are settled: record them and commit. */
+/* The ledger's cancel flag is up (DELETE /imports/ID, maybe on another
+ * node): stop the import as a cancel does. */
+static void remote_cancel(struct sl_writer *w)
+{
+    if (w->plan->remote_cancel)
+        atomic_store(w->plan->remote_cancel, 1);
+    sl_ctx_cancel(w->ctx, SL_ECANCELED);
+}
+
+/* Rows [from, to) are settled: record them (fenced, ledger.c) and commit. */
 static int settle(struct sl_writer *w, struct sl_block *b, size_t from, size_t to,
                   struct sl_error *err)
 {
     long long ins, rej, blank;
+    int cancel = 0;
     tally(b, from, to, &ins, &rej, &blank);
     int rc = put_rejects(w, b, from, to, err);
     if (!rc)
-        rc = sl_ledger_put_batch(w->sink, w->plan->import_id, b, (long long)to, b->inserted + ins,
-                                 b->rejected + rej, b->blank + blank, err);
+        rc = sl_ledger_put_batch(w->sink, w->plan, b, (long long)to, b->inserted + ins,
+                                 b->rejected + rej, b->blank + blank, &cancel, err);
     if (!rc)
         rc = sl_sink_commit(w->sink, err);
+    if (!rc && cancel)
+        remote_cancel(w);
     if (!rc) {
         b->inserted += ins;
         b->rejected += rej;
@@ -233,7 +248,7 @@ static int row_also(struct sl_writer *w, struct sl_block *b, size_t from, size_t
     long long ins, rej, blank;
     struct sl_ledger_params lp;
     tally(b, from, i + 1, &ins, &rej, &blank);
-    sl_ledger_batch_params(&lp, w->plan->import_id, b, (long long)i + 1, b->inserted + ins,
+    sl_ledger_batch_params(&lp, w->plan, b, (long long)i + 1, b->inserted + ins,
                            b->rejected + rej, b->blank + blank);
     int rc = sl_sink_insert_row_also(w->sink, b->rows[i].vals, lp.p, err);
     if (!rc) {
@@ -252,7 +267,8 @@ static int write_rows(struct sl_writer *w, struct sl_block *b, struct sl_error *
     size_t from = (size_t)b->done;
     int rc = 0;
     int one = sl_sink_dialect(w->sink) == SL_DIALECT_PG;
-    if (one && (rc = sl_sink_prepare_row_also(w->sink, sl_ledger_batch_sql, 9, err)))
+    if (one && (rc = sl_sink_prepare_row_also(w->sink, sl_ledger_batch_sql,
+                                                 SL_LEDGER_BATCH_NPARAMS, err)))
         return rc;
     for (size_t i = from; i < b->nrows; i++) {
         struct sl_brow *r = &b->rows[i];
