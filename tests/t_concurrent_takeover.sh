@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Claim and fence (issue 10), PostgreSQL. The holder of a file's claim is
+# stopped at a gate after some batches committed (a trigger that blocks its
+# connections on an advisory lock the test holds) while a second importer
+# waits with --wait:
+#  1. kill -9 of the holder: the waiter takes the import over, resumes it,
+#     and the table holds every good row once;
+#  2. pg_terminate_backend of the holder's control connection (its claim):
+#     the waiter takes over; when the gate opens the holder's writers find
+#     themselves fenced, write nothing more and the holder exits non-zero
+#     saying it lost its claim; no row twice.
+set -u
+. "$SL_SRC/tests/lib.sh"
+pg_fresh_db
+python3 "$SL_SRC/tests/fault/concurrent.py" takeover pg "$DB" "$T" || fail "kill -9 takeover failed (see above)"
+python3 "$SL_SRC/tests/fault/concurrent.py" fence pg "$DB" "$T" || fail "fencing failed (see above)"
+done_ok
