@@ -250,6 +250,16 @@ struct sheetload_stats {
  * exactly stats->success_count new rows of this import. */
 int sheetload_import(const struct sheetload_opts *opts, struct sheetload_stats *stats);
 
+/* Asks import `id` in the ledger of db (as sheetload_opts.db) to stop,
+ * wherever it runs (another process, another server): sets its cancel
+ * flag, which the run that holds it reads with every batch it commits and
+ * at least once a second; it then stops cleanly and is recorded as
+ * 'cancelled'. 0 when the import exists: status (cap bytes, may be NULL)
+ * gets its status before the request ("running" = asked to stop; any other
+ * = it had ended, nothing was changed). SL_ENOTFOUND when there is none. */
+int sheetload_cancel(const char *db, long long id, char *status, size_t cap,
+                     struct sl_error *err);
+
 /* Writes stats as the JSON object the tutorial's ImportStats uses, plus our
  * fields, into buf (NUL-terminated, truncated to cap). Returns the length
  * it needed. */

@@ -40,8 +40,14 @@ static void usage(void)
            "                           finish before they are cancelled (30s)\n"
            "  --method-default M       method when ?method= is absent: sequential,\n"
            "                           concurrent, batch (default) or copy\n"
+           "  --node NAME              this server's name in /health and in the ledger\n"
+           "                           (default HOST:PORT) [SHEETLOAD_NODE]\n"
            "  -q, --quiet              log warnings and errors only\n"
            "  -h, --help               show this help\n"
+           "\n"
+           "Several servers on one database are one service: a file being imported by\n"
+           "one is refused by the others (409), and GET|DELETE /imports/ID by ledger id\n"
+           "work on every node (docs/scaling.md).\n"
            "\n"
            "Authentication: when SHEETLOAD_TOKEN is set, every route but /health needs\n"
            "'Authorization: Bearer <token>'.\n"
@@ -118,6 +124,7 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
     a->max_jobs = getenv("SHEETLOAD_MAX_JOBS");
     a->o.upload_dir = getenv("SHEETLOAD_UPLOAD_DIR");
     a->o.token = getenv("SHEETLOAD_TOKEN");
+    a->o.node = getenv("SHEETLOAD_NODE");
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
         if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
@@ -138,6 +145,8 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
             a->shutdown = v;
         else if ((v = optval(argc, argv, &i, "--method-default")))
             a->method = v;
+        else if ((v = optval(argc, argv, &i, "--node")))
+            a->o.node = v;
         else
             return sl_cli_usage_error("serve", "unknown option '%s'", argv[i]);
         if (v && !*v)

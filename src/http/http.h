@@ -24,6 +24,8 @@ struct sl_http_opts {
     int method_default;            /* enum sheetload_method used when ?method= is absent; 0 = batch */
     const char *token;             /* NULL or "" = no authentication */
     int recent_jobs;               /* finished jobs kept in memory; 0 = 100 */
+    const char *node;              /* this server's name in /health and the ledger;
+                                    * NULL = "HOST:PORT" (HOST:pid PID for port 0) */
 };
 
 struct sl_http_server;

@@ -80,6 +80,7 @@ struct sl_http_server {
     int updir_fd;                /* open O_DIRECTORY on the upload dir */
     int updir_ours;              /* created by mkdtemp: removed at stop */
     char url[128];
+    char node[64];               /* set before the daemon starts; read-only after */
     struct MHD_Daemon *mhd;
     struct sl_jobs jobs;
     unsigned long long max_upload;

@@ -97,6 +97,7 @@ static void run(struct sl_jobs *j, struct sl_job *job)
     o.file = job->path;
     o.display_name = job->display;
     o.db = srv->db;
+    o.node = srv->node;
     o.method = job->method;
     o.force = job->force;
     o.encoding = job->rd.encoding[0] ? job->rd.encoding : NULL;

@@ -36,9 +36,11 @@ int sl_route_health(struct sl_req *r, struct MHD_Connection *c)
         char msg[sizeof err.msg + 64];
         sl_err_format(&err, msg, sizeof msg);
         return sl_reply_json(r, c, MHD_HTTP_SERVICE_UNAVAILABLE,
-                             json_pack("{s:s,s:s}", "status", "unhealthy", "error", msg));
+                             json_pack("{s:s,s:s,s:s}", "status", "unhealthy", "error", msg,
+                                       "node", r->srv->node));
     }
-    return sl_reply_json(r, c, MHD_HTTP_OK, json_pack("{s:s}", "status", "healthy"));
+    return sl_reply_json(r, c, MHD_HTTP_OK,
+                         json_pack("{s:s,s:s}", "status", "healthy", "node", r->srv->node));
 }
 
 /* Has the peer of a synchronous upload closed its side? A pending byte
@@ -266,12 +268,28 @@ int sl_route_get(struct sl_req *r, struct MHD_Connection *c)
     return sl_reply_json(r, c, MHD_HTTP_OK, o);
 }
 
+/* DELETE of a ledger id: the import may run on any node of the database;
+ * its cancel flag stops it there (sheetload_cancel). */
+static int ledger_delete(struct sl_req *r, struct MHD_Connection *c)
+{
+    struct sl_error err;
+    char status[16] = "";
+    sl_err_clear(&err);
+    int rc = sheetload_cancel(r->srv->db, strtoll(r->arg, NULL, 10), status, sizeof status, &err);
+    if (rc)
+        return ledger_error(r, c, rc, &err);
+    int running = !strcmp(status, "running");
+    return sl_reply_json(r, c, running ? MHD_HTTP_ACCEPTED : MHD_HTTP_OK,
+                         json_pack("{s:s,s:s}", "id", r->arg, "status",
+                                   running ? "cancelling" : status));
+}
+
 int sl_route_delete(struct sl_req *r, struct MHD_Connection *c)
 {
     struct sl_jobs *j = &r->srv->jobs;
     struct sl_job *job = sl_jobs_get(j, r->arg);
     if (!job)
-        return not_found(r, c);
+        return sl_ledger_id(r->arg) ? ledger_delete(r, c) : not_found(r, c);
     int was = sl_jobs_cancel(j, job);
     int state, rc;
     sl_jobs_snapshot(j, job, &state, &rc, NULL);

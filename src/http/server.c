@@ -344,6 +344,24 @@ static int parse_listen(const char *spec, struct sockaddr_in *sa, struct sl_erro
 
 static char *dup_or_null(const char *s) { return s ? sl_strdup(s) : NULL; }
 
+/* The node's name (docs/scaling.md): given, else host and port, else (port
+ * 0: known only once bound, after requests may arrive) host and pid. */
+static void name_node(struct sl_http_server *s, const struct sockaddr_in *sa)
+{
+    char host[64];
+    if (s->o.node && *s->o.node) {
+        sl_strlcpy(s->node, s->o.node, sizeof s->node);
+        return;
+    }
+    if (gethostname(host, sizeof host) != 0)
+        sl_strlcpy(host, "localhost", sizeof host);
+    host[sizeof host - 1] = '\0';
+    if (ntohs(sa->sin_port))
+        snprintf(s->node, sizeof s->node, "%.40s:%u", host, (unsigned)ntohs(sa->sin_port));
+    else
+        snprintf(s->node, sizeof s->node, "%.40s:pid%ld", host, (long)getpid());
+}
+
 static void server_free(struct sl_http_server *s)
 {
     sl_updir_close(s);
@@ -390,6 +408,7 @@ int sl_http_start(struct sl_http_server **out, const struct sl_http_opts *opts,
     struct sockaddr_in sa;
     if ((rc = parse_listen(s->listen, &sa, err)))
         goto fail;
+    name_node(s, &sa);
     if ((rc = sl_updir_open(s, err)))
         goto fail;
     if ((rc = sl_jobs_init(&s->jobs, s, s->o.max_jobs, s->o.recent_jobs, err)))

@@ -545,6 +545,39 @@ int sl_ledger_put_reject(struct sl_sink *s, long long id, const struct sl_block 
     return rc;
 }
 
+static int status_cb(void *arg, int ncols, const char *const *v)
+{
+    sl_strlcpy(arg, ncols > 0 && v[0] ? v[0] : "", 16);
+    return 0;
+}
+
+int sheetload_cancel(const char *db, long long id, char *status, size_t cap,
+                     struct sl_error *err)
+{
+    const char *env = getenv("DATABASE_URL");
+    const char *target = db ? db : env && *env ? env : SL_LOAD_DEFAULT_TARGET;
+    struct sl_sink *s = NULL;
+    char ids[32], was[16] = "";
+    snprintf(ids, sizeof ids, "%lld", id);
+    const char *params[1] = {ids};
+    int rc = sl_sink_open(&s, target, err);
+    if (!rc)
+        rc = sl_sink_query(s,
+                           "UPDATE sheetload_imports SET cancel_requested = 1 WHERE id = $1 AND "
+                           "status = 'running' RETURNING status",
+                           1, params, status_cb, was, err);
+    if (!rc && !was[0])
+        rc = sl_sink_query(s, "SELECT status FROM sheetload_imports WHERE id = $1", 1, params,
+                           status_cb, was, err);
+    if (!rc && !was[0])
+        rc = sl_err_set(err, SL_ENOTFOUND, "there is no import %lld in the ledger", id);
+    if (s)
+        sl_sink_close(s);
+    if (!rc && status && cap)
+        sl_strlcpy(status, was, cap);
+    return rc;
+}
+
 int sl_ledger_finish(struct sl_sink *s, long long id, const char *owner, const char *status,
                      const struct sheetload_stats *st, struct sl_error *err)
 {

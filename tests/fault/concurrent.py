@@ -5,15 +5,20 @@
 #   concurrent.py takeover pg DBURL WORK kill -9 of the holder; a --wait takes over
 #   concurrent.py fence pg DBURL WORK    the holder's control connection is
 #                                        terminated while its writers load
+#   concurrent.py serve pg DBURL WORK    two 'sheetload serve' on one database
 # Nothing waits on time: the holder is stopped at a known point by a gate (a
 # trigger that takes a shared advisory lock that the test holds), and every
 # wait polls for a condition the test can see (a ledger row, a lock, a log
 # line), bounded by a generous limit that only a hang reaches.
 # SL_CONC_ROUNDS=N sets the rounds of 'same' and 'ddl'. Standard library only.
+import json
 import os
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import faultlib as fl  # noqa: E402
@@ -271,6 +276,173 @@ def takeover(target, db, work, fence):
                                               sum(want.values())))
 
 
+# ---- two servers, one database ---------------------------------------------
+
+def http(method, url, path=None):
+    """(status, parsed JSON or text) of one request; path = a file to upload
+    as the form field 'file'."""
+    data, headers = None, {}
+    if path:
+        b = "slboundary%d" % os.getpid()
+        with open(path, "rb") as f:
+            body = f.read()
+        data = (("--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
+                 "Content-Type: text/csv\r\n\r\n" % (b, os.path.basename(path))).encode()
+                + body + ("\r\n--%s--\r\n" % b).encode())
+        headers["Content-Type"] = "multipart/form-data; boundary=" + b
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=LIMIT_S) as r:
+            code, text = r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        code, text = e.code, e.read().decode()
+    try:
+        return code, json.loads(text)
+    except ValueError:
+        return code, text
+
+
+class Server:
+    def __init__(self, db, work, node, env=None):
+        self.log = os.path.join(work, node + ".log")
+        updir = os.path.join(work, node + ".up")
+        with open(self.log, "w") as err:
+            self.p = subprocess.Popen([fl.sheetload(), "serve", "--listen", "127.0.0.1:0",
+                                       "--db", db, "--node", node, "--max-jobs", "4",
+                                       "--upload-dir", updir, "--shutdown-timeout", "1s"],
+                                      stdout=subprocess.DEVNULL, stderr=err,
+                                      env=dict(os.environ, **(env or {})))
+        self.url = None
+        self.p.errfile = self.log
+
+        def listening():
+            with open(self.log) as f:
+                for line in f:
+                    if line.startswith("sheetload: listening on "):
+                        self.url = line.split()[-1]
+            return self.url is not None
+        wait_until("server %s to listen" % node, listening, [self.p])
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+        rc = self.p.wait(timeout=LIMIT_S)
+        if rc != 0:
+            raise fl.Fail("server %s exited %d after SIGTERM:\n%s" % (self.url, rc, tail(self.p)))
+
+
+def both_at_once(calls):
+    """Runs the (method, url, path) calls on threads at once; their results."""
+    res = [None] * len(calls)
+
+    def one(i):
+        res[i] = http(*calls[i])
+    th = [threading.Thread(target=one, args=(i,)) for i in range(len(calls))]
+    for t in th:
+        t.start()
+    for t in th:
+        t.join()
+    return res
+
+
+def serve(target, db, work):
+    fl.pg_reset(db)
+    a = Server(db, work, "alpha", env={"PGAPPNAME": "slgate"})
+    b = Server(db, work, "beta")
+    try:
+        serve_checks(db, work, a, b)
+    finally:
+        for srv in (a, b):
+            if srv.p.poll() is None:
+                srv.p.kill()
+                srv.p.wait()
+    fl.log("serve: ok")
+
+
+def serve_checks(db, work, a, b):
+    for srv, name in ((a, "alpha"), (b, "beta")):
+        code, body = http("GET", srv.url + "/health")
+        if code != 200 or body.get("node") != name:
+            raise fl.Fail("GET /health on %s: %s %r, want 200 naming node %r"
+                          % (srv.url, code, body, name))
+    want = fl.collections.Counter()
+    last = None
+    for k in range(int(os.environ.get("SL_CONC_ROUNDS", "5"))):
+        d = fl.gen(work, 2000, 10, 500 + k, tag="s%d" % k)
+        exp = fl.expected(d)
+        res = both_at_once([("POST", a.url + "/upload", d["csv"]),
+                            ("POST", b.url + "/upload", d["csv"])])
+        what = "round %d" % k
+        codes = sorted(r[0] for r in res)
+        if codes != [200, 409]:
+            raise fl.Fail("%s: the same file uploaded to both servers at once answered %s, want "
+                          "one 200 and one 409: %r" % (what, codes, res))
+        ok = [r[1] for r in res if r[0] == 200][0]
+        no = [r[1] for r in res if r[0] == 409][0]
+        fl.check_stats(ok["stats"], exp, what + ", the 200")
+        lid = ok["stats"]["import_id"]
+        if "running_import" in no:
+            if no["running_import"] != lid or no.get("location") != "/imports/%d" % lid:
+                raise fl.Fail("%s: the 409 names import %r at %r; the 200 was import %d"
+                              % (what, no["running_import"], no.get("location"), lid))
+        elif "already imported" not in no.get("error", ""):
+            raise fl.Fail("%s: the 409 says neither who runs it nor that it was imported: %r"
+                          % (what, no))
+        want += exp["good"]
+        fl.compare(fl.pg_rows(db), want, what)
+        fl.log("%s: ok (200 + 409%s)" % (what, ", running" if "running_import" in no else ""))
+        last = (lid, exp)
+    # A ledger id works on every node.
+    lid, exp = last
+    for srv in (a, b):
+        code, body = http("GET", "%s/imports/%d" % (srv.url, lid))
+        if code != 200 or body.get("status") != "completed" or \
+                body.get("stats", {}).get("success_count") != sum(exp["good"].values()):
+            raise fl.Fail("GET /imports/%d on %s: %s %r" % (lid, srv.url, code, body))
+        code, text = http("GET", "%s/imports/%d/rejects" % (srv.url, lid))
+        nrej = len([ln for ln in str(text).splitlines()[1:] if ln])
+        if code != 200 or nrej != len(exp["rejects"]):
+            raise fl.Fail("GET /imports/%d/rejects on %s: %s, %d rows, want %d"
+                          % (lid, srv.url, code, nrej, len(exp["rejects"])))
+    # DELETE on beta stops an import running on alpha, stopped at the gate.
+    before = fl.pg_count(db)
+    d = fl.gen(work, 12000, 0, 600, tag="big")
+    gate = Gate(db, 500)
+    try:
+        code, body = http("POST", a.url + "/imports?method=batch", d["csv"])
+        if code != 202:
+            raise fl.Fail("POST /imports on alpha: %s %r" % (code, body))
+        job = body["id"]
+        wait_until("alpha's import to block at the gate", lambda: holder_blocked(db), [a.p])
+        lid = int(pg_one(db, "select max(id) from sheetload_imports"))
+        code, body = http("DELETE", "%s/imports/%d" % (b.url, lid))
+        if code != 202 or body.get("status") != "cancelling":
+            raise fl.Fail("DELETE /imports/%d on beta: %s %r, want 202 cancelling"
+                          % (lid, code, body))
+    finally:
+        gate.open()
+
+    def ended():
+        return http("GET", "%s/imports/%d" % (b.url, lid))[1].get("status") != "running"
+    wait_until("import %d to stop" % lid, ended, [a.p, b.p])
+    code, body = http("GET", "%s/imports/%d" % (b.url, lid))
+    done = body.get("stats", {}).get("success_count")
+    if body.get("status") != "cancelled" or not isinstance(done, int) or done >= 12000:
+        raise fl.Fail("after DELETE on beta, import %d is %r" % (lid, body))
+    code, jb = http("GET", "%s/imports/%s" % (a.url, job))
+    if jb.get("status") != "cancelled":
+        raise fl.Fail("alpha's job %s after a DELETE on beta: %r" % (job, jb))
+    ledger = int(pg_one(db, "select coalesce(sum(rows_inserted), 0) from sheetload_batches "
+                            "where import_id = %d" % lid))
+    if fl.pg_count(db) - before != done or ledger != done:
+        raise fl.Fail("cancelled import %d: the table gained %d rows, the ledger says %d, "
+                      "the statistics %d" % (lid, fl.pg_count(db) - before, ledger, done))
+    fl.log("cross-node DELETE: ok (import %d on alpha cancelled from beta after %d rows)"
+           % (lid, done))
+    a.stop()
+    b.stop()
+
+
 def main():
     mode, target, db, work = sys.argv[1:5]
     try:
@@ -278,6 +450,8 @@ def main():
             same(target, db, work)
         elif mode == "ddl":
             ddl(target, db, work)
+        elif mode == "serve":
+            serve(target, db, work)
         elif mode in ("takeover", "fence"):
             takeover(target, db, work, mode == "fence")
         else:
