@@ -23,7 +23,8 @@ PORT=${URL##*:}
 
 # GET /health
 req "$URL/health"; expect 200 "health"
-[ "$BODY" = '{"status":"healthy"}' ] || fail "health body: $BODY"
+[ "$(jq_get "$BODY" ".status")" = healthy ] && [ -n "$(jq_get "$BODY" ".node")" ] ||
+  fail "health body (status healthy and the node's name): $BODY"
 
 # The tutorial's exact command.
 out=$(curl -s -X POST "http://localhost:$PORT/upload?method=batch" -F "file=@sample_data.xlsx") || fail "tutorial curl"

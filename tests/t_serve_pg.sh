@@ -10,7 +10,8 @@ cd "$T" || fail "cd"
 
 serve_start "$T/log" --db "$DB" --max-jobs 3 --upload-dir "$T/up"
 req "$URL/health"; expect 200 "health (PostgreSQL)"
-[ "$BODY" = '{"status":"healthy"}' ] || fail "health body: $BODY"
+[ "$(jq_get "$BODY" ".status")" = healthy ] && [ -n "$(jq_get "$BODY" ".node")" ] ||
+  fail "health body (status healthy and the node's name): $BODY"
 
 # One import first, so the 8 below go into a non-empty table. (Into a fresh
 # table, concurrent imports race in "load first, index after", issue 7:

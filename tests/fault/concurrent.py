@@ -429,6 +429,9 @@ def serve_checks(db, work, a, b):
     done = body.get("stats", {}).get("success_count")
     if body.get("status") != "cancelled" or not isinstance(done, int) or done >= 12000:
         raise fl.Fail("after DELETE on beta, import %d is %r" % (lid, body))
+    wait_until("alpha's job %s to end" % job,
+               lambda: http("GET", "%s/imports/%s" % (a.url, job))[1].get("status")
+               not in ("queued", "running"), [a.p])
     code, jb = http("GET", "%s/imports/%s" % (a.url, job))
     if jb.get("status") != "cancelled":
         raise fl.Fail("alpha's job %s after a DELETE on beta: %r" % (job, jb))
