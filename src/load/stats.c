@@ -132,14 +132,14 @@ size_t sheetload_stats_json(const struct sheetload_stats *st, char *buf, size_t 
         json_decref(cells);
     }
     if (st->err.code == SL_EBUSY) {
-        const struct sheetload_holder *h = &st->holder;
+        const struct sheetload_holder *hd = &st->holder;
         json_t *ho = json_object();
         if (ho) {
-            json_object_set_new(ho, "import_id", json_integer(h->import_id));
-            json_object_set_new(ho, "started_at", json_string(h->started));
-            json_object_set_new(ho, "host", json_string(h->host));
-            json_object_set_new(ho, "pid", json_integer(h->pid));
-            json_object_set_new(ho, "node", h->node[0] ? json_string(h->node) : json_null());
+            json_object_set_new(ho, "import_id", json_integer(hd->import_id));
+            json_object_set_new(ho, "started_at", json_string(hd->started));
+            json_object_set_new(ho, "host", json_string(hd->host));
+            json_object_set_new(ho, "pid", json_integer(hd->pid));
+            json_object_set_new(ho, "node", hd->node[0] ? json_string(hd->node) : json_null());
             json_object_set_new(o, "holder", ho);
         }
     }
