@@ -8,10 +8,13 @@
 #  2. pg_terminate_backend of the holder's control connection (its claim):
 #     the waiter takes over; when the gate opens the holder's writers find
 #     themselves fenced, write nothing more and the holder exits non-zero
-#     saying it lost its claim; no row twice.
+#     saying it lost its claim; no row twice;
+#  3. the gate opens and the holder completes: the waiter exits 3 (already
+#     imported), having written nothing.
 set -u
 . "$SL_SRC/tests/lib.sh"
 pg_fresh_db
 python3 "$SL_SRC/tests/fault/concurrent.py" takeover pg "$DB" "$T" || fail "kill -9 takeover failed (see above)"
 python3 "$SL_SRC/tests/fault/concurrent.py" fence pg "$DB" "$T" || fail "fencing failed (see above)"
+python3 "$SL_SRC/tests/fault/concurrent.py" done pg "$DB" "$T" || fail "waiting for a holder that completes failed (see above)"
 done_ok

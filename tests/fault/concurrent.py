@@ -3,6 +3,7 @@
 #   concurrent.py same sqlite - WORK     rounds over the four methods
 #   concurrent.py ddl pg DBURL WORK      4 files at once into an empty database
 #   concurrent.py takeover pg DBURL WORK kill -9 of the holder; a --wait takes over
+#   concurrent.py done pg DBURL WORK     the holder completes; a --wait exits 3
 #   concurrent.py fence pg DBURL WORK    the holder's control connection is
 #                                        terminated while its writers load
 #   concurrent.py serve pg DBURL WORK    two 'sheetload serve' on one database
@@ -85,7 +86,8 @@ def same(target, db, work):
     want = {}
     for k in range(nrounds):
         method = METHODS[k % len(METHODS)]
-        d = fl.gen(work, 2000, 10, 100 + k, tag="r%d" % k)
+        d = fl.gen(work, 1000 if os.environ.get("SL_SANITIZE") else 2000, 10, 100 + k,
+                   tag="r%d" % k)
         exp = fl.expected(d)
         if target == "pg":
             fl.pg_reset(db)
@@ -211,7 +213,8 @@ def create_table(db, work):
     return fl.pg_rows(db)
 
 
-def takeover(target, db, work, fence):
+def takeover(target, db, work, mode):
+    fence = mode == "fence"
     method = "batch"
     fl.pg_reset(db)
     base = create_table(db, work)
@@ -232,6 +235,18 @@ def takeover(target, db, work, fence):
         waiter = start(cmd, work, "waiter")
         wait_until("the waiter to find the claim held",
                    lambda: "right now" in open(waiter.errfile).read(), [waiter])
+        if mode == "done":
+            gate.open()
+            hrc, hso, hse = finish(holder)
+            if hrc != 0:
+                raise fl.Fail("the holder exited %d, want 0: %s" % (hrc, hse.strip()))
+            rc, so, se = finish(waiter)
+            if rc != 3 or "already imported" not in se:
+                raise fl.Fail("the waiter exited %d, want 3 saying the file was already "
+                              "imported: %s" % (rc, se.strip()))
+            fl.compare(fl.pg_rows(db), base + exp["good"], "after the holder completed")
+            fl.log("wait for a holder that completes: ok (the waiter exits 3)")
+            return
         if not fence:
             holder.kill()
             holder.wait()
@@ -455,8 +470,8 @@ def main():
             ddl(target, db, work)
         elif mode == "serve":
             serve(target, db, work)
-        elif mode in ("takeover", "fence"):
-            takeover(target, db, work, mode == "fence")
+        elif mode in ("takeover", "fence", "done"):
+            takeover(target, db, work, mode)
         else:
             raise fl.Fail("unknown mode %r" % mode)
     except fl.Fail as e:
