@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # DDL under concurrency (issue 10): 4 different files imported at once into
-# an empty PostgreSQL database with index deferral on
-# (SHEETLOAD_DEFER_MIN_BYTES=0), rounds over the four methods: every import
+# an empty PostgreSQL database with index deferral on (--indexes defer),
+# rounds over the four methods: every import
 # succeeds, the table holds the sum, all 7 indexes of businesses exist and
 # are valid, no definition is left deferred.
 set -u

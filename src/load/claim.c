@@ -24,6 +24,7 @@
  * Every function runs on the connection it is given, by the thread that
  * owns it; nothing here is shared. */
 #include <errno.h>
+#include <nettle/sha2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,19 +34,18 @@
 #include <unistd.h>
 
 #include "base/err.h"
-#include "base/sha256.h"
 #include "load/load.h"
 
 /* A stable 64-bit key for text (PostgreSQL's advisory locks take bigint). */
 static long long key_of(const char *kind, const char *a, const char *b, const char *c)
 {
-    struct sl_sha256 h;
-    unsigned char d[32];
-    sl_sha256_init(&h);
+    struct sha256_ctx h;
+    uint8_t d[SHA256_DIGEST_SIZE];
+    sha256_init(&h);
     const char *parts[4] = {kind, a ? a : "", b ? b : "", c ? c : ""};
     for (int i = 0; i < 4; i++)
-        sl_sha256_update(&h, parts[i], strlen(parts[i]) + 1);
-    sl_sha256_final(&h, d);
+        sha256_update(&h, strlen(parts[i]) + 1, (const uint8_t *)parts[i]);
+    sha256_digest(&h, sizeof d, d);
     unsigned long long k = 0;
     for (int i = 0; i < 8; i++)
         k = k << 8 | d[i];

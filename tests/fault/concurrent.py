@@ -143,8 +143,9 @@ def ddl(target, db, work):
         method = METHODS[k % len(METHODS)]
         fl.pg_reset(db)
         procs = [start(fl.import_cmd(d["csv"], db, method, 250, 2,
-                                     os.path.join(work, "f%d.rejects.csv" % i)),
-                       work, "d%d_%d" % (k, i), env={"SHEETLOAD_DEFER_MIN_BYTES": "0"})
+                                     os.path.join(work, "f%d.rejects.csv" % i),
+                                     extra=["--indexes", "defer"]),
+                       work, "d%d_%d" % (k, i))
                  for i, d in enumerate(files)]
         res = [finish(p) for p in procs]
         what = "round %d (%s)" % (k, method)
