@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main paths are valgrind-clean: cat of an xlsx and a csv, an import into
+# The main paths are valgrind-clean: cat of an xlsx, a csv and some .xls
+# (BIFF8, BIFF5, a truncated one), an import into
 # SQLite and into PostgreSQL (copy and batch), with any memory error or leak
 # failing the test. Valgrind cannot run sanitizer builds: there the test says
 # so and is reported as skipped, since those builds check the same paths
@@ -15,6 +16,12 @@ cd "$T" || fail cd
 vg() { valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "$SHEETLOAD" "$@"; }
 vg cat v.xlsx >/dev/null; check_rc 0 $? "valgrind cat xlsx"
 vg cat v.csv >/dev/null; check_rc 0 $? "valgrind cat csv"
+for x in lo-mixed gen-business gn-biff5; do
+  vg cat "$SL_SRC/tests/corpus/xls/$x.xls" >/dev/null; check_rc 0 $? "valgrind cat $x.xls"
+done
+vg cat --sheet 2 "$SL_SRC/tests/corpus/xls/gn-mixed.xls" >/dev/null; check_rc 0 $? "valgrind cat xls sheet 2"
+head -c 9000 "$SL_SRC/tests/corpus/xls/lo-mixed.xls" >cut.xls
+vg cat cut.xls >/dev/null 2>&1; check_rc 1 $? "valgrind cat of a truncated xls"
 vg import v.xlsx --db "sqlite:$T/v.db" --quiet >/dev/null; check_rc 0 $? "valgrind import sqlite"
 vg import v.xlsx --db "$DB" --method copy --quiet >/dev/null; check_rc 0 $? "valgrind import pg copy"
 vg import v.csv --db "$DB" --method batch --batch-size 100 --quiet >/dev/null; check_rc 0 $? "valgrind import pg batch"
