@@ -106,6 +106,27 @@ int main(void)
         match_is(cells, 3, NULL, 0, NULL, want, how);
     }
     {
+        /* Two columns that normalise alike: the first in table order. */
+        const char *cols[] = {"zeta", "e_mail", "email", "alpha"};
+        const char *cells[] = {"E-Mail", "ALPHA", "Zeta"};
+        const char *want[] = {"e_mail", "alpha", "zeta"};
+        const int how[] = {NAME, NAME, NAME};
+        match_is(cells, 3, cols, 4, NULL, want, how);
+    }
+    {
+        /* A wide row: one winner, every other cell a duplicate. */
+        enum { WIDE = 16384 };
+        static const char *cells[WIDE];
+        static struct sheetload_match m[WIDE];
+        struct sl_error err;
+        sl_err_clear(&err);
+        for (size_t i = 0; i < WIDE; i++)
+            cells[i] = "Name";
+        T_OK(sheetload_match_header(cells, WIDE, NULL, 0, NULL, m, &err) == 1);
+        T_OK(m[0].how == NAME && m[0].column == 0);
+        T_OK(m[WIDE - 1].how == DUP && m[WIDE - 1].column == -1);
+    }
+    {
         struct sheetload_match m[2];
         const char *cells[] = {"a", "b"};
         struct sl_error err;

@@ -3,6 +3,7 @@
 #include "load/header.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -184,7 +185,8 @@ int sl_targets_init(struct sl_targets *t, const struct sl_sink_column *cols, siz
     t->name = sl_calloc(n, sizeof *t->name);
     t->type = sl_calloc(n, sizeof *t->type);
     t->norm = sl_calloc(n, sizeof *t->norm);
-    if (!t->name || !t->type || !t->norm) {
+    t->order = sl_calloc(n, sizeof *t->order);
+    if (!t->name || !t->type || !t->norm || !t->order) {
         sl_targets_release(t);
         return SL_ENOMEM;
     }
@@ -192,6 +194,16 @@ int sl_targets_init(struct sl_targets *t, const struct sl_sink_column *cols, siz
         t->name[k] = t->biz ? sl_header_biz_cols[k] : cols[k].name;
         t->type[k] = t->biz ? "text" : cols[k].type;
         sl_header_norm(t->name[k], strlen(t->name[k]), t->norm[k], sizeof t->norm[k]);
+        t->order[k] = k;
+    }
+    /* Sorted by name, then table order (insertion sort: once per import). */
+    for (size_t i = 1; i < t->n; i++) {
+        size_t v = t->order[i], j = i;
+        while (j > 0 && strcmp(t->norm[t->order[j - 1]], t->norm[v]) > 0) {
+            t->order[j] = t->order[j - 1];
+            j--;
+        }
+        t->order[j] = v;
     }
     return 0;
 }
@@ -201,15 +213,25 @@ void sl_targets_release(struct sl_targets *t)
     sl_free(t->name);
     sl_free(t->type);
     sl_free(t->norm);
+    sl_free(t->order);
     memset(t, 0, sizeof *t);
 }
 
+/* The target a normalised key names (the first in table order when two
+ * columns normalise alike), or -1: a binary search of t->order. */
 static int target_find(const struct sl_targets *t, const char *key)
 {
-    for (size_t k = 0; k < t->n; k++)
-        if (*key && !strcmp(t->norm[k], key))
-            return (int)k;
-    return -1;
+    if (!*key)
+        return -1;
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(t->norm[t->order[mid]], key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < t->n && !strcmp(t->norm[t->order[lo]], key) ? (int)t->order[lo] : -1;
 }
 
 /* ---- the user's map --------------------------------------------------------- */
@@ -512,32 +534,37 @@ int sl_header_match(const struct sl_cell *cells, size_t n, const struct sl_targe
     for (size_t i = 0; i < n; i++)
         out[i].how = match_one(&cells[i], t, m, &out[i].column, out[i].why, sizeof out[i].why);
     /* One cell per column: the best match, the leftmost among equals. */
+    size_t *best = sl_malloc((t->n ? t->n : 1) * sizeof *best);
+    if (!best)
+        return -1;
+    for (size_t k = 0; k < t->n; k++)
+        best[k] = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        int k = out[i].column, r = rank(out[i].how);
+        if (k >= 0 && r && (best[k] == SIZE_MAX || r > rank(out[best[k]].how)))
+            best[k] = i;
+    }
     int named = 0;
     for (size_t i = 0; i < n; i++) {
         int k = out[i].column, r = rank(out[i].how);
         if (k < 0 || !r)
             continue;
-        size_t best = i;
-        for (size_t j = 0; j < n; j++)
-            if (j != i && out[j].column == k && rank(out[j].how) > rank(out[best].how))
-                best = j;
-        for (size_t j = 0; j < i && best == i; j++)
-            if (out[j].column == k && rank(out[j].how) == r)
-                best = j;
-        if (best == i) {
+        if (best[k] == i) {
             named++;
             continue;
         }
+        size_t b = best[k];
         char letters[8], text[64];
-        sl_header_col_letters(best, letters);
-        snprintf(text, sizeof text, "%.60s", cells[best].text ? cells[best].text : "");
-        int same = rank(out[best].how) == r && r >= 2;
+        sl_header_col_letters(b, letters);
+        snprintf(text, sizeof text, "%.60s", cells[b].text ? cells[b].text : "");
+        int same = rank(out[b].how) == r && r >= 2;
         snprintf(out[i].why, sizeof out[i].why, "'%.50s' names '%s' as '%s' (%s) does%s",
                  cells[i].text ? cells[i].text : "", t->name[k], text, letters,
                  same ? " too" : ", better");
         out[i].how = same ? SHEETLOAD_MATCH_DUPLICATE : SHEETLOAD_MATCH_TAKEN;
         out[i].column = -1;
     }
+    sl_free(best);
     return named;
 }
 
@@ -776,8 +803,9 @@ static size_t count_data_like(const struct sl_row *row)
 /* Short, distinct text, nothing that looks like data, at least two cells. */
 static int header_like(const struct sl_row *row)
 {
-    if (nonempty(row) < 2 || count_data_like(row))
-        return 0;
+    size_t k = nonempty(row);
+    if (k < 2 || k > 256 || count_data_like(row))
+        return 0; /* (a header of 257 cells and more is not guessed at) */
     for (size_t i = 0; i < row->ncells; i++) {
         const struct sl_cell *c = &row->cells[i];
         if (shape_of(c) == SH_EMPTY)
@@ -1017,6 +1045,8 @@ int sheetload_match_header(const char *const *cells, size_t ncells, const char *
     rc = sl_usermap_parse(&m, map, NULL, &t, err);
     if (!rc)
         rc = sl_header_match(c, ncells, &t, &m, out);
+    if (rc == -1)
+        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
     sl_usermap_release(&m);
     sl_targets_release(&t);
     sl_free(cols);

@@ -49,6 +49,7 @@ struct sl_targets {
     const char **name; /* borrowed */
     const char **type; /* borrowed, "" when unknown */
     char (*norm)[SL_HEADER_NORM];
+    size_t *order; /* indexes sorted by norm (binary search) */
 };
 int sl_targets_init(struct sl_targets *t, const struct sl_sink_column *cols, size_t ncols);
 void sl_targets_release(struct sl_targets *t);
@@ -75,7 +76,7 @@ void sl_usermap_release(struct sl_usermap *m);
 void sl_header_norm(const char *s, size_t len, char *out, size_t cap);
 
 /* Fills out[0..n) for the cells of one row; returns the number of distinct
- * target columns named. m may be NULL. */
+ * target columns named, or -1 out of memory. m may be NULL. */
 int sl_header_match(const struct sl_cell *cells, size_t n, const struct sl_targets *t,
                     const struct sl_usermap *m, struct sheetload_match *out);
 
