@@ -1,0 +1,1 @@
+create table plain (id integer primary key, name text not null, category text, phone text, email text, address text, city text, country text, website text, description text)

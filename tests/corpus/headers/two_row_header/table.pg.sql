@@ -1,0 +1,1 @@
+create table directory (id serial primary key, name text not null, sector text, phone text, e_mail text, web text, city text, country text, listed boolean default true)
