@@ -1,5 +1,6 @@
 /* fuzz_csv.c - libFuzzer target: the CSV reader. The first byte picks the
- * delimiter (detected, ',' ';' TAB or '|') and tight limits, the second how
+ * delimiter (detected, ',' ';' TAB or '|'), tight limits and the encoding
+ * (UTF-8 or a BOM's, Windows-1252, UTF-16LE, Mac Roman), the second how
  * many bytes are handed over as the detection prefix; the rest comes from
  * a memfd through read(), so the prefix and refill paths both run. */
 #ifndef _GNU_SOURCE
@@ -29,6 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         opts.limits.max_cell_bytes = 1u << 20;
         opts.limits.max_fields = 4096;
     }
+    static const char *const encs[] = {NULL, "CP1252", "UTF-16LE", "MACINTOSH"};
+    opts.encoding = encs[(data[0] >> 4) & 3];
     size_t pre = data[1];
     data += 2;
     size -= 2;
