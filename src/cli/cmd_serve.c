@@ -33,7 +33,15 @@ static void usage(void)
            "                           [SHEETLOAD_MAX_UPLOAD]; larger uploads get 413\n"
            "  --max-jobs N             imports running at once; more are queued (2)\n"
            "                           [SHEETLOAD_MAX_JOBS]\n"
-           "  --max-connections N      open connections at once (64)\n"
+           "  --max-connections N      open connections at once (64); over it a request\n"
+           "                           gets 503 and the connection is closed\n"
+           "  --max-connections-per-ip N\n"
+           "                           open connections from one address (16); over it\n"
+           "                           likewise 503\n"
+           "  --header-timeout D       a request's headers must arrive within D of the\n"
+           "                           connection (or of the previous answer) (10s)\n"
+           "  --body-timeout D         an upload must send 16 KiB within every D, else it\n"
+           "                           is dropped with its temp file (30s)\n"
            "  --upload-dir DIR         where uploads are stored while imported (created\n"
            "                           0700; default a fresh temp dir) [SHEETLOAD_UPLOAD_DIR]\n"
            "  --shutdown-timeout D     on SIGTERM/SIGINT, how long running imports may\n"
@@ -42,6 +50,9 @@ static void usage(void)
            "                           concurrent, batch (default) or copy\n"
            "  --node NAME              this server's name in /health and in the ledger\n"
            "                           (default HOST:PORT) [SHEETLOAD_NODE]\n"
+           "  --log-format F           text (default) or json: one JSON object per line\n"
+           "                           (requests: request_id, method, path, status,\n"
+           "                           bytes, ms; imports: id, file, state, counts)\n"
            "  -q, --quiet              log warnings and errors only\n"
            "  -h, --help               show this help\n"
            "\n"
@@ -78,6 +89,7 @@ static const char *optval(int argc, char **argv, int *i, const char *name)
 struct serve_args {
     struct sl_http_opts o;
     const char *max_upload, *max_jobs, *max_conns, *shutdown, *method;
+    const char *per_ip, *header_to, *body_to, *log_format, *max_rows;
 };
 
 static int apply(struct serve_args *a)
@@ -101,6 +113,34 @@ static int apply(struct serve_args *a)
             return sl_cli_usage_error("serve", "--max-connections '%s' is not a number from 1 to 10000",
                                       a->max_conns);
         a->o.max_connections = (int)v;
+    }
+    if (a->per_ip) {
+        if (sl_cli_parse_long(a->per_ip, 1, 10000, &v))
+            return sl_cli_usage_error("serve",
+                                      "--max-connections-per-ip '%s' is not a number from 1 to 10000",
+                                      a->per_ip);
+        a->o.max_per_ip = (int)v;
+    }
+    if (a->header_to && (sl_cli_parse_duration(a->header_to, &a->o.header_timeout_s) ||
+                         a->o.header_timeout_s < 1))
+        return sl_cli_usage_error("serve", "--header-timeout '%s' is not a duration of 1s or more",
+                                  a->header_to);
+    if (a->body_to && (sl_cli_parse_duration(a->body_to, &a->o.body_timeout_s) ||
+                       a->o.body_timeout_s < 1))
+        return sl_cli_usage_error("serve", "--body-timeout '%s' is not a duration of 1s or more",
+                                  a->body_to);
+    if (a->log_format) {
+        if (!strcmp(a->log_format, "json"))
+            a->o.log_json = 1;
+        else if (strcmp(a->log_format, "text"))
+            return sl_cli_usage_error("serve", "--log-format '%s': use text or json",
+                                      a->log_format);
+    }
+    if (a->max_rows) {
+        if (sl_cli_parse_long(a->max_rows, 1, (long long)1 << 62, &v))
+            return sl_cli_usage_error("serve", "--max-rows '%s' is not a positive number",
+                                      a->max_rows);
+        a->o.max_rows = v;
     }
     a->o.shutdown_timeout_s = 30;
     if (a->shutdown && sl_cli_parse_duration(a->shutdown, &a->o.shutdown_timeout_s))
@@ -139,6 +179,16 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
             a->max_jobs = v;
         else if ((v = optval(argc, argv, &i, "--max-connections")))
             a->max_conns = v;
+        else if ((v = optval(argc, argv, &i, "--max-connections-per-ip")))
+            a->per_ip = v;
+        else if ((v = optval(argc, argv, &i, "--header-timeout")))
+            a->header_to = v;
+        else if ((v = optval(argc, argv, &i, "--body-timeout")))
+            a->body_to = v;
+        else if ((v = optval(argc, argv, &i, "--log-format")))
+            a->log_format = v;
+        else if ((v = optval(argc, argv, &i, "--max-rows")))
+            a->max_rows = v;
         else if ((v = optval(argc, argv, &i, "--upload-dir")))
             a->o.upload_dir = v;
         else if ((v = optval(argc, argv, &i, "--shutdown-timeout")))
@@ -176,6 +226,8 @@ int sl_cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (a.o.log_json)
+        sl_log_set_json(1);
     struct sl_error err;
     memset(&err, 0, sizeof err);
     struct sl_http_server *srv;

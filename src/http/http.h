@@ -5,7 +5,8 @@
  * Pointers in struct sl_http_opts are copied by sl_http_start(). An all-zero
  * struct means the defaults (loopback :8080, $DATABASE_URL or the embedded
  * SQLite file, 100 MB uploads, 2 imports at once, a fresh private upload
- * directory, 30 s shutdown grace, no token).
+ * directory, 30 s shutdown grace, no token, 16 connections per address,
+ * 10 s for headers, 30 s for each 16 KiB of a body).
  */
 #ifndef SL_HTTP_HTTP_H
 #define SL_HTTP_HTTP_H
@@ -26,6 +27,11 @@ struct sl_http_opts {
     int recent_jobs;               /* finished jobs kept in memory; 0 = 100 */
     const char *node;              /* this server's name in /health and the ledger;
                                     * NULL = "HOST:PORT" (HOST:pid PID for port 0) */
+    int max_per_ip;                /* connections from one address; 0 = 16 */
+    double header_timeout_s;       /* a request's headers must arrive within; 0 = 10 s */
+    double body_timeout_s;         /* a body must advance 16 KiB within; 0 = 30 s */
+    int log_json;                  /* one JSON object per log line */
+    long long max_rows;            /* rows of one import; 0 = no limit */
 };
 
 struct sl_http_server;

@@ -72,6 +72,38 @@ struct sl_jobs {
     int keep;                    /* finished jobs kept */
     struct sl_ctx *root;         /* cancelled at the end of the grace */
     const struct sl_http_server *srv;
+    struct sl_metrics *metrics;  /* the server's counters */
+};
+
+/* One TCP connection, from libmicrohttpd's STARTED notice to its CLOSED
+ * notice (which comes before the socket is closed, so fd is valid while
+ * the connection is listed). Fields marked (cmu) are guarded by srv->cmu. */
+enum sl_conn_phase { SL_CONN_HEADERS, SL_CONN_BODY, SL_CONN_BUSY };
+struct sl_conn {
+    struct sl_conn *next, *prev; /* (cmu) srv->conns */
+    int fd;                      /* immutable */
+    uint32_t addr;               /* immutable: IPv4, network order; 0 = unknown */
+    int over;                    /* immutable: over a limit: a request gets 503 */
+    int phase;                   /* (cmu) enum sl_conn_phase */
+    int64_t since_ns;            /* (cmu) start of the phase or of the body window */
+    unsigned long long window;   /* (cmu) body bytes since since_ns */
+    int killed;                  /* (cmu) the watchdog closed it */
+};
+
+/* Counters for GET /metrics; updated with relaxed atomics from any thread. */
+#define SL_METRIC_STATUSES 12
+#define SL_METRIC_BUCKETS 10
+struct sl_metrics {
+    unsigned long long uploads[SL_METRIC_STATUSES]; /* by status, see metrics.c */
+    unsigned long long requests;
+    unsigned long long imports[3];  /* completed, failed, cancelled */
+    unsigned long long rows_inserted, rows_rejected;
+    unsigned long long bytes_received;
+    unsigned long long dur_buckets[SL_METRIC_BUCKETS + 1]; /* last = +Inf */
+    unsigned long long dur_count;
+    unsigned long long dur_sum_us;
+    unsigned long long conns_refused;  /* over a limit: 503 */
+    unsigned long long conns_timed_out; /* header or body deadline */
 };
 
 struct sl_http_server {
@@ -84,6 +116,18 @@ struct sl_http_server {
     struct MHD_Daemon *mhd;
     struct sl_jobs jobs;
     unsigned long long max_upload;
+    /* conns.c: connections, limits, deadlines, drain at stop. Lock order:
+     * cmu is a leaf (nothing else is taken under it). */
+    pthread_mutex_t cmu;
+    pthread_cond_t cwake;        /* watchdog wake-up; drain progress */
+    struct sl_conn *conns;       /* (cmu) */
+    int nconns;                  /* (cmu) listed connections */
+    int inflight;                /* (cmu) requests begun and not completed */
+    int stopping;                /* (cmu) new requests get 503 */
+    int watch_stop;              /* (cmu) */
+    int watch_started;
+    pthread_t watchdog;
+    struct sl_metrics m;
 };
 
 /* One request, from the first call of the access handler to the
@@ -112,6 +156,11 @@ struct sl_req {
     unsigned char head[512];     /* first bytes of the file, for the type check */
     size_t headlen;
     char form_method[16];        /* a 'method' form field, if any */
+    int has_method_field;        /* a 'method' field was sent */
+    int truncated;               /* the multipart body did not end properly */
+    struct sl_conn *conn;        /* borrowed; NULL if unknown */
+    char rid[20];                /* request id for logs and 500 answers */
+    char import_id[32];          /* the job of an upload, for the log */
 };
 
 /* jobs.c */
@@ -176,6 +225,33 @@ int sl_http_ledger_get(const struct sl_http_server *s, const char *id, struct js
 /* Its rejects as CSV (header first) appended to b. */
 int sl_http_ledger_rejects(const struct sl_http_server *s, const char *id, struct sl_buf *b,
                            struct sl_error *err);
+
+/* conns.c */
+int sl_conns_init(struct sl_http_server *s, struct sl_error *err);
+void sl_conns_free(struct sl_http_server *s);
+/* libmicrohttpd's MHD_OPTION_NOTIFY_CONNECTION callback (cls = server). */
+void sl_conns_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                     enum MHD_ConnectionNotificationCode code);
+/* A request begins on conn (headers complete): returns 0, or -1 when the
+ * server is stopping. Counts the request in flight. */
+int sl_conns_request_begin(struct sl_http_server *s, struct sl_conn *conn);
+/* Body bytes arrived on conn. */
+void sl_conns_body(struct sl_http_server *s, struct sl_conn *conn, size_t n);
+/* The handler took over (no body deadline from now). */
+void sl_conns_busy(struct sl_http_server *s, struct sl_conn *conn);
+/* The request ended (completed callback). */
+void sl_conns_request_end(struct sl_http_server *s, struct sl_conn *conn);
+/* At stop: no new requests; waits until every request begun has been
+ * answered and sent, or until deadline_ns. Returns those still open. */
+int sl_conns_drain(struct sl_http_server *s, int64_t deadline_ns);
+int sl_conns_count(struct sl_http_server *s);
+
+/* metrics.c */
+void sl_metrics_upload(struct sl_http_server *s, int status);
+/* state: enum sl_job_state; secs: the import's duration. */
+void sl_metrics_import(struct sl_metrics *m, int state, long long inserted,
+                       long long rejected, double secs);
+int sl_route_metrics(struct sl_req *r, struct MHD_Connection *c);
 
 /* routes.c */
 int sl_route_health(struct sl_req *r, struct MHD_Connection *c);

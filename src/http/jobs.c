@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -127,8 +128,25 @@ static void run(struct sl_jobs *j, struct sl_job *job)
     pthread_cond_broadcast(&j->done);
     pthread_mutex_unlock(&j->mu);
     sl_free(st);
+    sl_metrics_import(j->metrics, state, ok, bad, secs);
 
-    if (state == SL_JOB_FAILED)
+    if (sl_log_is_json()) {
+        json_t *line = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:f}", "event", "import",
+                              "id", job->id, "file", job->display, "state",
+                              sl_job_state_name(state), "rows", (json_int_t)rows, "inserted",
+                              (json_int_t)ok, "rejected", (json_int_t)bad, "seconds", secs);
+        if (line && job->stats.import_id)
+            json_object_set_new(line, "import_id", json_integer(job->stats.import_id));
+        if (line && state == SL_JOB_FAILED)
+            json_object_set_new(line, "error", json_string(job->stats.err.msg));
+        char *text = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER |
+                                           JSON_REAL_PRECISION(15))
+                       : NULL;
+        if (text)
+            sl_log_obj(SL_LOG_INFO, text);
+        free(text);
+        json_decref(line);
+    } else if (state == SL_JOB_FAILED)
         sl_info("import %s: file '%s': %s after %lld rows: %s", job->id, job->display,
                 sl_job_state_name(state), rows, job->stats.err.msg);
     else

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,9 +26,18 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "http/internal.h"
 
-enum { R_NONE, R_HEALTH, R_UPLOAD, R_IMPORTS, R_IMPORT, R_REJECTS, R_PAGE, R_INFO };
+enum { R_NONE, R_HEALTH, R_UPLOAD, R_IMPORTS, R_IMPORT, R_REJECTS, R_PAGE, R_INFO, R_METRICS };
+
+/* Connections libmicrohttpd accepts beyond --max-connections (and beyond
+ * the per-address limit) so that the client is answered 503 rather than
+ * left waiting; past these it refuses at accept. */
+#define CONN_RESERVE 16
+#define PER_IP_RESERVE 4
+/* At stop, how long answers already made may take to be sent. */
+#define DRAIN_NS (10LL * 1000 * 1000 * 1000)
 
 #define DEFAULT_MAX_UPLOAD (100ULL * 1000 * 1000)
 /* Multipart framing allowed on top of the file's own bytes before a
@@ -44,6 +54,8 @@ int sl_reply(struct sl_req *r, struct MHD_Connection *c, int status, struct MHD_
     if (ok == MHD_YES) {
         r->status = status;
         r->bytes = bytes;
+        if (r->route == R_UPLOAD || (r->route == R_IMPORTS && !strcmp(r->method, "POST")))
+            sl_metrics_upload(r->srv, status);
     }
     return ok;
 }
@@ -56,8 +68,12 @@ int sl_reply_json(struct sl_req *r, struct MHD_Connection *c, int status, json_t
 int sl_reply_json_hdr(struct sl_req *r, struct MHD_Connection *c, int status, json_t *body,
                       const char *header, const char *value)
 {
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    /* 15 significant digits: a double's decimal value without the binary
+     * noise of 17 (3253.6, not 3253.5999999999999). */
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
     json_decref(body);
+    if (!text) /* json_pack failed: a value was not valid UTF-8 (a bug) */
+        text = strdup("{\"error\":\"the server could not encode its answer\"}");
     if (!text)
         return MHD_NO;
     size_t len = strlen(text);
@@ -75,12 +91,14 @@ int sl_reply_json_hdr(struct sl_req *r, struct MHD_Connection *c, int status, js
 
 int sl_reply_error(struct sl_req *r, struct MHD_Connection *c, int status, const char *fmt, ...)
 {
-    char msg[1200];
+    char msg[1200], clean[1400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return sl_reply_json(r, c, status, json_pack("{s:s}", "error", msg));
+    /* Client bytes (a path, a file name) may be in msg: JSON needs UTF-8. */
+    sl_utf8_clean(clean, sizeof clean, msg, strlen(msg), 0);
+    return sl_reply_json(r, c, status, json_pack("{s:s}", "error", clean));
 }
 
 /* Constant-time over the expected token: the time does not depend on how
@@ -131,6 +149,8 @@ static const char *route(struct sl_req *r, const char *url)
         return r->route = R_HEALTH, "GET, HEAD";
     if (n == 5 && !strncmp(url, "/info", 5))
         return r->route = R_INFO, "GET, HEAD";
+    if (n == 8 && !strncmp(url, "/metrics", 8))
+        return r->route = R_METRICS, "GET, HEAD";
     if (n == 7 && !strncmp(url, "/upload", 7))
         return r->route = R_UPLOAD, "POST";
     if (n == 8 && !strncmp(url, "/imports", 8))
@@ -182,25 +202,57 @@ int sl_http_method_arg(const char *name, int dflt, int *out)
 
 /* The first call for a request: route, authenticate, refuse what can be
  * refused before reading a body. */
+/* An answer after which the connection is closed, for a client that
+ * should come back later. */
+static int reply_busy(struct sl_req *r, struct MHD_Connection *c, const char *msg)
+{
+    char *text = NULL;
+    json_t *o = json_pack("{s:s}", "error", msg);
+    if (o)
+        text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!text)
+        return MHD_NO;
+    size_t len = strlen(text);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    return sl_reply(r, c, MHD_HTTP_SERVICE_UNAVAILABLE, resp, len);
+}
+
 static enum MHD_Result first_call(struct sl_http_server *s, struct sl_req *r,
                                   struct MHD_Connection *c)
 {
+    if (sl_conns_request_begin(s, r->conn))
+        return reply_busy(r, c, "the server is shutting down; retry later");
+    if (r->conn && r->conn->over) {
+        __atomic_add_fetch(&s->m.conns_refused, 1, __ATOMIC_RELAXED);
+        return reply_busy(r, c, "too many connections; retry later");
+    }
     const char *allow = route(r, r->path);
     if (!*allow)
-        return sl_reply_error(r, c, MHD_HTTP_NOT_FOUND, "no route for '%s'; see /, /health, /upload, /imports",
+        return sl_reply_error(r, c, MHD_HTTP_NOT_FOUND,
+                              "no route for '%s'; see /, /health, /upload, /imports, /metrics",
                               r->path);
     if (!method_allowed(allow, r->method))
         return sl_reply_json_hdr(r, c, MHD_HTTP_METHOD_NOT_ALLOWED,
                                  json_pack("{s:s}", "error", "method not allowed"),
                                  MHD_HTTP_HEADER_ALLOW, allow);
     if (r->route != R_HEALTH && r->route != R_PAGE && !authorized(s, c))
-        return sl_reply_error(r, c, MHD_HTTP_UNAUTHORIZED, "unauthorized");
+        return sl_reply_json_hdr(r, c, MHD_HTTP_UNAUTHORIZED,
+                                 json_pack("{s:s}", "error", "unauthorized"),
+                                 MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"sheetload\"");
     int is_upload = r->route == R_UPLOAD || (r->route == R_IMPORTS && !strcmp(r->method, "POST"));
     if (!is_upload)
         return MHD_YES;
     int m;
-    if (sl_http_method_arg(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "method"),
-                           s->o.method_default, &m))
+    const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "method");
+    if ((q && !*q) || sl_http_method_arg(q, s->o.method_default, &m))
         return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, SL_HTTP_INVALID_METHOD);
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
@@ -222,6 +274,8 @@ static enum MHD_Result dispatch(struct sl_req *r, struct MHD_Connection *c)
     switch (r->route) {
     case R_HEALTH:
         return sl_route_health(r, c);
+    case R_METRICS:
+        return sl_route_metrics(r, c);
     case R_UPLOAD:
         return sl_route_upload(r, c, 1);
     case R_IMPORTS:
@@ -253,12 +307,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->srv = s;
         r->fd = -1;
         r->start_ns = sl_now_ns();
-        sl_strlcpy(r->method, method, sizeof r->method);
-        sl_strlcpy(r->path, url, sizeof r->path);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        r->conn = ci ? ci->socket_context : NULL;
+        sl_random_name(r->rid, sizeof r->rid, "", "");
+        sl_utf8_clean(r->method, sizeof r->method, method, strlen(method), SL_UTF8_NOCTRL);
+        sl_utf8_clean(r->path, sizeof r->path, url, strlen(url), SL_UTF8_NOCTRL);
         *con_cls = r;
         return first_call(s, r, c);
     }
     if (*upload_data_size) {
+        sl_conns_body(s, r->conn, *upload_data_size);
         sl_upload_feed(r, upload_data, *upload_data_size);
         *upload_data_size = 0;
         /* An over-limit body is read and dropped so that the client gets
@@ -269,6 +328,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (r->status)
         return MHD_YES;
+    sl_conns_busy(s, r->conn);
     sl_upload_end(r);
     return dispatch(r, c);
 }
@@ -277,17 +337,36 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     struct sl_req *r = *con_cls;
-    (void)cls, (void)c;
+    struct sl_http_server *s = cls;
+    (void)c;
     if (!r)
         return;
     sl_upload_discard(r);
     double ms = (double)(sl_now_ns() - r->start_ns) / 1e6;
     const char *why = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
-                      : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? " (client closed the connection)"
-                      : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? " (timeout)"
-                      : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? " (shutdown)"
-                      : " (connection error)";
-    sl_info("http: %s %s %d %zu bytes %.1f ms%s", r->method, r->path, r->status, r->bytes, ms, why);
+                      : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? "client closed the connection"
+                      : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
+                      : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
+                      : "connection error";
+    if (sl_log_is_json()) {
+        json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:f}", "event", "request", "request_id",
+                              r->rid, "method", r->method, "path", r->path, "status", r->status,
+                              "bytes", (json_int_t)r->bytes, "ms", round(ms * 10) / 10);
+        if (o && r->import_id[0])
+            json_object_set_new(o, "import_id", json_string(r->import_id));
+        if (o && *why)
+            json_object_set_new(o, "end", json_string(why));
+        char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+                       : NULL;
+        if (text)
+            sl_log_obj(SL_LOG_INFO, text);
+        free(text);
+        json_decref(o);
+    } else {
+        sl_info("http: %s %s %d %zu bytes %.1f ms%s%s%s", r->method, r->path, r->status, r->bytes,
+                ms, *why ? " (" : "", why, *why ? ")" : "");
+    }
+    sl_conns_request_end(s, r->conn);
     sl_free(r);
     *con_cls = NULL;
 }
@@ -400,6 +479,12 @@ int sl_http_start(struct sl_http_server **out, const struct sl_http_opts *opts,
         s->o.method_default = SHEETLOAD_BATCH;
     if (s->o.recent_jobs <= 0)
         s->o.recent_jobs = 100;
+    if (s->o.max_per_ip <= 0)
+        s->o.max_per_ip = 16;
+    if (s->o.header_timeout_s <= 0)
+        s->o.header_timeout_s = 10;
+    if (s->o.body_timeout_s <= 0)
+        s->o.body_timeout_s = 30;
     int rc;
     if (!s->listen || !s->db) {
         rc = sl_err_set(err, SL_ENOMEM, "out of memory");
@@ -413,12 +498,19 @@ int sl_http_start(struct sl_http_server **out, const struct sl_http_opts *opts,
         goto fail;
     if ((rc = sl_jobs_init(&s->jobs, s, s->o.max_jobs, s->o.recent_jobs, err)))
         goto fail_updir;
+    s->jobs.metrics = &s->m;
+    if ((rc = sl_conns_init(s, err)))
+        goto fail_jobs;
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     s->mhd = MHD_start_daemon(flags, ntohs(sa.sin_port), NULL, NULL, on_request, s,
                               MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_connections,
+                              MHD_OPTION_CONNECTION_LIMIT,
+                              (unsigned)(s->o.max_connections + CONN_RESERVE),
+                              MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                              (unsigned)(s->o.max_per_ip + PER_IP_RESERVE),
+                              MHD_OPTION_NOTIFY_CONNECTION, sl_conns_notify, s,
                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.conn_timeout_s,
                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
                               MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
@@ -435,6 +527,7 @@ int sl_http_start(struct sl_http_server **out, const struct sl_http_opts *opts,
     *out = s;
     return 0;
 fail_jobs:
+    sl_conns_free(s);
     sl_jobs_stop(&s->jobs, 0);
     sl_jobs_free(&s->jobs);
 fail_updir:
@@ -449,11 +542,19 @@ void sl_http_stop(struct sl_http_server *s)
 {
     if (!s)
         return;
+    /* No new connections; imports finish or are cancelled (their waiting
+     * handlers then queue answers); every request begun is answered and
+     * its answer sent; only then are the connections closed. */
     MHD_socket lfd = MHD_quiesce_daemon(s->mhd);
     sl_jobs_stop(&s->jobs, s->o.shutdown_timeout_s);
+    int left = sl_conns_drain(s, sl_now_ns() + DRAIN_NS);
+    if (left)
+        sl_warn("shutdown: %d request%s still open after %llds; closing", left,
+                left == 1 ? "" : "s", DRAIN_NS / 1000000000LL);
     MHD_stop_daemon(s->mhd);
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
+    sl_conns_free(s);
     sl_jobs_free(&s->jobs);
     server_free(s);
 }
