@@ -3,7 +3,7 @@
  *
  * Threads: libmicrohttpd runs one thread per connection (the access handler
  * may block while a synchronous /upload imports); the job table runs
- * max_jobs worker threads. Locking: one mutex, jobs.mu, guards the job
+ * max_jobs worker threads; conns.c runs one watchdog thread. Locking: one mutex, jobs.mu, guards the job
  * table, the queue and every field of every job marked (mu) below. It is
  * never held while calling sheetload_import, libmicrohttpd or the database;
  * sl_ctx_cancel is called under it (lock order: jobs.mu before a ctx's own

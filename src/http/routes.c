@@ -155,6 +155,10 @@ int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
     if (r->io_err)
         return sl_reply_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
                               "the server could not store the upload; see its log");
+    if (r->truncated)
+        return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST,
+                              "the upload is incomplete: the multipart body ended before its "
+                              "closing boundary; nothing was imported");
     if (!r->have_file || !r->tmp[0])
         return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "No file uploaded");
     if (r->file_bytes == 0)
@@ -181,6 +185,7 @@ int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
                                                              : MHD_HTTP_INTERNAL_SERVER_ERROR,
                               "%s", err.msg);
     r->tmp[0] = '\0'; /* the job owns the file now */
+    sl_strlcpy(r->import_id, job->id, sizeof r->import_id);
     if (!sync) {
         char loc[96];
         snprintf(loc, sizeof loc, "/imports/%s", job->id);

@@ -7,7 +7,8 @@
  * /upload blocks while its import runs. A struct sl_req belongs to its
  * connection's thread from the first call of the access handler to the
  * request-completed callback. The server struct is read-only once started,
- * except for the job table (jobs.c, its own mutex).
+ * except for the job table (jobs.c, its own mutex), the connection table
+ * (conns.c, srv->cmu) and the metrics (atomic counters).
  */
 #include <arpa/inet.h>
 #include <errno.h>

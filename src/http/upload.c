@@ -20,6 +20,7 @@
 #include "base/alloc.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "http/internal.h"
 
 void sl_random_name(char *out, size_t cap, const char *prefix, const char *suffix)
@@ -93,13 +94,13 @@ void sl_updir_close(struct sl_http_server *s)
     s->updir = NULL;
 }
 
-/* A display name: printable, no control characters, bounded. */
+/* A display name, made where the client's name enters: valid UTF-8
+ * (bytes that are not become U+FFFD, so a Latin-1 "caf\xe9.csv" is shown
+ * as "caf\uFFFD.csv" and never fails an import in a UTF-8 database),
+ * control characters replaced, cut on a character boundary to fit. */
 static void set_display(char *out, size_t cap, const char *name)
 {
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)(name ? name : ""); *p && n + 1 < cap; p++)
-        out[n++] = (*p < 0x20 || *p == 0x7f) ? '_' : (char)*p;
-    out[n] = '\0';
+    size_t n = name ? sl_utf8_clean(out, cap, name, strlen(name), SL_UTF8_NOCTRL) : 0;
     if (!n)
         sl_strlcpy(out, "upload", cap);
 }
@@ -215,8 +216,10 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
         }
         return MHD_YES;
     }
-    if (strcmp(key, "file"))
-        return MHD_YES; /* other fields are ignored */
+    if (strcmp(key, "file") || !filename)
+        return MHD_YES; /* other fields are ignored, and so is a 'file'
+                           that is a text field (urlencoded, or multipart
+                           without a file name): not an uploaded file */
     if (r->file_done || (r->have_file && off == 0 && r->file_bytes > 0)) {
         r->file_done = 1; /* only the first 'file' part counts */
         return MHD_YES;
@@ -240,21 +243,26 @@ int sl_upload_begin(struct sl_req *r, struct MHD_Connection *c)
 
 void sl_upload_feed(struct sl_req *r, const char *data, size_t size)
 {
-    if (r->pp && MHD_post_process(r->pp, data, size) != MHD_YES)
+    if (r->pp && MHD_post_process(r->pp, data, size) != MHD_YES) {
         r->discarded += size; /* a malformed body: nothing more is parsed */
+        r->truncated = 1;
+    }
 }
 
 void sl_upload_end(struct sl_req *r)
 {
-    if (r->pp)
-        MHD_destroy_post_processor(r->pp);
+    /* MHD_NO: the body ended before its closing boundary (the last part
+     * would otherwise be imported without the bytes held back in case
+     * they began the boundary). */
+    if (r->pp && MHD_destroy_post_processor(r->pp) != MHD_YES)
+        r->truncated = 1;
     r->pp = NULL;
     if (r->fd >= 0 && close(r->fd)) {
         sl_error("cannot write upload to '%s': %s", r->tmp, strerror(errno));
         r->io_err = 1;
     }
     r->fd = -1;
-    if (r->io_err || r->too_big)
+    if (r->io_err || r->too_big || r->truncated)
         drop_tmp(r);
 }
 

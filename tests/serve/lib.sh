@@ -19,7 +19,8 @@ serve_start() { # LOG ARGS...
   SRV_PIDS="$SRV_PIDS $SRV_PID"
   URL=""
   for ((i = 0; i < WAIT * 10; i++)); do
-    URL=$(sed -n 's#^sheetload: listening on \(http://[0-9.]*:[0-9]*\)$#\1#p' "$log")
+    URL=$(sed -n -e 's#^sheetload: listening on \(http://[0-9.]*:[0-9]*\)$#\1#p' \
+      -e 's#.*"msg":"listening on \(http://[0-9.]*:[0-9]*\)"}$#\1#p' "$log")
     [ -n "$URL" ] && return 0
     kill -0 "$SRV_PID" 2>/dev/null || { cat "$log" >&2; fail "server exited before listening"; }
     sleep 0.1
