@@ -15,7 +15,7 @@ ROUNDS=4
 K=6
 count() { psql "$DB" -XtAq -c "select count(*) from businesses"; }
 for i in $(seq 1 $K); do
-  "$SHEETLOAD" gen --rows $((1000 + 100 * i)) --seed $((50 + i)) -o "f$i.csv" >/dev/null || fail "gen f$i"
+  "$SHEETLOAD" gen --rows $((500 + 100 * i)) --seed $((50 + i)) -o "f$i.csv" >/dev/null || fail "gen f$i"
 done
 "$SHEETLOAD" gen --rows 10 --seed 49 -o warm.csv >/dev/null || fail "gen warm"
 want=10

@@ -187,8 +187,6 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
             a->body_to = v;
         else if ((v = optval(argc, argv, &i, "--log-format")))
             a->log_format = v;
-        else if ((v = optval(argc, argv, &i, "--max-rows")))
-            a->max_rows = v;
         else if ((v = optval(argc, argv, &i, "--upload-dir")))
             a->o.upload_dir = v;
         else if ((v = optval(argc, argv, &i, "--shutdown-timeout")))
