@@ -10,6 +10,9 @@
 #   point 3: an urlencoded body or a 'file' text field is "No file uploaded".
 #   point 4: a multipart body without its closing boundary is 400 and
 #            imports nothing.
+#   point 6: answers name the client's file, never a server path or the
+#            database target; a 500/503 of the server carries a request id
+#            that finds the log line.
 #   point 10: GET /metrics in the Prometheus text format with the counts of
 #            what happened; --log-format json: one JSON object per line.
 set -u
@@ -123,6 +126,36 @@ metric() { awk -v k="$1" '$1 == k { print $2 }' metrics; }
 [ "$(metric sheetload_http_connections)" -ge 1 ] || fail "connections gauge: $(grep connections metrics)"
 size=$(stat -c %s some.csv)
 [ "$(metric sheetload_http_received_bytes_total)" -ge "$size" ] || fail "bytes received: $(grep bytes metrics)"
+
+# --- point 6: nothing of the server in answers.
+no_server() { # WHAT: BODY names no server path and no target
+  case "$BODY" in
+    *"$T/up"* | *sheetload-uploads* | *'"target"'* | *'"rejects_file"'* | *postgres* | *127.0.0.1*)
+      fail "$1 shows server internals: $BODY" ;;
+  esac
+}
+printf 'name,category,phone,email,address,city,country,website,description\nA,B,1,a@b.c,x,y,z,http://a.b,"open\n' >q.csv
+req -X POST "$URL/upload" -F "file=@q.csv;filename=mine.csv"; expect 422 "unterminated quote"
+no_server "422"
+[[ "$(jq_get "$BODY" ".error")" == "'mine.csv', row 2"* ]] || fail "422 does not name the client's file: $BODY"
+id=$(jq_get "$BODY" ".id"); lid=$(jq_get "$BODY" ".stats.import_id")
+req "$URL/imports/$id"; expect 200 "failed job"; no_server "GET /imports/ID"
+[ "$lid" -gt 0 ] || fail "no import_id: $BODY"
+req "$URL/imports/$lid"; expect 200 "ledger view"; no_server "GET /imports/N"
+"$SHEETLOAD" gen --rows 40 --bad 3 --seed 34 -o rj.csv >/dev/null || fail "gen rj"
+req -X POST "$URL/upload" -F "file=@rj.csv"; expect 200 "upload with rejects"
+[ "$(jq_get "$BODY" ".stats.error_count")" -gt 0 ] || fail "no rejects: $BODY"
+no_server "200 with rejects"
+req "$URL/imports"; no_server "GET /imports"
+serve_stop
+
+serve_start "$T/log3" --db "postgresql://sl@127.0.0.1:1/nodb?connect_timeout=2"
+req "$URL/health"; expect 503 "health, database down"; no_server "503 health"
+rid=$(jq_get "$BODY" ".request_id")
+grep -q "request $rid: .*127.0.0.1" "$T/log3" || fail "no log line for request $rid"
+req -X POST "$URL/upload" -F "file=@some.csv"; expect 503 "upload, database down"; no_server "503 upload"
+rid=$(jq_get "$BODY" ".request_id")
+[ -n "$rid" ] && grep -q "request $rid: POST /upload: 503: .*127.0.0.1" "$T/log3" || fail "no log line for request $rid: $BODY"
 serve_stop
 
 # --- points 9 and 10: 401 with WWW-Authenticate; JSON log lines.

@@ -246,6 +246,24 @@ void sl_conns_request_end(struct sl_http_server *s, struct sl_conn *conn);
 int sl_conns_drain(struct sl_http_server *s, int64_t deadline_ns);
 int sl_conns_count(struct sl_http_server *s);
 
+/* answer.c: text for clients. Replaces every path under the upload dir in
+ * `in` by display, and makes the result valid UTF-8. */
+void sl_http_scrub(const struct sl_http_server *s, const char *in, const char *display,
+                   char *out, size_t cap);
+/* An import's error in one line, naming the client's file; an error that
+ * is not about the file or its data (database down, server fault) is only
+ * named, with ref (the job id) to find the log line. Returns 1 then. */
+int sl_http_import_error(const struct sl_http_server *s, const struct sl_error *e,
+                         const char *display, const char *ref, char *out, size_t cap);
+/* The import's statistics (new) without target and rejects_file. */
+struct json_t *sl_http_stats_json(const struct sl_http_server *s,
+                                  const struct sheetload_stats *st, const char *display,
+                                  const char *ref);
+/* A 500 (or a 503 from the database): the details go to the log under the
+ * request id, the client gets the id. */
+int sl_reply_fault(struct sl_req *r, struct MHD_Connection *c, int status, const char *public_msg,
+                   const char *detail);
+
 /* metrics.c */
 void sl_metrics_upload(struct sl_http_server *s, int status);
 /* state: enum sl_job_state; secs: the import's duration. */

@@ -391,15 +391,15 @@ json_t *sl_job_json_locked(const struct sl_job *job, int full)
     if (job->stats.import_id)
         json_object_set_new(o, "import_id", json_integer(job->stats.import_id));
     if (job->state == SL_JOB_FAILED || job->state == SL_JOB_CANCELLED)
-        if (job->stats.err.msg[0])
-            json_object_set_new(o, "error", json_string(job->stats.err.msg));
-    if (full && finished(job->state)) {
-        char buf[32768]; /* the header's cells make it long */
-        size_t n = sheetload_stats_json(&job->stats, buf, sizeof buf);
-        json_t *st = n < sizeof buf ? json_loads(buf, 0, NULL) : NULL;
-        if (st)
-            json_object_set_new(o, "stats", st);
-    }
+        if (job->stats.err.msg[0]) {
+            char msg[sizeof job->stats.err.msg + 600];
+            sl_http_import_error(job->owner->srv, &job->stats.err, job->display, job->id, msg,
+                                 sizeof msg);
+            json_object_set_new(o, "error", json_string(msg));
+        }
+    if (full && finished(job->state))
+        json_object_set_new(o, "stats",
+                            sl_http_stats_json(job->owner->srv, &job->stats, job->display, job->id));
     return o;
 }
 

@@ -32,12 +32,15 @@ int sl_route_health(struct sl_req *r, struct MHD_Connection *c)
         rc = sl_sink_ping(sink, &err);
     if (sink)
         sl_sink_close(sink);
-    if (rc) {
+    if (rc) { /* the reason names the database: for the log only */
         char msg[sizeof err.msg + 64];
         sl_err_format(&err, msg, sizeof msg);
+        sl_error("http: request %s: health: %s", r->rid, msg);
         return sl_reply_json(r, c, MHD_HTTP_SERVICE_UNAVAILABLE,
-                             json_pack("{s:s,s:s,s:s}", "status", "unhealthy", "error", msg,
-                                       "node", r->srv->node));
+                             json_pack("{s:s,s:s,s:s,s:s}", "status", "unhealthy", "error",
+                                       "the database does not answer; the server log has the "
+                                       "details under this request_id",
+                                       "request_id", r->rid, "node", r->srv->node));
     }
     return sl_reply_json(r, c, MHD_HTTP_OK,
                          json_pack("{s:s,s:s}", "status", "healthy", "node", r->srv->node));
@@ -58,14 +61,6 @@ static int client_gone(void *arg)
 static int truthy(const char *v)
 {
     return v && (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"));
-}
-
-static json_t *stats_json(const struct sheetload_stats *st)
-{
-    char buf[32768]; /* the header's cells make it long */
-    size_t n = sheetload_stats_json(st, buf, sizeof buf);
-    json_t *o = n < sizeof buf ? json_loads(buf, 0, NULL) : NULL;
-    return o ? o : json_object();
 }
 
 /* The HTTP status for a failed import. */
@@ -96,17 +91,29 @@ static int reply_sync_result(struct sl_req *r, struct MHD_Connection *c, struct 
         return sl_reply_json(r, c, MHD_HTTP_OK,
                              json_pack("{s:s,s:s,s:s,s:o}", "message", "Import completed successfully",
                                        "method", mname ? mname : "", "id", job->id,
-                                       "stats", stats_json(st)));
+                                       "stats", sl_http_stats_json(r->srv, st, job->display, job->id)));
     if (rc == SL_EFORMAT)
         return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "Only Excel files allowed");
     if (!rc)
         rc = SL_ECANCELED;
-    char msg[sizeof st->err.msg + 64];
+    char msg[sizeof st->err.msg + 600];
+    int hidden = 0;
     if (st->err.msg[0])
-        sl_err_format(&st->err, msg, sizeof msg);
+        hidden = sl_http_import_error(r->srv, &st->err, job->display, job->id, msg, sizeof msg);
     else
         snprintf(msg, sizeof msg, "import of '%s' failed: %s", job->display, sl_strerror(rc));
-    json_t *o = json_pack("{s:s,s:s,s:o}", "error", msg, "id", job->id, "stats", stats_json(st));
+    int status = status_for(rc);
+    if (hidden || status == MHD_HTTP_INTERNAL_SERVER_ERROR) {
+        char detail[sizeof st->err.msg + 600];
+        sl_err_format(&st->err, detail, sizeof detail);
+        return sl_reply_fault(r, c, status,
+                              status == MHD_HTTP_INTERNAL_SERVER_ERROR
+                                  ? "the server failed"
+                                  : "the database is unavailable; retry later",
+                              detail);
+    }
+    json_t *o = json_pack("{s:s,s:s,s:o}", "error", msg, "id", job->id, "stats",
+                          sl_http_stats_json(r->srv, st, job->display, job->id));
     if (o && rc == SL_EBUSY && st->holder.import_id) {
         /* Another run (this node or another) imports this file right now. */
         char loc[64];
@@ -114,7 +121,7 @@ static int reply_sync_result(struct sl_req *r, struct MHD_Connection *c, struct 
         json_object_set_new(o, "running_import", json_integer(st->holder.import_id));
         json_object_set_new(o, "location", json_string(loc));
     }
-    return sl_reply_json(r, c, status_for(rc), o);
+    return sl_reply_json(r, c, status, o);
 }
 
 /* ?encoding=, ?header=, ?map=: how to read the file (README, "The upload
@@ -223,9 +230,12 @@ static int ledger_error(struct sl_req *r, struct MHD_Connection *c, int rc,
 {
     if (rc == SL_ENOTFOUND || rc == SL_EDB) /* SL_EDB: no ledger table yet */
         return not_found(r, c);
-    return sl_reply_error(r, c, rc == SL_EDBCONN || rc == SL_ERETRY ? MHD_HTTP_SERVICE_UNAVAILABLE
-                                                                    : MHD_HTTP_INTERNAL_SERVER_ERROR,
-                          "cannot read the import ledger: %s", err->msg);
+    char detail[sizeof err->msg + 64];
+    snprintf(detail, sizeof detail, "cannot read the import ledger: %s", err->msg);
+    return sl_reply_fault(r, c,
+                          rc == SL_EDBCONN || rc == SL_ERETRY ? MHD_HTTP_SERVICE_UNAVAILABLE
+                                                              : MHD_HTTP_INTERNAL_SERVER_ERROR,
+                          "the import ledger cannot be read", detail);
 }
 
 static int ledger_get(struct sl_req *r, struct MHD_Connection *c)
@@ -234,7 +244,17 @@ static int ledger_get(struct sl_req *r, struct MHD_Connection *c)
     json_t *o = NULL;
     sl_err_clear(&err);
     int rc = sl_http_ledger_get(r->srv, r->arg, &o, &err);
-    return rc ? ledger_error(r, c, rc, &err) : sl_reply_json(r, c, MHD_HTTP_OK, o);
+    if (rc)
+        return ledger_error(r, c, rc, &err);
+    /* The ledger's message was written with the server's path of the file. */
+    const char *e = json_string_value(json_object_get(o, "error"));
+    const char *f = json_string_value(json_object_get(o, "file"));
+    if (e) {
+        char msg[2048];
+        sl_http_scrub(r->srv, e, f ? f : "upload", msg, sizeof msg);
+        json_object_set_new(o, "error", json_string(msg));
+    }
+    return sl_reply_json(r, c, MHD_HTTP_OK, o);
 }
 
 static int ledger_rejects(struct sl_req *r, struct MHD_Connection *c)

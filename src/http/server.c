@@ -50,6 +50,7 @@ int sl_reply(struct sl_req *r, struct MHD_Connection *c, int status, struct MHD_
 {
     if (!resp)
         return MHD_NO;
+    MHD_add_response_header(resp, "X-Request-Id", r->rid);
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, resp);
     MHD_destroy_response(resp);
     if (ok == MHD_YES) {
@@ -97,9 +98,22 @@ int sl_reply_error(struct sl_req *r, struct MHD_Connection *c, int status, const
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (status == MHD_HTTP_INTERNAL_SERVER_ERROR)
+        return sl_reply_fault(r, c, status, "the server failed", msg);
     /* Client bytes (a path, a file name) may be in msg: JSON needs UTF-8. */
     sl_utf8_clean(clean, sizeof clean, msg, strlen(msg), 0);
     return sl_reply_json(r, c, status, json_pack("{s:s}", "error", clean));
+}
+
+int sl_reply_fault(struct sl_req *r, struct MHD_Connection *c, int status, const char *public_msg,
+                   const char *detail)
+{
+    sl_error("http: request %s: %s %s: %d: %s", r->rid, r->method, r->path, status, detail);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s; the server log has the details under request_id %s",
+             public_msg, r->rid);
+    return sl_reply_json(r, c, status,
+                         json_pack("{s:s,s:s}", "error", msg, "request_id", r->rid));
 }
 
 /* Constant-time over the expected token: the time does not depend on how
