@@ -145,6 +145,7 @@ struct sheetload_opts {
     char delimiter;             /* CSV delimiter; 0 = detect */
     const char *rejects_path;   /* NULL = NAME.rejects.csv beside the input */
     long long max_errors;       /* stop after this many rejects; 0 = no limit */
+    long long max_rows;         /* SL_ELIMIT past this many data rows; 0 = no limit */
     double timeout_s;           /* deadline for the whole import; 0 = none */
     int dry_run;                /* read, convert, validate; write nothing */
     int indexes;                /* enum sheetload_indexes */

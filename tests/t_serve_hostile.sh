@@ -13,6 +13,8 @@
 #   point 6: answers name the client's file, never a server path or the
 #            database target; a 500/503 of the server carries a request id
 #            that finds the log line.
+#   point 8: --max-rows for serve (422) and import (exit 1): the import
+#            stops cleanly with an error that says so.
 #   point 10: GET /metrics in the Prometheus text format with the counts of
 #            what happened; --log-format json: one JSON object per line.
 set -u
@@ -32,7 +34,7 @@ raw() {
 valid_json() { python3 -c 'import json,sys; o=json.loads(sys.stdin.buffer.read().decode("utf-8")); assert "error" in o' <<<"$BODY"; }
 "$SHEETLOAD" gen --rows 300 --seed 5 -o some.csv >/dev/null || fail "gen some.csv"
 
-serve_start "$T/log" --db "$DB" --upload-dir "$T/up"
+serve_start "$T/log" --db "$DB" --upload-dir "$T/up" --max-rows 1000
 PORT=${URL##*:}
 
 # --- point 5: every request answered, invalid UTF-8 in path or query.
@@ -147,6 +149,16 @@ req -X POST "$URL/upload" -F "file=@rj.csv"; expect 200 "upload with rejects"
 [ "$(jq_get "$BODY" ".stats.error_count")" -gt 0 ] || fail "no rejects: $BODY"
 no_server "200 with rejects"
 req "$URL/imports"; no_server "GET /imports"
+
+# --- point 8: --max-rows.
+"$SHEETLOAD" gen --rows 1001 --seed 35 -o many.csv >/dev/null || fail "gen many"
+before=$(count)
+req -X POST "$URL/upload" -F "file=@many.csv"; expect 422 "over --max-rows"
+[[ "$(jq_get "$BODY" ".error")" == *"more than 1000 data rows (--max-rows 1000)"* ]] || fail "--max-rows: $BODY"
+[ "$(count)" = $((before + $(jq_get "$BODY" ".stats.success_count"))) ] || fail "stats and table disagree: $BODY"
+"$SHEETLOAD" import many.csv --db "$DB" --max-rows 1000 --force >out 2>err; check_rc 1 $? "import --max-rows"
+grep -q 'more than 1000 data rows (--max-rows 1000)' err || fail "import --max-rows: $(cat err)"
+"$SHEETLOAD" import many.csv --db "$DB" --max-rows 1001 --force >out 2>err; check_rc 0 $? "import --max-rows 1001"
 serve_stop
 
 serve_start "$T/log3" --db "postgresql://sl@127.0.0.1:1/nodb?connect_timeout=2"

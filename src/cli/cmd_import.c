@@ -64,6 +64,7 @@ static void help(void)
         "  --batch-size B      rows per batch and per transaction (default 5000)\n"
         "  --timeout D         deadline for the whole import (30s, 5m, 1h); stops cleanly\n"
         "  --max-errors N      stop cleanly after N rejected rows\n"
+        "  --max-rows N        refuse a file of more than N data rows: stop cleanly there\n"
         "  --dry-run           read, convert and validate everything; write nothing\n"
         "  --indexes MODE      secondary indexes around the load: auto (default: dropped and\n"
         "                      built after the load where that pays: PostgreSQL from 16 MiB of\n"
@@ -289,6 +290,11 @@ static int parse(int argc, char **argv, struct args *a)
             if (sl_cli_parse_long(v, 1, (long long)1 << 62, &n))
                 return sl_cli_usage_error("import", "--max-errors '%s' is not a positive number", v);
             a->o.max_errors = n;
+        } else if (FLAG("--max-rows")) {
+            NEED(v);
+            if (sl_cli_parse_long(v, 1, (long long)1 << 62, &n))
+                return sl_cli_usage_error("import", "--max-rows '%s' is not a positive number", v);
+            a->o.max_rows = n;
         } else if (FLAG("--timeout")) {
             NEED(v);
             double d;

@@ -31,6 +31,8 @@ static void usage(void)
            "                           [DATABASE_URL]; default sqlite:businesses.db\n"
            "  --max-upload SIZE        largest file accepted, e.g. 3MB, 100MB, 1GiB (100MB)\n"
            "                           [SHEETLOAD_MAX_UPLOAD]; larger uploads get 413\n"
+           "  --max-rows N             refuse a file of more than N data rows (422; the\n"
+           "                           import stops there); no limit by default\n"
            "  --max-jobs N             imports running at once; more are queued (2)\n"
            "                           [SHEETLOAD_MAX_JOBS]\n"
            "  --max-connections N      open connections at once (64); over it a request\n"
@@ -187,6 +189,8 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
             a->body_to = v;
         else if ((v = optval(argc, argv, &i, "--log-format")))
             a->log_format = v;
+        else if ((v = optval(argc, argv, &i, "--max-rows")))
+            a->max_rows = v;
         else if ((v = optval(argc, argv, &i, "--upload-dir")))
             a->o.upload_dir = v;
         else if ((v = optval(argc, argv, &i, "--shutdown-timeout")))

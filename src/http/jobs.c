@@ -105,6 +105,7 @@ static void run(struct sl_jobs *j, struct sl_job *job)
     o.header_row = job->rd.header_row;
     o.map = job->rd.map[0] ? job->rd.map : NULL;
     o.rejects_path = job->rejects;
+    o.max_rows = srv->o.max_rows;
     o.parent = job->ctx;
     o.progress = on_progress;
     o.progress_arg = job;

@@ -98,6 +98,12 @@ static int ship(struct pipe *pp, struct sl_block *b)
 static int cut(struct pipe *pp, struct sl_block **b, long long *batch_no, const struct sl_row *row)
 {
     size_t bs = (size_t)pp->plan->batch_size;
+    long long max = pp->in->opts->max_rows;
+    if (max > 0 && pp->rows_read >= max)
+        return sl_err_set(&pp->read_err, SL_ELIMIT,
+                          "the file has more than %lld data rows (--max-rows %lld); the import "
+                          "stopped at source row %lld",
+                          max, max, row->num);
     if (!*b && !(*b = sl_block_new(*batch_no, bs < 1024 ? bs : 1024)))
         return sl_err_set(&pp->read_err, SL_ENOMEM, "out of memory reading the file");
     if (sl_block_add(*b, row))
