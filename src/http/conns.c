@@ -190,6 +190,7 @@ void sl_conns_request_end(struct sl_http_server *s, struct sl_conn *k)
     if (k) {
         k->phase = SL_CONN_HEADERS;
         k->since_ns = sl_now_ns();
+        k->served = 1;
     }
     pthread_cond_broadcast(&s->cwake);
     pthread_mutex_unlock(&s->cmu);
@@ -230,6 +231,12 @@ static void kill_locked(struct sl_http_server *s, struct sl_conn *k, const char 
     k->killed = 1;
     if (k->fd < 0)
         return;
+    if (k->phase == SL_CONN_HEADERS && k->served) {
+        /* An idle kept-alive connection: closed without a word (an answer
+         * nobody asked for could be taken for the next request's). */
+        shutdown(k->fd, SHUT_RDWR);
+        return;
+    }
     if (!k->over && n > 0 && send(k->fd, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
         (void)errno;
     shutdown(k->fd, SHUT_RDWR);

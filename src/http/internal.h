@@ -88,6 +88,7 @@ struct sl_conn {
     int64_t since_ns;            /* (cmu) start of the phase or of the body window */
     unsigned long long window;   /* (cmu) body bytes since since_ns */
     int killed;                  /* (cmu) the watchdog closed it */
+    int served;                  /* (cmu) a request was answered on it */
 };
 
 /* Counters for GET /metrics; updated with relaxed atomics from any thread. */
