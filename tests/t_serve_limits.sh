@@ -20,6 +20,7 @@ hold() {
   mkfifo "$fifo"
   $SOCK hold "$1" 127.0.0.1 "$PORT" "$2" "$fifo" >"$T/hold.$1" &
   HOLD_PID=$!
+  SRV_PIDS="$SRV_PIDS $HOLD_PID" # killed at exit, whatever happens
   wait_for grep -q '^held' "$T/hold.$1" || fail "could not open $2 connections from $1"
 }
 release() { echo >"$T/fifo.$1"; }
@@ -73,10 +74,17 @@ wait_for bash -c '[ -z "$(find "$0" -type f)" ]' "$T/upB" || fail "temp file lef
 v=$($SOCK trickle 127.0.0.1 "$PORT" "$(hex $'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: 100000\r\n\r\n')")
 [ "$v" = "answered 408" ] || [ "$v" = closed ] || fail "trickled body: $v"
 grep -q 'the request body stalled' "$T/logB" || fail "no log line for the stalled body"
-# The total limit: 4 + 4 idle from two addresses fill 8; a third address gets 503.
+serve_stop
+
+# Server C: the total limit (and a header deadline long enough that the
+# idle connections stay): 4 + 4 idle from two addresses fill 8; a third
+# address gets 503.
+serve_start "$T/logC" --db "$DB" --header-timeout 120s --max-connections 8 \
+  --max-connections-per-ip 4
+PORT=${URL##*:}
 hold 127.0.0.4 4
 hold 127.0.0.5 4
-req -m 15 -D hdr "$URL/health"; expect 503 "over --max-connections"
+req -m 15 "$URL/health"; expect 503 "over --max-connections"
 [ "$BODY" = '{"error":"too many connections; retry later"}' ] || fail "503 body: $BODY"
 release 127.0.0.4
 release 127.0.0.5

@@ -4,13 +4,14 @@
 sock.py raw HOST PORT HEX            send the bytes (hex), print the answer
 sock.py hold SRC HOST PORT N FIFO    open N idle connections from source
                                      address SRC, print "held N", keep them
-                                     until a line arrives on FIFO (or 120 s)
+                                     until a line arrives on FIFO (or 60 s)
 sock.py stall HOST PORT HEX          send HEX, then nothing; print how the
                                      server ended it ("answered STATUS" or
                                      "closed") or "still open" after 30 s
 sock.py trickle HOST PORT HEAD       send HEAD, then one byte every 0.2 s;
                                      print as stall does
 """
+import os
 import select
 import socket
 import sys
@@ -62,8 +63,10 @@ def main():
                 print("connect failed:", e, flush=True)
                 break
         print("held", len(socks), flush=True)
-        with open(fifo) as f:
-            select.select([f], [], [], 120)
+        # O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
+        fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        select.select([fd], [], [], 60)
+        os.close(fd)
     elif cmd in ("stall", "trickle"):
         s = connect(sys.argv[2], sys.argv[3], timeout=30)
         head = bytes.fromhex(sys.argv[4])
