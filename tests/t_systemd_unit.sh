@@ -12,7 +12,7 @@ if ! command -v systemd-analyze >/dev/null; then
 fi
 unit=$SL_BUILD/packaging/sheetload.service
 [ -s "$unit" ] || fail "$unit was not generated"
-grep -q '^ExecStart=/[^ ]*/sheetload serve --shutdown-timeout ${SHEETLOAD_SHUTDOWN_TIMEOUT}$' "$unit" ||
+grep -q '^ExecStart=/[^ ]*/sheetload serve --shutdown-timeout ${SHEETLOAD_SHUTDOWN_TIMEOUT} $SHEETLOAD_OPTS$' "$unit" ||
   fail "unexpected ExecStart: $(grep ExecStart "$unit")"
 for k in DynamicUser=yes ProtectSystem=strict PrivateTmp=yes NoNewPrivileges=yes \
   'EnvironmentFile=-/' TimeoutStopSec= TasksMax= LimitNOFILE= MemoryMax=; do
