@@ -320,7 +320,8 @@ static int open_ledger(struct run *r, int *resumed)
 /* SL_EBUSY for people: who holds the file, or, when the holder finished
  * meanwhile, what the ledger says of it. A holder that has not recorded
  * itself yet (it takes the claim one round trip before) is looked for a
- * few more times. */
+ * few more times. While waiting (--wait) one look names the holder and the
+ * ledger's word is left for when the claim is ours. */
 static int busy(struct run *r)
 {
     struct sheetload_stats *st = r->st;
@@ -328,12 +329,12 @@ static int busy(struct run *r)
     struct sheetload_holder *h = &st->holder;
     struct sl_ledger_import li;
     int rc = SL_ENOTFOUND;
-    for (int i = 0; i < 5 && rc == SL_ENOTFOUND; i++) {
+    for (int i = 0; i < (r->o->wait ? 1 : 5) && rc == SL_ENOTFOUND; i++) {
         sl_err_clear(err);
         if (i && sl_ctx_sleep(r->ctx, SL_LOAD_WAIT_FIRST_NS))
             break;
         rc = sl_ledger_holder(r->ctl, st->sha256, r->plan.table, r->sheet, h, err);
-        if (rc == SL_ENOTFOUND && !r->o->force) {
+        if (rc == SL_ENOTFOUND && !r->o->force && !r->o->wait) {
             sl_err_clear(err);
             if (sl_ledger_find(r->ctl, st->sha256, r->plan.table, r->sheet, "completed", &li,
                                err) == 0)
@@ -369,6 +370,7 @@ static int claim(struct run *r)
     struct sheetload_stats *st = r->st;
     struct sl_error *err = &st->err;
     int64_t delay = SL_LOAD_WAIT_FIRST_NS;
+    int named = 0; /* the holder's id was told */
     for (int tries = 0;; tries++) {
         memset(&st->holder, 0, sizeof st->holder);
         int rc = sl_claim_try(r->ctl, &r->claim, &st->holder, err);
@@ -377,8 +379,9 @@ static int claim(struct run *r)
         rc = busy(r);
         if (!r->o->wait || rc != SL_EBUSY)
             return rc;
-        if (tries == 0)
+        if (tries == 0 || (!named && st->holder.import_id))
             sl_info("%s", err->msg);
+        named = named || st->holder.import_id;
         sl_err_clear(err);
         if ((rc = sl_ctx_sleep(r->ctx, delay)))
             return sl_err_set(err, rc, "%s while waiting for import %lld of '%s' to end",
