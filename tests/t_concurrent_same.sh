@@ -4,7 +4,8 @@
 # PostgreSQL and on SQLite. Each round: exactly one exits 0 having inserted
 # every good row; the other three exit 3 (the file is being imported, or
 # already was) and insert nothing; the table holds every good row once.
-# SL_CONC_ROUNDS=N sets the rounds (default 10 per database).
+# SL_CONC_ROUNDS=N sets the rounds (default 10 per database; 4 under a
+# sanitizer, each method once).
 set -u
 . "$SL_SRC/tests/lib.sh"
 pg_fresh_db
