@@ -30,7 +30,7 @@ for t in $targets; do
   fuzz_scan) dict=scan.dict max_len=4096 ;;
   *) dict="" max_len=4096 ;;
   esac
-  mkdir -p "$work/$t/corpus" "$work/$t/artifacts"
+  mkdir -p "$work/$t/corpus" "$work/$t/artifacts" "$root/fuzz/regress/$t"
   # Seeds made at run time from the shared corpus (small files only).
   if [ "$t" = fuzz_xlsx ] && [ -d "$corpus_xlsx" ]; then
     find "$corpus_xlsx" -maxdepth 1 -name '*.xlsx' -size -64k -exec cp -n {} "$work/$t/corpus/" \;

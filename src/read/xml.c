@@ -110,8 +110,8 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **atts)
                     x->max_depth);
         return;
     }
-    if (x->h.start)
-        x->h.start(x->ud, sl_xml_local(name), atts, x->depth);
+    if (x->h.start) /* the scanner gives local names already */
+        x->h.start(x->ud, x->sc ? name : sl_xml_local(name), atts, x->depth);
 }
 
 static void on_end(void *ud, const XML_Char *name)
