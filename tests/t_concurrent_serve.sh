@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Several servers, one service (issue 10): two 'sheetload serve' processes
-# on one PostgreSQL database. /health names each node; the same file
-# uploaded to both at once, 5 rounds: one 200, one 409 (naming the running
+# on one PostgreSQL database. /health names each node; into the empty
+# database 4 different files at once, two to each node: four 200; the same
+# file 4 times at once to one node: one 200, three 409; the same file
+# uploaded to both at once, 5 rounds (3 under a sanitizer): one 200, one 409 (naming the running
 # import and its /imports/ID link, or saying it was imported), the table
 # exact; GET /imports/ID and /imports/ID/rejects by ledger id on both
 # nodes; DELETE /imports/ID on one node stops an import running on the
