@@ -317,6 +317,8 @@ static int open_ledger(struct run *r, int *resumed)
                            &r->plan.import_id, err);
 }
 
+static int ctl_recover(struct run *r, struct sl_error *err);
+
 /* SL_EBUSY for people: who holds the file, or, when the holder finished
  * meanwhile, what the ledger says of it. A holder that has not recorded
  * itself yet (it takes the claim one round trip before) is looked for a
@@ -374,6 +376,18 @@ static int claim(struct run *r)
     for (int tries = 0;; tries++) {
         memset(&st->holder, 0, sizeof st->holder);
         int rc = sl_claim_try(r->ctl, &r->claim, &st->holder, err);
+        if (rc == SL_ERETRY && r->o->wait) {
+            /* A lost connection, SQLite busy past its timeout (a holder
+             * stopped inside a transaction): keep waiting, connected. */
+            sl_err_clear(err);
+            if ((rc = ctl_recover(r, err)))
+                return rc;
+            if ((rc = sl_ctx_sleep(r->ctx, delay)))
+                return sl_err_set(err, rc, "%s while waiting for the claim on '%s'",
+                                  rc == SL_ETIMEDOUT ? "the deadline passed" : "cancelled",
+                                  st->file);
+            continue;
+        }
         if (rc != SL_EBUSY)
             return rc;
         rc = busy(r);
