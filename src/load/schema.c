@@ -389,6 +389,8 @@ int sl_schema_map(struct sl_plan *p, const struct sheetload_opts *o, const struc
         return sl_err_set(err, SL_ENOMEM, "out of memory");
     if ((rc = sl_usermap_parse(&um, o->map, o->map_file, &t, err)))
         goto out;
+    if (o->columns && um.n)
+        sl_warn("the map is not used with --columns, which maps the sheet's columns by position");
     if ((rc = sl_header_find(la, o, &t, &um, &ch, err)))
         goto out;
     rd.hdr = ch.header >= 0 ? &la->rows[ch.header] : NULL;
@@ -407,7 +409,7 @@ int sl_schema_map(struct sl_plan *p, const struct sheetload_opts *o, const struc
         sl_info("the header is row %lld; row%s 1%s%lld above it skipped", rd.hdr->num,
                 rd.hdr->num > 2 ? "s" : "", rd.hdr->num > 2 ? "-" : "",
                 rd.hdr->num > 2 ? rd.hdr->num - 1 : 0LL);
-    for (size_t i = 0; i < um.n; i++) {
+    for (size_t i = 0; i < um.n && !o->columns; i++) {
         int used = 0;
         for (size_t j = 0; rd.hdr && j < rd.hdr->ncells && !used; j++) {
             char key[SL_HEADER_NORM];
