@@ -7,7 +7,8 @@
 #            ?method= empty is 400.
 #   point 2: a file name that is not UTF-8, or too long, is made valid
 #            UTF-8 and cut on a character boundary; the import succeeds.
-#   point 3: an urlencoded body or a 'file' text field is "No file uploaded".
+#   point 3: an urlencoded body or a 'file' text field is "No file uploaded";
+#            text named .xlsx/.xls is "Only Excel files allowed".
 #   point 4: a multipart body without its closing boundary is 400 and
 #            imports nothing.
 #   point 6: answers name the client's file, never a server path or the
@@ -90,6 +91,12 @@ req -X POST "$URL/upload" --data "file=abc"; expect 400 "urlencoded file=abc"
 req -X POST "$URL/upload" -F "file=xyz123"; expect 400 "a text field named file"
 [ "$BODY" = '{"error":"No file uploaded"}' ] || fail "text field: $BODY"
 
+printf 'just text' >evil.xlsx
+req -X POST "$URL/upload" -F "file=@evil.xlsx"; expect 400 "text named .xlsx"
+[ "$BODY" = '{"error":"Only Excel files allowed"}' ] || fail "text named .xlsx: $BODY"
+req -X POST "$URL/upload" -F "file=@some.csv;filename=Report.XLS"; expect 400 "CSV named .XLS"
+[ "$(count)" = "$before" ] || fail "a refused upload changed the table"
+
 # --- point 4: a multipart body cut before its closing boundary.
 "$SHEETLOAD" gen --rows 5 --seed 33 -o cut.csv >/dev/null || fail "gen cut"
 printf 'Test Biz,Café,+27 11 555 0101,info@testbiz.co.za,1 Main Rd,Johannesburg,South Africa,https://testbiz.co.za,Johannesburg-Northcliff-Extension' >>cut.csv
@@ -118,7 +125,7 @@ bad=$(grep -v '^#' metrics | grep -Ev '^[a-z_]+(\{[a-z]+="[^"]*"\})? [0-9]+(\.[0
 metric() { awk -v k="$1" '$1 == k { print $2 }' metrics; }
 [ "$(metric 'sheetload_uploads_total{status="200"}')" = 3 ] || fail "uploads 200: $(grep uploads metrics)"
 [ "$(metric 'sheetload_uploads_total{status="202"}')" = 1 ] || fail "uploads 202: $(grep uploads metrics)"
-[ "$(metric 'sheetload_uploads_total{status="400"}')" = 5 ] || fail "uploads 400: $(grep uploads metrics)"
+[ "$(metric 'sheetload_uploads_total{status="400"}')" = 7 ] || fail "uploads 400: $(grep uploads metrics)"
 [ "$(metric 'sheetload_imports_total{state="completed"}')" = 4 ] || fail "imports: $(grep imports_total metrics)"
 [ "$(metric sheetload_rows_inserted_total)" = 347 ] || fail "rows inserted: $(grep rows_ metrics)"
 [ "$(metric sheetload_rows_rejected_total)" = 0 ] || fail "rows rejected: $(grep rows_ metrics)"
@@ -128,6 +135,28 @@ metric() { awk -v k="$1" '$1 == k { print $2 }' metrics; }
 [ "$(metric sheetload_http_connections)" -ge 1 ] || fail "connections gauge: $(grep connections metrics)"
 size=$(stat -c %s some.csv)
 [ "$(metric sheetload_http_received_bytes_total)" -ge "$size" ] || fail "bytes received: $(grep bytes metrics)"
+
+# --- point 8: the format's own limits (1,048,576 rows, 16,384 columns).
+python3 - <<'PY' || fail "make the xlsx files"
+import zipfile
+def book(path, rows):
+    z = zipfile.ZipFile(path, "w")
+    z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+    z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    z.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+    z.writestr("xl/worksheets/sheet1.xml", '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' + rows + '</sheetData></worksheet>')
+    z.close()
+def c(ref, v):
+    return '<c r="%s" t="inlineStr"><is><t>%s</t></is></c>' % (ref, v)
+head = '<row r="1">' + c("A1", "name") + c("B1", "category") + '</row><row r="2">' + c("A2", "Alpha") + c("B2", "Shop") + '</row>'
+book("rows.xlsx", head + '<row r="1048577">' + c("A1048577", "Beyond") + c("B1048577", "Shop") + '</row>')
+book("cols.xlsx", head + '<row r="3">' + c("A3", "Wide") + c("XFE3", "x") + '</row>')
+PY
+req -X POST "$URL/upload" -F "file=@rows.xlsx"; expect 422 "a row past 1,048,576"
+[[ "$(jq_get "$BODY" ".error")" == *"passes row 1,048,576"* ]] || fail "row past the limit: $BODY"
+req -X POST "$URL/upload" -F "file=@cols.xlsx"; expect 422 "a column past XFD"
+[[ "$(jq_get "$BODY" ".error")" == *"passes column XFD"* ]] || fail "column past the limit: $BODY"
 
 # --- point 6: nothing of the server in answers.
 no_server() { # WHAT: BODY names no server path and no target

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -152,6 +153,18 @@ static const char *read_args(struct MHD_Connection *c, struct sl_job_read *rd)
     return NULL;
 }
 
+/* A name that claims a workbook (.xlsx, .xlsm, .xls) on content that is
+ * neither a zip nor an OLE2 file: refused rather than read as CSV. */
+static int text_named_workbook(const struct sl_req *r)
+{
+    const char *dot = strrchr(r->display, '.');
+    if (!dot || (strcasecmp(dot, ".xlsx") && strcasecmp(dot, ".xlsm") && strcasecmp(dot, ".xls")))
+        return 0;
+    int zip = r->headlen >= 4 && !memcmp(r->head, "PK\x03\x04", 4);
+    int ole2 = r->headlen >= 8 && !memcmp(r->head, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8);
+    return !zip && !ole2;
+}
+
 int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
 {
     struct sl_http_server *s = r->srv;
@@ -171,7 +184,7 @@ int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
     if (r->file_bytes == 0)
         return sl_reply_error(r, c, MHD_HTTP_UNPROCESSABLE_CONTENT, "file '%s' is empty",
                               r->display);
-    if (!sl_upload_looks_ok(r->head, r->headlen))
+    if (!sl_upload_looks_ok(r->head, r->headlen) || text_named_workbook(r))
         return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "Only Excel files allowed");
     int method;
     const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "method");
