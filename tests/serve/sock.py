@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Raw-socket clients for the t_serve_*.sh tests: what curl cannot send.
 
-sock.py raw HOST PORT HEX            send the bytes (hex), print the answer
+sock.py raw HOST PORT HEX            send the bytes (hex; "-": read from stdin),
+                                     print the answer
 sock.py hold SRC HOST PORT N FIFO    open N idle connections from source
                                      address SRC, print "held N", keep them
                                      until a line arrives on FIFO (or 60 s)
@@ -50,8 +51,12 @@ def main():
     cmd = sys.argv[1]
     if cmd == "raw":
         s = connect(sys.argv[2], sys.argv[3])
-        s.sendall(bytes.fromhex(sys.argv[4]))
-        s.shutdown(socket.SHUT_WR)
+        hexs = sys.stdin.read().strip() if sys.argv[4] == "-" else sys.argv[4]
+        try:
+            s.sendall(bytes.fromhex(hexs))
+            s.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered before it read everything
         sys.stdout.buffer.write(read_all(s))
     elif cmd == "hold":
         src, host, port, n, fifo = sys.argv[2:7]
