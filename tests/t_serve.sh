@@ -82,7 +82,7 @@ req -X POST "$URL/upload" -H "Transfer-Encoding: chunked" -F "file=@big.csv"; ex
 grep -q "POST /upload 413" log || fail "no log line for the 413"
 
 # A traversal file name lands only in the private dir, under our name.
-req -X POST "$URL/upload" -F "file=@small.csv;filename=../../etc/passwd.xlsx"; expect 200 "traversal name"
+req -X POST "$URL/upload" -F "file=@small.csv;filename=../../etc/passwd.csv"; expect 200 "traversal name"
 [ "$(jq_get "$BODY" ".stats.total_records")" = 30 ] || fail "traversal upload: $BODY"
 [ ! -e cwd/etc ] && [ ! -e cwd/a/etc ] && [ ! -e etc ] || fail "a file appeared outside the upload dir"
 find "$T" -name 'passwd*' | grep -q . && fail "a file named passwd* exists: $(find "$T" -name 'passwd*')"

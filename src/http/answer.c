@@ -41,16 +41,16 @@ void sl_http_scrub(const struct sl_http_server *s, const char *in, const char *d
     sl_utf8_clean(out, cap, tmp, n, 0);
 }
 
-/* Errors about the file or the data, which the client can act on. */
+/* Errors about the server or the database rather than the file or its
+ * data: their text (hosts, database names, paths) stays in the log. */
 static int client_facing(int code)
 {
     switch (code) {
-    case SL_EFORMAT: case SL_EEXISTS: case SL_EBUSY: case SL_EZIP: case SL_EXML: case SL_EXLSX: case SL_ECSV:
-    case SL_EUTF8: case SL_ELIMIT: case SL_ENOTFOUND: case SL_ESCHEMA: case SL_EMAXERR:
-    case SL_EDBDATA: case SL_ECANCELED: case SL_ETIMEDOUT:
-        return 1;
+    case SL_EDB: case SL_EDBCONN: case SL_ERETRY: case SL_EIO: case SL_ENOMEM:
+    case SL_ECLOSED: case SL_EAGAIN:
+        return 0;
     }
-    return 0;
+    return 1;
 }
 
 int sl_http_import_error(const struct sl_http_server *s, const struct sl_error *e,
