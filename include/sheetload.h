@@ -117,6 +117,7 @@ struct sheetload_progress {
     double elapsed_s;
     double rows_per_s;
     double percent;             /* 0..100 by bytes read; -1 unknown */
+    long long import_id;        /* the ledger's id of this import; 0 in a dry run */
 };
 
 struct sl_ctx; /* conc/ctx.h: a cancellation context */
@@ -157,6 +158,8 @@ struct sheetload_opts {
                                  * says (else SL_EBUSY at once) */
     const char *node;           /* this runner's name in the ledger (a serve
                                  * node's); NULL = none */
+    long long parent_id;        /* a follow-up of this import (fixed rejects); recorded
+                                 * in the ledger; 0 = none */
     struct sheetload_limits limits;
     struct sl_ctx *parent;      /* borrowed; cancelling it cancels the import */
     void (*progress)(const struct sheetload_progress *p, void *arg);
@@ -229,7 +232,8 @@ struct sheetload_stats {
     char target[512];           /* the target, password removed */
     char table[128];
     char rejects_path[512];     /* "" when nothing was rejected */
-    long long import_id;        /* ledger id; 0 with --dry-run */
+    long long import_id;        /* ledger id; 0 with --dry-run; with SL_EEXISTS the
+                                 * import that already loaded the file */
     long long batches_skipped;  /* batches already in the ledger (resume) */
     int resumed;
     int cancelled;              /* stopped by cancel, deadline or max-errors */
@@ -271,6 +275,59 @@ size_t sheetload_stats_json(const struct sheetload_stats *stats, char *buf, size
  * 3.40.1\n..."), into buf (NUL-terminated, truncated to cap). Returns the
  * length it needed; 0 when out of memory. For --version and bug reports. */
 size_t sheetload_versions(char *buf, size_t cap);
+
+/* ---- for front ends: preview, follow-ups, history ------------------------ */
+
+/* What an import would do, before anything is written. Pointers borrowed. */
+struct sheetload_preview_opts {
+    const char *file;           /* required */
+    const char *display_name;   /* NULL = file */
+    const char *db;             /* target; read only to learn a --table's columns */
+    const char *table;          /* NULL = businesses */
+    const char *sheet;          /* name or 1-based number; NULL = first */
+    const char *columns;        /* the mapping to check, as opts.columns ("a,,c": one
+                                 * name or nothing per sheet column); NULL = suggest */
+    int rows;                   /* data rows returned; 0 = 20 */
+    int problems;               /* rejected rows returned; 0 = 10 */
+    struct sheetload_limits limits;
+    struct sl_ctx *parent;      /* cancels the dry run */
+};
+
+/* Reads the sheet names, the header and the first rows, suggests a mapping
+ * of the sheet's columns to the table's by the importer's own matching,
+ * and dry-runs the whole sheet with opts->columns (else the suggestion).
+ * On success *json is a new NUL-terminated JSON object (sheetload_free):
+ *   {"file", "sheets": [names], "sheet", "table", "table_columns": [names],
+ *    "header_row": N (0 = no header row), "columns": [{"index", "letter",
+ *    "header"}], "rows": [{"row", "cells": [text]}], "suggested": [name or
+ *    ""], "mapping": [name or ""], "dry_run": {"rows", "good", "bad",
+ *    "blank", "seconds", "problems": [{"row", "reason"}]} or {"error"}}
+ * A mapping the importer refuses is reported in dry_run.error, not as a
+ * failure. Returns 0, or a negative code with err filled when the file
+ * cannot be read. */
+int sheetload_preview(const struct sheetload_preview_opts *opts, char **json,
+                      struct sl_error *err);
+
+/* Writes rows of cells as a CSV file at path whose first line names the
+ * columns, for sheetload_import with .columns = the same names joined by
+ * commas and .header_row = 1 (a follow-up import of fixed rows). cells
+ * holds nrows * ncols strings, row by row (NULL = empty). */
+int sheetload_rows_file(const char *path, const char *const *columns, size_t ncols,
+                        const char *const *cells, size_t nrows, struct sl_error *err);
+
+/* The newest imports of the ledger in db (NULL: $DATABASE_URL, else the
+ * default), newest first, at most limit: a new JSON array (sheetload_free)
+ * of {"id", "parent_id", "status", "method", "file", "table", "started_at",
+ * "finished_at", "total_records", "success_count", "error_count",
+ * "skipped_blank", "error"}. An empty ledger (or none yet) is "[]". */
+int sheetload_history(const char *db, int limit, char **json, struct sl_error *err);
+
+/* The rejected rows of import id: a new JSON array (sheetload_free) of
+ * {"row", "reason", "sqlstate"}, by row. SL_ENOTFOUND for an unknown id. */
+int sheetload_rejects_list(const char *db, long long id, char **json, struct sl_error *err);
+
+/* Frees what the calls above returned. */
+void sheetload_free(void *p);
 
 #ifdef __cplusplus
 }

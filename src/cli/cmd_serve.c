@@ -19,9 +19,11 @@ static void usage(void)
 {
     printf("Usage: sheetload serve [OPTIONS]\n"
            "\n"
-           "Runs the HTTP upload service: the tutorial's API (POST /upload, GET /health)\n"
-           "plus import jobs (POST /imports, GET /imports, GET|DELETE /imports/ID,\n"
-           "GET /imports/ID/rejects). Uploads are streamed to a private directory under\n"
+           "Runs the HTTP upload service: the web page at / for people, the tutorial's\n"
+           "API (POST /upload, GET /health), import jobs (POST /imports, GET /imports,\n"
+           "GET|DELETE /imports/ID, GET /imports/ID/rejects), previews (POST /previews,\n"
+           "GET|POST|DELETE /previews/ID, POST /previews/ID/import), fixed rows\n"
+           "(POST /imports/ID/fixes) and GET /history. Uploads are streamed to a private directory under\n"
            "generated names; the client's file name is only ever displayed.\n"
            "\n"
            "Options (environment variable in brackets):\n"
@@ -55,6 +57,10 @@ static void usage(void)
            "  --log-format F           text (default) or json: one JSON object per line\n"
            "                           (requests: request_id, method, path, status,\n"
            "                           bytes, ms; imports: id, file, state, counts)\n"
+           "  --preview-ttl D          how long a file uploaded for a preview (the web\n"
+           "                           page, POST /previews) is kept after its last use (1h)\n"
+           "  --preview-space SIZE     the most bytes all kept previews may hold (1GB); an\n"
+           "                           upload that does not fit gets 507\n"
            "  -q, --quiet              log warnings and errors only\n"
            "  -h, --help               show this help\n"
            "\n"
@@ -92,6 +98,7 @@ struct serve_args {
     struct sl_http_opts o;
     const char *max_upload, *max_jobs, *max_conns, *shutdown, *method;
     const char *per_ip, *header_to, *body_to, *log_format, *max_rows;
+    const char *preview_ttl, *preview_space;
 };
 
 static int apply(struct serve_args *a)
@@ -148,6 +155,17 @@ static int apply(struct serve_args *a)
     if (a->shutdown && sl_cli_parse_duration(a->shutdown, &a->o.shutdown_timeout_s))
         return sl_cli_usage_error("serve", "--shutdown-timeout '%s' is not a duration such as 30s or 2m",
                                   a->shutdown);
+    if (a->preview_ttl && (sl_cli_parse_duration(a->preview_ttl, &a->o.preview_ttl_s) ||
+                           a->o.preview_ttl_s <= 0))
+        return sl_cli_usage_error("serve", "--preview-ttl '%s' is not a duration such as 10m or 1h",
+                                  a->preview_ttl);
+    if (a->preview_space) {
+        unsigned long long v2;
+        if (sl_cli_parse_size(a->preview_space, &v2) || v2 == 0)
+            return sl_cli_usage_error("serve", "--preview-space '%s' is not a size such as 500MB or 2GB",
+                                      a->preview_space);
+        a->o.preview_space = v2;
+    }
     if (a->method) {
         int m = sheetload_method_parse(a->method);
         if (m <= 0)
@@ -199,6 +217,10 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
             a->method = v;
         else if ((v = optval(argc, argv, &i, "--node")))
             a->o.node = v;
+        else if ((v = optval(argc, argv, &i, "--preview-ttl")))
+            a->preview_ttl = v;
+        else if ((v = optval(argc, argv, &i, "--preview-space")))
+            a->preview_space = v;
         else
             return sl_cli_usage_error("serve", "unknown option '%s'", argv[i]);
         if (v && !*v)

@@ -32,6 +32,9 @@ struct sl_http_opts {
     double body_timeout_s;         /* a body must advance 16 KiB within; 0 = 30 s */
     int log_json;                  /* one JSON object per log line */
     long long max_rows;            /* rows of one import; 0 = no limit */
+    double preview_ttl_s;          /* an uploaded preview is kept this long after its
+                                    * last use; 0 = 1 hour */
+    unsigned long long preview_space; /* bytes all previews may hold; 0 = 1 GB */
 };
 
 struct sl_http_server;

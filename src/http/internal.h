@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "http/http.h"
 
 struct sl_ctx;
@@ -56,6 +57,21 @@ struct sl_job {
     struct sl_job *next;         /* (mu) table list, newest first */
     struct sl_job *qnext;        /* (mu) queue, oldest first */
     struct sl_jobs *owner;       /* immutable */
+    /* From a preview (POST /previews/ID/import); immutable, NULL/"" = none. */
+    char *columns;               /* the mapping as opts.columns (owned) */
+    struct json_t *mapping;      /* the same as a JSON array (owned) */
+    char sheet[256];
+    long long header_row;
+    char preview[32];
+};
+
+/* What a new job imports beyond the file: all-zero = as /upload does. */
+struct sl_job_spec {
+    const char *columns;         /* copied */
+    struct json_t *mapping;      /* reference taken */
+    const char *sheet;
+    long long header_row;
+    const char *preview;
 };
 
 struct sl_jobs {
@@ -107,6 +123,24 @@ struct sl_metrics {
     unsigned long long conns_timed_out; /* header or body deadline */
 };
 
+/* previews.c: uploads kept for a look before the import. */
+struct sl_preview;
+struct sl_previews {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;           /* wakes the sweeper (monotonic clock) */
+    struct sl_preview *list;     /* (mu) most recently used first */
+    unsigned long long bytes;    /* (mu) sizes of the listed files */
+    unsigned long long space;    /* immutable: the most bytes kept */
+    double ttl_s;                /* immutable: kept this long after the last use */
+    int stopping;                /* (mu) */
+    int started;
+    pthread_t th;
+};
+int sl_previews_init(struct sl_previews *pv, double ttl_s, unsigned long long space,
+                     struct sl_error *err);
+/* Joins the sweeper and deletes every kept file. */
+void sl_previews_stop(struct sl_previews *pv);
+
 struct sl_http_server {
     struct sl_http_opts o;       /* strings below are owned copies */
     char *listen, *db, *token, *updir;
@@ -129,6 +163,8 @@ struct sl_http_server {
     int watch_started;
     pthread_t watchdog;
     struct sl_metrics m;
+    struct sl_previews previews;
+    pthread_mutex_t fix_mu;      /* one follow-up import at a time (fixes.c) */
 };
 
 /* One request, from the first call of the access handler to the
@@ -162,6 +198,10 @@ struct sl_req {
     struct sl_conn *conn;        /* borrowed; NULL if unknown */
     char rid[20];                /* request id for logs and 500 answers */
     char import_id[32];          /* the job of an upload, for the log */
+    /* a JSON body (previews, fixes) */
+    int want_body;
+    int body_too_big;
+    struct sl_buf body;
 };
 
 /* jobs.c */
@@ -179,6 +219,13 @@ void sl_jobs_free(struct sl_jobs *j);
 struct sl_job *sl_jobs_submit(struct sl_jobs *j, const char *path, const char *display,
                               unsigned long long size, int method, int force,
                               const struct sl_job_read *rd, int sync, struct sl_error *err);
+/* The same with a spec (NULL = none). */
+struct sl_job *sl_jobs_submit_spec(struct sl_jobs *j, const char *path, const char *display,
+                                   unsigned long long size, int method, int force,
+                                   const struct sl_job_read *rd, int sync,
+                                   const struct sl_job_spec *spec, struct sl_error *err);
+/* Finds a job by its ledger id (known once it started); NULL if none. */
+struct sl_job *sl_jobs_get_import(struct sl_jobs *j, long long import_id);
 /* Blocks until job ends; every ~200 ms calls gone(arg) and cancels the job
  * when it returns non-zero (a client that disconnected). */
 void sl_jobs_wait(struct sl_jobs *j, struct sl_job *job, int (*gone)(void *), void *arg);
@@ -273,12 +320,24 @@ void sl_metrics_import(struct sl_metrics *m, int state, long long inserted,
 int sl_route_metrics(struct sl_req *r, struct MHD_Connection *c);
 
 /* routes.c */
+/* The answer for an upload that cannot be used (too big, no file, empty,
+ * not a spreadsheet): MHD_YES/NO after replying, or -1 when it is fine. */
+int sl_upload_refusal(struct sl_req *r, struct MHD_Connection *c);
 int sl_route_health(struct sl_req *r, struct MHD_Connection *c);
 int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync);
 int sl_route_list(struct sl_req *r, struct MHD_Connection *c);
 int sl_route_get(struct sl_req *r, struct MHD_Connection *c);
 int sl_route_rejects(struct sl_req *r, struct MHD_Connection *c);
 int sl_route_delete(struct sl_req *r, struct MHD_Connection *c);
+
+/* previews.c */
+int sl_route_preview_new(struct sl_req *r, struct MHD_Connection *c);
+int sl_route_preview(struct sl_req *r, struct MHD_Connection *c);
+int sl_route_preview_import(struct sl_req *r, struct MHD_Connection *c);
+/* fixes.c */
+int sl_route_fixes(struct sl_req *r, struct MHD_Connection *c);
+int sl_route_history(struct sl_req *r, struct MHD_Connection *c);
+int sl_http_status_for(int rc);
 
 /* page.c: the web page's files (GET /, /app.js, /app.css). */
 struct sl_asset;

@@ -36,6 +36,8 @@
 
 static void job_free(struct sl_job *job)
 {
+    sl_free(job->columns);
+    json_decref(job->mapping);
     if (job->rejects[0])
         unlink(job->rejects);
     sl_upload_remove(job->path); /* and its directory */
@@ -109,6 +111,10 @@ static void run(struct sl_jobs *j, struct sl_job *job)
     o.parent = job->ctx;
     o.progress = on_progress;
     o.progress_arg = job;
+    o.columns = job->columns;
+    o.sheet = job->sheet[0] ? job->sheet : NULL;
+    if (job->columns)
+        o.header_row = job->header_row;
 
     struct sheetload_stats *st = sl_calloc(1, sizeof *st);
     int rc = st ? sheetload_import(&o, st) : SL_ENOMEM;
@@ -217,10 +223,26 @@ struct sl_job *sl_jobs_submit(struct sl_jobs *j, const char *path, const char *d
                               unsigned long long size, int method, int force,
                               const struct sl_job_read *rd, int sync, struct sl_error *err)
 {
+    return sl_jobs_submit_spec(j, path, display, size, method, force, rd, sync, NULL, err);
+}
+
+struct sl_job *sl_jobs_submit_spec(struct sl_jobs *j, const char *path, const char *display,
+                                   unsigned long long size, int method, int force,
+                                   const struct sl_job_read *rd, int sync,
+                                   const struct sl_job_spec *spec, struct sl_error *err)
+{
     struct sl_job *job = sl_calloc(1, sizeof *job);
-    if (!job) {
+    if (!job || (spec && spec->columns && !(job->columns = sl_strdup(spec->columns)))) {
+        if (job)
+            sl_free(job);
         sl_err_set(err, SL_ENOMEM, "out of memory queueing '%s'", display);
         return NULL;
+    }
+    if (spec) {
+        job->mapping = spec->mapping ? json_incref(spec->mapping) : NULL;
+        sl_strlcpy(job->sheet, spec->sheet ? spec->sheet : "", sizeof job->sheet);
+        job->header_row = spec->header_row;
+        sl_strlcpy(job->preview, spec->preview ? spec->preview : "", sizeof job->preview);
     }
     job->owner = j;
     sl_random_name(job->id, sizeof job->id, "j", ""); /* a letter first: not a ledger id */
@@ -240,6 +262,8 @@ struct sl_job *sl_jobs_submit(struct sl_jobs *j, const char *path, const char *d
     job->progress.percent = -1;
     job->ctx = sl_ctx_new(j->root, SL_NEVER);
     if (!job->ctx) {
+        sl_free(job->columns);
+        json_decref(job->mapping);
         sl_free(job);
         sl_err_set(err, SL_ENOMEM, "out of memory queueing '%s'", display);
         return NULL;
@@ -248,6 +272,8 @@ struct sl_job *sl_jobs_submit(struct sl_jobs *j, const char *path, const char *d
     if (j->stopping) {
         pthread_mutex_unlock(&j->mu);
         sl_ctx_free(job->ctx);
+        sl_free(job->columns);
+        json_decref(job->mapping);
         sl_free(job);
         sl_err_set(err, SL_ECANCELED, "the server is shutting down; retry later");
         return NULL;
@@ -348,6 +374,19 @@ struct sl_job *sl_jobs_get(struct sl_jobs *j, const char *id)
     return job;
 }
 
+struct sl_job *sl_jobs_get_import(struct sl_jobs *j, long long import_id)
+{
+    pthread_mutex_lock(&j->mu);
+    struct sl_job *job = j->list;
+    while (job && (job->stats.import_id ? job->stats.import_id : job->progress.import_id) !=
+                      import_id)
+        job = job->next;
+    if (job)
+        job->refs++;
+    pthread_mutex_unlock(&j->mu);
+    return job;
+}
+
 void sl_jobs_snapshot(struct sl_jobs *j, const struct sl_job *job, int *state, int *rc,
                       struct sheetload_stats *stats)
 {
@@ -389,8 +428,15 @@ json_t *sl_job_json_locked(const struct sl_job *job, int full)
     json_object_set_new(o, "size", json_integer((json_int_t)job->size));
     json_object_set_new(o, "created_at", json_string(when));
     json_object_set_new(o, "progress", progress_json(job));
-    if (job->stats.import_id)
-        json_object_set_new(o, "import_id", json_integer(job->stats.import_id));
+    long long iid = job->stats.import_id ? job->stats.import_id : job->progress.import_id;
+    if (iid)
+        json_object_set_new(o, "import_id", json_integer(iid));
+    if (job->cancel_requested)
+        json_object_set_new(o, "cancel_requested", json_true());
+    if (job->preview[0])
+        json_object_set_new(o, "preview", json_string(job->preview));
+    if (job->mapping)
+        json_object_set_new(o, "mapping", json_incref(job->mapping));
     if (job->state == SL_JOB_FAILED || job->state == SL_JOB_CANCELLED)
         if (job->stats.err.msg[0]) {
             char msg[sizeof job->stats.err.msg + 600];

@@ -65,7 +65,7 @@ static int truthy(const char *v)
 }
 
 /* The HTTP status for a failed import. */
-static int status_for(int rc)
+int sl_http_status_for(int rc)
 {
     switch (rc) {
     case SL_EFORMAT: case SL_EINVAL:
@@ -103,7 +103,7 @@ static int reply_sync_result(struct sl_req *r, struct MHD_Connection *c, struct 
         hidden = sl_http_import_error(r->srv, &st->err, job->display, job->id, msg, sizeof msg);
     else
         snprintf(msg, sizeof msg, "import of '%s' failed: %s", job->display, sl_strerror(rc));
-    int status = status_for(rc);
+    int status = sl_http_status_for(rc);
     if (hidden || status == MHD_HTTP_INTERNAL_SERVER_ERROR) {
         char detail[sizeof st->err.msg + 600];
         sl_err_format(&st->err, detail, sizeof detail);
@@ -165,7 +165,7 @@ static int text_named_workbook(const struct sl_req *r)
     return !zip && !ole2;
 }
 
-int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
+int sl_upload_refusal(struct sl_req *r, struct MHD_Connection *c)
 {
     struct sl_http_server *s = r->srv;
     if (r->too_big)
@@ -186,6 +186,15 @@ int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
                               r->display);
     if (!sl_upload_looks_ok(r->head, r->headlen) || text_named_workbook(r))
         return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "Only Excel files allowed");
+    return -1;
+}
+
+int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
+{
+    struct sl_http_server *s = r->srv;
+    int refused = sl_upload_refusal(r, c);
+    if (refused >= 0)
+        return refused;
     int method;
     const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "method");
     if (sl_http_method_arg(q && *q ? q : r->form_method, s->o.method_default, &method))

@@ -30,7 +30,8 @@
 #include "base/utf8.h"
 #include "http/internal.h"
 
-enum { R_NONE, R_HEALTH, R_UPLOAD, R_IMPORTS, R_IMPORT, R_REJECTS, R_PAGE, R_INFO, R_METRICS };
+enum { R_NONE, R_HEALTH, R_UPLOAD, R_IMPORTS, R_IMPORT, R_REJECTS, R_PAGE, R_INFO, R_METRICS,
+       R_PREVIEWS, R_PREVIEW, R_PREVIEW_IMPORT, R_FIXES, R_HISTORY };
 
 /* Connections libmicrohttpd accepts beyond --max-connections (and beyond
  * the per-address limit) so that the client is answered 503 rather than
@@ -44,6 +45,8 @@ enum { R_NONE, R_HEALTH, R_UPLOAD, R_IMPORTS, R_IMPORT, R_REJECTS, R_PAGE, R_INF
 /* Multipart framing allowed on top of the file's own bytes before a
  * Content-Length is refused without reading the body. */
 #define MULTIPART_SLACK (64 * 1024)
+/* The largest JSON body (fixed rows, a mapping). */
+#define SL_HTTP_MAX_JSON_BODY (8u << 20)
 
 int sl_reply(struct sl_req *r, struct MHD_Connection *c, int status, struct MHD_Response *resp,
              size_t bytes)
@@ -166,6 +169,23 @@ static const char *route(struct sl_req *r, const char *url)
         return r->route = R_INFO, "GET, HEAD";
     if (n == 8 && !strncmp(url, "/metrics", 8))
         return r->route = R_METRICS, "GET, HEAD";
+    if (n == 8 && !strncmp(url, "/history", 8))
+        return r->route = R_HISTORY, "GET, HEAD";
+    if (n == 9 && !strncmp(url, "/previews", 9))
+        return r->route = R_PREVIEWS, "POST";
+    if (n > 10 && !strncmp(url, "/previews/", 10)) {
+        const char *id = url + 10, *slash = memchr(id, '/', n - 10);
+        size_t idlen = slash ? (size_t)(slash - id) : n - 10;
+        if (!valid_id(id, idlen))
+            return "";
+        memcpy(r->arg, id, idlen);
+        r->arg[idlen] = '\0';
+        if (!slash)
+            return r->route = R_PREVIEW, "GET, POST, DELETE";
+        if ((size_t)(url + n - slash) == 7 && !strncmp(slash, "/import", 7))
+            return r->route = R_PREVIEW_IMPORT, "POST";
+        return "";
+    }
     if (n == 7 && !strncmp(url, "/upload", 7))
         return r->route = R_UPLOAD, "POST";
     if (n == 8 && !strncmp(url, "/imports", 8))
@@ -181,6 +201,8 @@ static const char *route(struct sl_req *r, const char *url)
             return r->route = R_IMPORT, "GET, DELETE";
         if ((size_t)(url + n - slash) == 8 && !strncmp(slash, "/rejects", 8))
             return r->route = R_REJECTS, "GET";
+        if ((size_t)(url + n - slash) == 6 && !strncmp(slash, "/fixes", 6))
+            return r->route = R_FIXES, "POST";
     }
     return "";
 }
@@ -262,9 +284,15 @@ static enum MHD_Result first_call(struct sl_http_server *s, struct sl_req *r,
         return sl_reply_json_hdr(r, c, MHD_HTTP_UNAUTHORIZED,
                                  json_pack("{s:s}", "error", "unauthorized"),
                                  MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"sheetload\"");
-    int is_upload = r->route == R_UPLOAD || (r->route == R_IMPORTS && !strcmp(r->method, "POST"));
-    if (!is_upload)
+    int is_upload = r->route == R_UPLOAD || r->route == R_PREVIEWS ||
+                    (r->route == R_IMPORTS && !strcmp(r->method, "POST"));
+    if (!is_upload) {
+        if (!strcmp(r->method, "POST")) { /* a JSON body */
+            r->want_body = 1;
+            sl_buf_init(&r->body, SL_HTTP_MAX_JSON_BODY);
+        }
         return MHD_YES;
+    }
     int m;
     const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "method");
     if ((q && !*q) || sl_http_method_arg(q, s->o.method_default, &m))
@@ -303,6 +331,16 @@ static enum MHD_Result dispatch(struct sl_req *r, struct MHD_Connection *c)
         return sl_route_page(r, c);
     case R_INFO:
         return sl_route_info(r, c);
+    case R_PREVIEWS:
+        return sl_route_preview_new(r, c);
+    case R_PREVIEW:
+        return sl_route_preview(r, c);
+    case R_PREVIEW_IMPORT:
+        return sl_route_preview_import(r, c);
+    case R_FIXES:
+        return sl_route_fixes(r, c);
+    case R_HISTORY:
+        return sl_route_history(r, c);
     }
     return sl_reply_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "no handler");
 }
@@ -331,6 +369,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *con_cls = r;
         return first_call(s, r, c);
     }
+    if (*upload_data_size && r->want_body) {
+        sl_conns_body(s, r->conn, *upload_data_size);
+        if (r->body_too_big || sl_buf_add(&r->body, upload_data, *upload_data_size)) {
+            r->body_too_big = 1;
+            r->discarded += *upload_data_size;
+        }
+        *upload_data_size = 0;
+        return r->discarded > (64ULL << 20) ? MHD_NO : MHD_YES;
+    }
     if (*upload_data_size) {
         sl_conns_body(s, r->conn, *upload_data_size);
         sl_upload_feed(r, upload_data, *upload_data_size);
@@ -357,6 +404,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!r)
         return;
     sl_upload_discard(r);
+    sl_buf_release(&r->body);
     double ms = (double)(sl_now_ns() - r->start_ns) / 1e6;
     const char *why = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
                       : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? "client closed the connection"
@@ -458,6 +506,7 @@ static void name_node(struct sl_http_server *s, const struct sockaddr_in *sa)
 
 static void server_free(struct sl_http_server *s)
 {
+    pthread_mutex_destroy(&s->fix_mu);
     sl_updir_close(s);
     sl_free(s->listen);
     sl_free(s->db);
@@ -478,6 +527,7 @@ int sl_http_start(struct sl_http_server **out, const struct sl_http_opts *opts,
     s->listen = sl_strdup(opts->listen ? opts->listen : "127.0.0.1:8080");
     s->db = sl_strdup(db && *db ? db : "sqlite:businesses.db");
     s->token = dup_or_null(opts->token && *opts->token ? opts->token : NULL);
+    pthread_mutex_init(&s->fix_mu, NULL);
     s->o.listen = s->listen;
     s->o.db = s->db;
     s->o.token = s->token;
@@ -511,6 +561,11 @@ int sl_http_start(struct sl_http_server **out, const struct sl_http_opts *opts,
     name_node(s, &sa);
     if ((rc = sl_updir_open(s, err)))
         goto fail;
+    if ((rc = sl_previews_init(&s->previews,
+                               s->o.preview_ttl_s > 0 ? s->o.preview_ttl_s : 3600,
+                               s->o.preview_space ? s->o.preview_space : 1000ULL * 1000 * 1000,
+                               err)))
+        goto fail_previews;
     if ((rc = sl_jobs_init(&s->jobs, s, s->o.max_jobs, s->o.recent_jobs, err)))
         goto fail_updir;
     s->jobs.metrics = &s->m;
@@ -546,6 +601,8 @@ fail_jobs:
     sl_jobs_stop(&s->jobs, 0);
     sl_jobs_free(&s->jobs);
 fail_updir:
+fail_previews:
+    sl_previews_stop(&s->previews);
 fail:
     server_free(s);
     return rc;
@@ -571,5 +628,6 @@ void sl_http_stop(struct sl_http_server *s)
         close(lfd);
     sl_conns_free(s);
     sl_jobs_free(&s->jobs);
+    sl_previews_stop(&s->previews);
     server_free(s);
 }

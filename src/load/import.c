@@ -125,6 +125,7 @@ static int settle_plan(struct run *r)
         p->writers = cpus() < SL_LOAD_MAX_WRITERS ? cpus() : SL_LOAD_MAX_WRITERS;
     p->converters = cpus() < SL_LOAD_MAX_CONVERTERS ? cpus() : SL_LOAD_MAX_CONVERTERS;
     p->dry_run = o->dry_run;
+    p->parent_id = o->parent_id > 0 ? o->parent_id : 0;
     p->default_table = !o->table;
     sl_strlcpy(p->table, o->table ? o->table : SL_LOAD_DEFAULT_TABLE, sizeof p->table);
     if (!*p->table)
@@ -275,9 +276,11 @@ static int open_ledger(struct run *r, int *resumed)
             return sl_err_set(err, SL_EINVAL, "import %lld loaded sheet '%s' into table '%s'; "
                               "give the same --sheet and --table to resume it",
                               o->resume_id, sheet, table);
-        if (!strcmp(li.status, "completed"))
+        if (!strcmp(li.status, "completed")) {
+            st->import_id = li.id;
             return sl_err_set(err, SL_EEXISTS, "import %lld already completed on %.19s",
                               o->resume_id, li.started);
+        }
         *resumed = 1;
     } else if (st->sha256[0]) {
         if (o->restart && (rc = sl_ledger_abandon(r->ctl, st->sha256, r->plan.table, r->sheet, err)))
@@ -291,6 +294,8 @@ static int open_ledger(struct run *r, int *resumed)
         if (!*resumed && !o->force) {
             sl_err_clear(err);
             rc = sl_ledger_find(r->ctl, st->sha256, r->plan.table, r->sheet, "completed", &li, err);
+            if (rc == 0)
+                st->import_id = li.id;
             if (rc == 0)
                 return sl_err_set(err, SL_EEXISTS,
                                   "file '%s' was already imported into table '%s' (import %lld, "

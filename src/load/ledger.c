@@ -23,9 +23,10 @@ static const char *const imports_new_cols[][2] = {
     {"pid", "integer"},
     {"node", "text"},
     {"cancel_requested", "integer NOT NULL DEFAULT 0"}, /* DELETE /imports/ID on any node */
+    {"parent_id", "bigint"},  /* a follow-up (fixed rejects) of this import */
 };
 #define NNEW (sizeof imports_new_cols / sizeof imports_new_cols[0])
-#define MARKER "cancel_requested"
+#define MARKER "parent_id" /* the newest column: a ledger that has it has them all */
 
 static const char *const pg_ddl[] = {
     "CREATE TABLE IF NOT EXISTS sheetload_imports (id bigserial PRIMARY KEY, "
@@ -258,17 +259,19 @@ int sl_ledger_start(struct sl_sink *s, const struct sl_plan *p, const struct sl_
     char now[48], bs[24], pid[24];
     stamp(s, now, sizeof now);
     snprintf(bs, sizeof bs, "%d", p->batch_size);
+    char parent[24];
     snprintf(pid, sizeof pid, "%ld", c->pid);
-    const char *params[11] = {sha, file, sheet ? sheet : "", p->table,
+    snprintf(parent, sizeof parent, "%lld", p->parent_id);
+    const char *params[12] = {sha, file, sheet ? sheet : "", p->table,
                               sheetload_method_name(p->method), bs, now, p->owner, c->host, pid,
-                              c->node[0] ? c->node : NULL};
+                              c->node[0] ? c->node : NULL, p->parent_id > 0 ? parent : NULL};
     *id = 0;
     int rc = sl_sink_query(s,
                            "INSERT INTO sheetload_imports (file_sha256, file_name, sheet, "
                            "target_table, method, batch_size, status, started_at, owner, host, "
-                           "pid, node) VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9, "
-                           "$10, $11) RETURNING id",
-                           11, params, id_cb, id, err);
+                           "pid, node, parent_id) VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, "
+                           "$8, $9, $10, $11, $12) RETURNING id",
+                           12, params, id_cb, id, err);
     if (!rc && !*id)
         rc = sl_err_set(err, SL_EDB, "the ledger gave no id for the new import");
     return rc;

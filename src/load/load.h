@@ -65,6 +65,7 @@ struct sl_plan {
     long long import_id;
     char owner[96];             /* this run's token: the fence on the ledger */
     atomic_int *remote_cancel;  /* set when the ledger's cancel flag was seen */
+    long long parent_id;        /* a follow-up of this import (0 = none) */
 };
 void sl_plan_release(struct sl_plan *p);
 

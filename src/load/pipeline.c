@@ -225,6 +225,7 @@ static void report(struct pipe *pp, const struct sheetload_stats *st, int64_t t0
         return;
     struct sheetload_progress pr;
     memset(&pr, 0, sizeof pr);
+    pr.import_id = pp->in->plan->import_id;
     pr.rows_inserted = st->success_count;
     pr.rows_rejected = st->error_count;
     pr.rows_done = atomic_load(&pp->settled);

@@ -305,7 +305,8 @@
     syncCheck();
   }
   function recheck(sheetChanged) {
-    var p = S.preview, body = { sheet: $('sheet').value };
+    var p = S.preview, body = {};
+    if (p.sheets && p.sheets.length > 1) body.sheet = $('sheet').value;
     if (!sheetChanged) body.mapping = S.mapping;
     disable($('recheck'), 'Checking every row…', 'recheck-why');
     disable($('import'), 'Checking every row…', 'import-why');
@@ -346,7 +347,7 @@
         renderProgress(j);
         S.poll = setTimeout(function () { if (location.hash === '#/imports/' + id) watch(id); }, 400);
       } else {
-        if (j.import_id && String(j.import_id) !== id) { history.replaceState(null, '', '#/imports/' + j.import_id); S.at = location.hash; }
+        if (j.import_id && String(j.import_id) !== id && j.status !== 'failed') { history.replaceState(null, '', '#/imports/' + j.import_id); S.at = location.hash; }
         renderResult(j);
       }
     }).catch(function (e) {
@@ -418,7 +419,7 @@
     api('GET', '/previews/' + j.preview).then(function (p) {
       S.preview = p;
       S.mapping = j.mapping ? j.mapping.slice() : p.mapping.slice();
-      return api('POST', '/previews/' + p.id + '/import', { sheet: p.sheet, mapping: S.mapping, method: j.method === 'default' ? undefined : j.method });
+      return api('POST', '/previews/' + p.id + '/import', { mapping: S.mapping });
     }).then(function (d) {
       go('#/imports/' + d.id);
       watch(d.id);
@@ -455,7 +456,18 @@
       var rows = parseCsv(t), head = rows.shift() || [];
       var cells = head.slice(3);
       /* which table column each cell goes to: the import's mapping, else by name */
-      var map = j.mapping || cells.map(norm);
+      var map = j.mapping || (cells.length ? cells.map(norm) : null);
+      if (!map) {
+        /* A result read back from the ledger (after a restart) does not say
+         * which column each cell went to. */
+        clear($('rejects').tHead); clear($('rejects').tBodies[0]);
+        $('fix-why').textContent = '';
+        $('fix').hidden = true;
+        fieldError(null, 'fix-error', 'This import was started before the server restarted, so the page cannot tell which column each cell went to. Download the rejected rows, correct them and import them as a new file.');
+        S.rejects = { id: id };
+        return;
+      }
+      $('fix').hidden = false;
       S.rejects = { id: id, cells: cells, map: map, rows: rows.map(function (r) {
         return { row: +r[0], reason: r[1], cells: r.slice(3), orig: r.slice(3), state: '' };
       }) };
