@@ -176,8 +176,13 @@ static struct sl_preview *preview_add(struct sl_previews *pv, const char *path, 
     p->refs = 1;
     pthread_mutex_lock(&pv->mu);
     expire_locked(pv, sl_now_ns(), &dead);
-    /* The least recently used previews nobody is using make room. */
-    while (pv->bytes + size > pv->space) {
+    /* The least recently used previews nobody is using make room, when
+     * dropping them all would. */
+    unsigned long long unused = 0;
+    for (struct sl_preview *q = pv->list; q; q = q->next)
+        if (q->refs == 0)
+            unused += q->size;
+    while (pv->bytes + size > pv->space && pv->bytes - unused + size <= pv->space) {
         struct sl_preview *old = NULL;
         for (struct sl_preview *q = pv->list; q; q = q->next)
             if (q->refs == 0)

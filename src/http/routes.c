@@ -276,6 +276,15 @@ static int ledger_get(struct sl_req *r, struct MHD_Connection *c)
         sl_http_scrub(r->srv, e, f ? f : "upload", msg, sizeof msg);
         json_object_set_new(o, "error", json_string(msg));
     }
+    /* The job too, while the server holds it (its mapping, its preview). */
+    struct sl_jobs *j = &r->srv->jobs;
+    struct sl_job *job = sl_jobs_get_import(j, strtoll(r->arg, NULL, 10));
+    if (job) {
+        pthread_mutex_lock(&j->mu);
+        json_object_set_new(o, "job", sl_job_json_locked(job, 1));
+        pthread_mutex_unlock(&j->mu);
+        sl_jobs_release(j, job);
+    }
     return sl_reply_json(r, c, MHD_HTTP_OK, o);
 }
 

@@ -342,6 +342,7 @@
   function watch(id) {
     clearTimeout(S.poll);
     api('GET', '/imports/' + encodeURIComponent(id)).then(function (j) {
+      if (j.job) j = j.job; /* the ledger's view of a job the server still holds */
       S.job = j;
       if (j.status === 'queued' || j.status === 'running') {
         renderProgress(j);
@@ -394,17 +395,17 @@
     var st = j.stats || {}, ok = st.success_count || 0, bad = st.error_count || 0, b = $('r-banner');
     var done = j.status === 'completed';
     $('h-result').textContent = done ? 'Import finished' : j.status === 'cancelled' ? 'Import cancelled' : 'Import failed';
-    b.className = 'banner' + (done && !bad ? '' : done ? ' warn' : ' bad');
+    b.className = 'banner' + (done && !bad ? '' : done || j.status === 'cancelled' ? ' warn' : ' bad');
     if (done && !bad) b.textContent = 'All ' + plural(ok, 'row was', 'rows were') + ' imported.';
     else if (done) b.textContent = plural(ok, 'row', 'rows') + ' imported. ' + plural(bad, 'row needs', 'rows need') + ' fixing: see below.';
     else if (j.status === 'cancelled') b.textContent = 'The import was cancelled after ' + plural(ok, 'row', 'rows') + '. Nothing is lost: the rows saved so far stay, and continuing picks up exactly where it stopped.';
     else b.textContent = 'The import stopped: ' + (j.error || 'see the server log') + '.';
     var dl = clear($('r-stats'));
-    stat(dl, 'Rows in the file', n(st.total_records));
+    stat(dl, done ? 'Rows in the file' : 'Rows read so far', n(st.total_records));
     stat(dl, 'Imported', n(ok));
     stat(dl, 'Need fixing', n(bad));
     if (st.skipped_blank) stat(dl, 'Empty rows skipped', n(st.skipped_blank));
-    if (st.duration) stat(dl, 'Time', st.duration);
+    if (st.duration_ms) stat(dl, 'Time', secs(st.duration_ms / 1000));
     if (st.records_per_second) stat(dl, 'Speed', n(Math.round(st.records_per_second)) + ' rows/s');
     var id = j.import_id || j.id;
     $('r-link').textContent = 'Import ' + id + (j.parent_id ? ', fixes for import ' + j.parent_id : '') + ' into table “' + (st.table || j.table || '') + '”' +
@@ -499,6 +500,7 @@
       });
       tbody.appendChild(row);
     });
+    $('rejects').parentNode.scrollLeft = 0;
     syncFix();
   }
   function changed() {
@@ -567,7 +569,7 @@
       list.forEach(function (x) {
         tb.appendChild(el('tr', null,
           el('th', { scope: 'row' }, el('a', { href: '#/imports/' + x.id, text: 'Import ' + x.id })),
-          el('td', { class: 'wrap-cell', text: (x.file || '') + (x.parent_id ? ' (fixes for import ' + x.parent_id + ')' : '') }),
+          el('td', { class: 'wrap-cell', text: x.file || '' }),
           el('td', null, el('span', { class: 'status status-' + x.status, text: WORDS[x.status] || x.status })),
           el('td', { class: 'num', text: n(x.success_count) }),
           el('td', { class: 'num', text: n(x.error_count) }),
