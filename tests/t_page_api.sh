@@ -88,6 +88,13 @@ req "${H[@]}" "$URL/previews/pnothing"; expect 404 "unknown preview"
 req "${H[@]}" -F file=@small.csv "$URL/previews"; expect 201 "csv preview"
 [ "$(jq -c '[.header_row, (.rows|length), .dry_run.good]' <<<"$BODY")" = '[1,20,20]' ] || fail "csv preview: $BODY"
 
+# The header is found where the importer finds it (rows above it skipped),
+# and matched as the importer matches it (synonyms).
+printf 'Partner directory\nExported 2024-05-01\n\nCompany Name,E-mail,Town\nAcme,a@acme.example,Oslo\nBeta,b@beta.example,Rome\n' >titled.csv
+req "${H[@]}" -F file=@titled.csv "$URL/previews"; expect 201 "a titled csv"
+[ "$(jq -c '[.header_row, .suggested, [.columns[].header], [.rows[].row], .dry_run.good]' <<<"$BODY")" = \
+  '[4,["name","email","city"],["Company Name","E-mail","Town"],[5,6],2]' ] || fail "titled csv: $BODY"
+
 # ---- import of the preview.
 req "${H[@]}" -X POST -d '{"method":"nope"}' "$URL/previews/$ID/import"; expect 400 "bad method"
 req "${H[@]}" -X POST -d '{}' "$URL/previews/$ID/import"; expect 202 "import"
