@@ -12,6 +12,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/csvw.h"
 #include "base/err.h"
 #include "load/header.h"
 #include "load/load.h"
@@ -308,7 +309,7 @@ int sheetload_rows_file(const char *path, const char *const *columns, size_t nco
     for (size_t j = 0; j < ncols; j++) {
         if (j)
             sl_buf_addch(&b, ',');
-        sl_csv_field(&b, columns[j], strlen(columns[j]));
+        sl_csvw_add(&b, columns[j], strlen(columns[j]), SL_CSVW_QUOTE_SPACE);
     }
     sl_buf_addch(&b, '\n');
     for (size_t i = 0; i < nrows; i++) {
@@ -316,7 +317,7 @@ int sheetload_rows_file(const char *path, const char *const *columns, size_t nco
             const char *v = cells[i * ncols + j];
             if (j)
                 sl_buf_addch(&b, ',');
-            sl_csv_field(&b, v ? v : "", v ? strlen(v) : 0);
+            sl_csvw_add(&b, v ? v : "", v ? strlen(v) : 0, SL_CSVW_QUOTE_SPACE);
         }
         sl_buf_addch(&b, '\n');
     }
