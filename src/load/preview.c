@@ -268,8 +268,9 @@ int sheetload_preview(const struct sheetload_preview_opts *o, char **json, struc
         char letters[8];
         col_letters(i, letters);
         json_t *h = json_array_get(hdr, i);
-        json_array_append_new(cols, json_pack("{s:I,s:s,s:O}", "index", (json_int_t)i, "letter",
-                                              letters, "header", h ? h : json_string("")));
+        json_array_append_new(cols,
+                              json_pack("{s:I,s:s,s:o}", "index", (json_int_t)i, "letter", letters,
+                                        "header", h ? json_incref(h) : json_string("")));
     }
     json_object_set_new(out, "columns", cols);
     json_object_set_new(out, "rows", rows);
