@@ -151,7 +151,7 @@ static void prefetch_row(const struct sl_xlsx *x, const struct block *k, const s
 {
     for (size_t i = r->first; i < r->first + r->n; i++)
         if (!k->cells[i].text)
-            __builtin_prefetch(&x->sst_off[k->cells[i].len]);
+            sl_xlsx_sst_prefetch(x, k->cells[i].len);
 }
 
 int sl_xlsx_ahead_take(struct sl_xlsx *x)

@@ -112,6 +112,23 @@ int sl_xlsx_parse_part(struct sl_xlsx *x, long idx, const void *handler, void *u
 /* Value of the attribute named name (no namespace), or NULL. */
 const char *sl_xlsx_attr(const char **atts, const char *name);
 
+/* The shared strings table's interface for readers: string i, for i <
+ * x->sst_ready (or once sl_xlsx_sst_wait said so); borrowed, NUL-terminated,
+ * valid until sl_xlsx_sst_free. The loader's side is sst_add in
+ * xlsx_sst.c. A table kept elsewhere (spilled to disk) replaces these two
+ * and those two alone. */
+static inline const char *sl_xlsx_sst_get(const struct sl_xlsx *x, size_t i, size_t *len)
+{
+    uint32_t a = x->sst_off[i], b = x->sst_off[i + 1];
+    *len = b - a - 1;
+    return x->sst_text + a;
+}
+/* A hint that string i is wanted soon (its lookup's cache miss overlaps). */
+static inline void sl_xlsx_sst_prefetch(const struct sl_xlsx *x, size_t i)
+{
+    __builtin_prefetch(&x->sst_off[i]);
+}
+
 /* xlsx_sst.c: shared strings are loaded from entry idx by a thread of their
  * own, through a twin of the archive opened from path, while the sheet is
  * read (or here and now if no thread can be had: errors are then returned

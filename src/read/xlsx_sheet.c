@@ -331,7 +331,7 @@ static void cell_shared(struct sl_xlsx *x)
     if ((size_t)x->col - 1 < x->cells_cap) {
         x->cell_off[x->col - 1] = SST_TAG | (size_t)v;
         if (!x->defer_sst)
-            __builtin_prefetch(&x->sst_off[v]);
+            sl_xlsx_sst_prefetch(x, v);
     }
 }
 
@@ -429,9 +429,7 @@ static void row_end(struct sl_xlsx *x)
                 c->len = v;
                 continue;
             }
-            uint32_t a = x->sst_off[v], b = x->sst_off[v + 1];
-            c->text = x->sst_text + a;
-            c->len = b - a - 1;
+            c->text = sl_xlsx_sst_get(x, v, &c->len);
             __builtin_prefetch(c->text); /* the caller reads it next */
             if (c->len == 0) { /* an empty shared string: no value */
                 c->text = "";

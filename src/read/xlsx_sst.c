@@ -114,6 +114,39 @@ static void publish(struct sl_xlsx_sstload *c, size_t n)
     }
 }
 
+/* The table's loader side: the string collected into the arena since
+ * c->start (text of <t>s, undecoded) becomes string n: decoded, its length
+ * checked, NUL-terminated, its offset recorded. 0, or the parse is failed.
+ * A table kept elsewhere (spilled to disk) replaces this and
+ * sl_xlsx_sst_get (xlsx_int.h). */
+static int sst_add(struct sl_xlsx_sstload *c)
+{
+    struct sl_xlsx_sst *s = &c->sst;
+    struct sl_buf *a = &s->arena;
+    size_t len = a->len - c->start;
+    if (len > c->lim.max_cell_bytes) {
+        sl_xml_fail(c->xml, SL_ELIMIT,
+                    "shared string %zu passes the limit of %llu bytes for one cell; raise "
+                    "the limit if the file is genuine",
+                    s->n, (unsigned long long)c->lim.max_cell_bytes);
+        return SL_ELIMIT;
+    }
+    if (a->data)
+        len = sl_xesc_decode(a->data + c->start, len);
+    a->len = c->start + len;
+    if (sl_buf_addch(a, '\0') || push_off(s, (uint32_t)a->len)) {
+        sl_xml_fail(c->xml, a->err ? a->err : SL_ELIMIT,
+                    a->err == SL_ENOMEM
+                        ? "out of memory for the shared strings (%zu bytes so far)"
+                        : "the shared strings pass the memory limit of %zu bytes; raise the "
+                          "limit if the file is genuine",
+                    a->err == SL_ENOMEM ? a->len : a->max);
+        return a->err ? a->err : SL_ELIMIT;
+    }
+    s->n++;
+    return 0;
+}
+
 static void sst_end(void *ud, int depth)
 {
     struct sl_xlsx_sstload *c = ud;
@@ -124,36 +157,16 @@ static void sst_end(void *ud, int depth)
     if (depth == 3 && c->in_r) {
         c->in_r = 0;
     } else if (depth == 2 && c->in_si) {
-        struct sl_xlsx_sst *s = &c->sst;
-        struct sl_buf *a = &s->arena;
         c->in_si = 0;
-        size_t len = a->len - c->start;
-        if (len > c->lim.max_cell_bytes) {
-            sl_xml_fail(c->xml, SL_ELIMIT,
-                        "shared string %zu passes the limit of %llu bytes for one cell; raise "
-                        "the limit if the file is genuine",
-                        s->n, (unsigned long long)c->lim.max_cell_bytes);
+        if (sst_add(c))
             return;
-        }
-        if (a->data)
-            len = sl_xesc_decode(a->data + c->start, len);
-        a->len = c->start + len;
-        if (sl_buf_addch(a, '\0') || push_off(s, (uint32_t)a->len)) {
-            sl_xml_fail(c->xml, a->err ? a->err : SL_ELIMIT,
-                        a->err == SL_ENOMEM
-                            ? "out of memory for the shared strings (%zu bytes so far)"
-                            : "the shared strings pass the memory limit of %zu bytes; raise the "
-                              "limit if the file is genuine",
-                        a->err == SL_ENOMEM ? a->len : a->max);
-            return;
-        }
-        s->n++;
+        size_t n = c->sst.n;
         if (c->threaded) {
-            if ((s->n & 255) == 0 && atomic_load_explicit(&c->stop, memory_order_relaxed)) {
+            if ((n & 255) == 0 && atomic_load_explicit(&c->stop, memory_order_relaxed)) {
                 sl_xml_fail(c->xml, SL_ECANCELED, "cancelled");
                 return;
             }
-            publish(c, s->n);
+            publish(c, n);
         }
     }
 }
@@ -390,9 +403,7 @@ size_t sl_xlsx_sst_resolve(const struct sl_xlsx *x, struct sl_cell *cells, size_
         struct sl_cell *c = &cells[i];
         if (c->text)
             continue;
-        uint32_t a = x->sst_off[c->len], b = x->sst_off[c->len + 1];
-        c->text = x->sst_text + a;
-        c->len = b - a - 1;
+        c->text = sl_xlsx_sst_get(x, c->len, &c->len);
         __builtin_prefetch(c->text); /* the caller reads it next */
         if (c->len == 0) { /* an empty shared string: no value */
             c->text = "";
