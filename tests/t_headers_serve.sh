@@ -48,6 +48,11 @@ grep -qF "as Windows-1252: if that is right, add --encoding cp1252 (?encoding=cp
 [ "$(rows)" = "$before" ] || fail "rows written by a refused upload"
 req -X POST "$URL/upload?map=$map&encoding=cp1252" -F "file=@$E/cp1252_option/input.csv"; expect 200 "?encoding="
 [ "$(sqlite3 "$DBF" "select city from businesses where name = 'Crème & Co'")" = "Besançon" ] || fail "cp1252 table"
+# UTF-16 without a byte-order mark: refused as text unless its encoding is named.
+printf 'n\0a\0m\0e\0\n\0Z\0e\0d\0\n\0' >"$T/nobom.csv"
+req -X POST "$URL/upload" -F "file=@$T/nobom.csv"; expect 400 "utf-16 without a BOM"
+req -X POST "$URL/upload?encoding=utf-16le" -F "file=@$T/nobom.csv"; expect 200 "utf-16 without a BOM, named"
+[ "$(sqlite3 "$DBF" "select count(*) from businesses where name = 'Zed'")" = 1 ] || fail "utf-16le table"
 req -X POST "$URL/upload?encoding=klingon" -F "file=@$E/cp1252_option/input.csv"; expect 400 "unknown encoding"
 grep -qF "unknown encoding 'klingon'" <<<"$BODY" || fail "unknown encoding: $BODY"
 serve_stop

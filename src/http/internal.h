@@ -259,8 +259,9 @@ void sl_upload_discard(struct sl_req *r);
 /* Unlinks an uploaded file and, when empty, its private directory. */
 void sl_upload_remove(const char *path);
 /* Is the upload an .xlsx (zip), an .xls (OLE2) or a CSV-like text file by
- * its first bytes? */
-int sl_upload_looks_ok(const unsigned char *head, size_t len);
+ * its first bytes? With encoding_given (?encoding=), any text that is not
+ * another format's signature. */
+int sl_upload_looks_ok(const unsigned char *head, size_t len, int encoding_given);
 /* A fresh random name "PREFIX-<hex>SUFFIX". */
 void sl_random_name(char *out, size_t cap, const char *prefix, const char *suffix);
 

@@ -184,7 +184,11 @@ int sl_upload_refusal(struct sl_req *r, struct MHD_Connection *c)
     if (r->file_bytes == 0)
         return sl_reply_error(r, c, MHD_HTTP_UNPROCESSABLE_CONTENT, "file '%s' is empty",
                               r->display);
-    if (!sl_upload_looks_ok(r->head, r->headlen) || text_named_workbook(r))
+    struct sl_job_read rd;
+    const char *bad = read_args(c, &rd);
+    if (bad)
+        return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "%s", bad);
+    if (!sl_upload_looks_ok(r->head, r->headlen, rd.encoding[0] != '\0') || text_named_workbook(r))
         return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "Only Excel files allowed");
     return -1;
 }
@@ -200,10 +204,6 @@ int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
     if (sl_http_method_arg(q && *q ? q : r->form_method, s->o.method_default, &method))
         return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, SL_HTTP_INVALID_METHOD);
     int force = truthy(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force"));
-    struct sl_job_read rd;
-    const char *bad = read_args(c, &rd);
-    if (bad)
-        return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "%s", bad);
 
     struct sl_error err;
     sl_err_clear(&err);

@@ -274,7 +274,7 @@ void sl_upload_discard(struct sl_req *r)
     drop_tmp(r);
 }
 
-int sl_upload_looks_ok(const unsigned char *h, size_t n)
+int sl_upload_looks_ok(const unsigned char *h, size_t n, int encoding_given)
 {
     if (n >= 4 && !memcmp(h, "PK\x03\x04", 4))
         return 1; /* a zip: the reader checks that it is a workbook */
@@ -291,6 +291,10 @@ int sl_upload_looks_ok(const unsigned char *h, size_t n)
     for (size_t i = 0; i < sizeof binary / sizeof binary[0]; i++)
         if (n >= binary[i].len && !memcmp(h, binary[i].magic, binary[i].len))
             return 0;
+    /* Text in an encoding the client named (UTF-16 without a byte-order mark
+     * holds NULs): the reader decodes it, and says so when it cannot. */
+    if (encoding_given)
+        return n > 0;
     /* UTF-16 or UTF-32 text with a byte-order mark: the reader decodes it. */
     if (n >= 2 && ((h[0] == 0xff && h[1] == 0xfe) || (h[0] == 0xfe && h[1] == 0xff)))
         return 1;
