@@ -199,6 +199,9 @@ int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
     int refused = sl_upload_refusal(r, c);
     if (refused >= 0)
         return refused;
+    struct sl_job_read rd;
+    if (read_args(c, &rd)) /* checked by sl_upload_refusal */
+        return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "%s", read_args(c, &rd));
     int method;
     const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "method");
     if (sl_http_method_arg(q && *q ? q : r->form_method, s->o.method_default, &method))
