@@ -105,7 +105,11 @@ struct sheetload_limits {
     uint64_t max_cell_bytes;    /* one cell's text */
     uint64_t max_sst_bytes;     /* shared strings' text in memory */
     uint32_t max_fields;        /* fields in one CSV row (0 = 16384, Excel's columns) */
+    uint64_t max_memory;        /* the import's memory budget in bytes (0 = 256 MiB;
+                                 * SHEETLOAD_MEMORY_UNBOUNDED = none): an .xlsx's shared
+                                 * strings that do not fit spill to a temporary file */
 };
+#define SHEETLOAD_MEMORY_UNBOUNDED UINT64_MAX
 
 /* A snapshot of progress, passed to the progress callback (borrowed). */
 struct sheetload_progress {
@@ -161,6 +165,7 @@ struct sheetload_opts {
     long long parent_id;        /* a follow-up of this import (fixed rejects); recorded
                                  * in the ledger; 0 = none */
     struct sheetload_limits limits;
+    const char *tmp_dir;        /* where a shared-strings spill goes; NULL = $TMPDIR, else /tmp */
     struct sl_ctx *parent;      /* borrowed; cancelling it cancels the import */
     void (*progress)(const struct sheetload_progress *p, void *arg);
     void *progress_arg;         /* called from one thread, ~4 times a second */

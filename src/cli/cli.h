@@ -23,6 +23,9 @@ int sl_cli_usage_error(const char *sub, const char *fmt, ...) __attribute__((for
 /* Parses a size with an optional unit (B, KB, MB, GB, KiB, MiB, GiB; k/m/g
  * as binary). 0 or -1 on a malformed value. */
 int sl_cli_parse_size(const char *s, unsigned long long *out);
+/* Parses a memory budget: a size of at least 1 MiB, or 0, 'none' or
+ * 'unlimited' for SHEETLOAD_MEMORY_UNBOUNDED. 0 or -1. */
+int sl_cli_parse_memory(const char *s, unsigned long long *out);
 /* Parses a duration: a number with optional unit ms, s, m, h (default s). */
 int sl_cli_parse_duration(const char *s, double *out);
 /* Parses a non-negative integer; 0 or -1. */

@@ -214,6 +214,10 @@ static void help(void)
            "  -e, --encoding NAME    CSV input: its text encoding (cp1252, macintosh,\n"
            "                         utf-16, ...; any iconv name); default: UTF-8, or what\n"
            "                         a byte-order mark says\n"
+           "  -m, --max-memory SIZE  memory budget (256MiB default; KiB, MiB, GiB;\n"
+           "                         'unlimited'): an .xlsx's shared strings past it\n"
+           "                         spill to a file in $TMPDIR (else /tmp)\n"
+           "                         [SHEETLOAD_MAX_MEMORY]\n"
            "  -h, --help             show this help\n"
            "\n"
            "Output is exact for any sheet whose CSV fits in 16 MiB. A larger sheet is\n"
@@ -231,14 +235,23 @@ int sl_cmd_cat(int argc, char **argv)
         {"sheet", required_argument, NULL, 's'},  {"list-sheets", no_argument, NULL, 'l'},
         {"output", required_argument, NULL, 'o'}, {"delimiter", required_argument, NULL, 'd'},
         {"encoding", required_argument, NULL, 'e'}, {"help", no_argument, NULL, 'h'},
+        {"max-memory", required_argument, NULL, 'm'},
         {NULL, 0, NULL, 0},
     };
     struct sl_reader_opts ro = {0};
     const char *outpath = NULL;
     int list = 0, c;
+    const char *envmem = getenv("SHEETLOAD_MAX_MEMORY");
+    unsigned long long em;
+    if (envmem && *envmem) {
+        if (sl_cli_parse_memory(envmem, &em))
+            return sl_cli_usage_error("cat", "SHEETLOAD_MAX_MEMORY '%s' is not a size of at least "
+                                             "1MiB or 'unlimited'", envmem);
+        ro.limits.max_memory = em;
+    }
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":s:lo:d:e:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":s:lo:d:e:m:h", lo, NULL)) != -1) {
         switch (c) {
         case 's': ro.sheet = optarg; break;
         case 'l': list = 1; break;
@@ -253,6 +266,14 @@ int sl_cmd_cat(int argc, char **argv)
                                                  "or '\\t', not '%s'", optarg);
             break;
         case 'e': ro.encoding = optarg; break;
+        case 'm': {
+            unsigned long long m;
+            if (sl_cli_parse_memory(optarg, &m))
+                return sl_cli_usage_error("cat", "--max-memory '%s' is not a size of at least 1MiB "
+                                                 "(e.g. 256MiB) or 'unlimited'", optarg);
+            ro.limits.max_memory = m;
+            break;
+        }
         case 'h': help(); return SL_EXIT_OK;
         case ':': return sl_cli_usage_error("cat", "option '%s' needs a value", argv[optind - 1]);
         default: return sl_cli_usage_error("cat", "unknown option '%s'", argv[optind - 1]);

@@ -65,6 +65,9 @@ static void help(void)
         "  --timeout D         deadline for the whole import (30s, 5m, 1h); stops cleanly\n"
         "  --max-errors N      stop cleanly after N rejected rows\n"
         "  --max-rows N        refuse a file of more than N data rows: stop cleanly there\n"
+        "  --max-memory SIZE   memory budget (default 256MiB; KiB, MiB, GiB; 'unlimited'): an\n"
+        "                      .xlsx's shared strings past it spill to a file in $TMPDIR (/tmp)\n"
+        "                      [SHEETLOAD_MAX_MEMORY]\n"
         "  --dry-run           read, convert and validate everything; write nothing\n"
         "  --indexes MODE      secondary indexes around the load: auto (default: dropped and\n"
         "                      built after the load where that pays: PostgreSQL from 16 MiB of\n"
@@ -188,6 +191,14 @@ static const char *value(int argc, char **argv, int *i, const char *name, const 
 static int parse(int argc, char **argv, struct args *a)
 {
     long long n;
+    const char *envmem = getenv("SHEETLOAD_MAX_MEMORY");
+    unsigned long long em;
+    if (envmem && *envmem) {
+        if (sl_cli_parse_memory(envmem, &em))
+            return sl_cli_usage_error("import", "SHEETLOAD_MAX_MEMORY '%s' is not a size of at "
+                                      "least 1MiB or 'unlimited'", envmem);
+        a->o.limits.max_memory = em;
+    }
     for (int i = 1; i < argc; i++) {
         char *arg = argv[i], name[64];
         const char *inl = NULL;
@@ -295,6 +306,13 @@ static int parse(int argc, char **argv, struct args *a)
             if (sl_cli_parse_long(v, 1, (long long)1 << 62, &n))
                 return sl_cli_usage_error("import", "--max-rows '%s' is not a positive number", v);
             a->o.max_rows = n;
+        } else if (FLAG("--max-memory")) {
+            NEED(v);
+            unsigned long long m;
+            if (sl_cli_parse_memory(v, &m))
+                return sl_cli_usage_error("import", "--max-memory '%s' is not a size of at least "
+                                          "1MiB (e.g. 256MiB) or 'unlimited'", v);
+            a->o.limits.max_memory = m;
         } else if (FLAG("--timeout")) {
             NEED(v);
             double d;

@@ -52,6 +52,11 @@ static void usage(void)
            "                           finish before they are cancelled (30s)\n"
            "  --method-default M       method when ?method= is absent: sequential,\n"
            "                           concurrent, batch (default) or copy\n"
+           "  --max-memory SIZE        one import's memory budget (256MiB; 'unlimited')\n"
+           "                           [SHEETLOAD_MAX_MEMORY]: shared strings past it\n"
+           "                           spill to a file in the upload directory\n"
+           "  --max-memory-total SIZE  all running imports together (default: max-jobs x\n"
+           "                           max-memory); each gets min(max-memory, total/max-jobs)\n"
            "  --node NAME              this server's name in /health and in the ledger\n"
            "                           (default HOST:PORT) [SHEETLOAD_NODE]\n"
            "  --log-format F           text (default) or json: one JSON object per line\n"
@@ -99,6 +104,7 @@ struct serve_args {
     const char *max_upload, *max_jobs, *max_conns, *shutdown, *method;
     const char *per_ip, *header_to, *body_to, *log_format, *max_rows;
     const char *preview_ttl, *preview_space;
+    const char *max_mem, *max_mem_total;
 };
 
 static int apply(struct serve_args *a)
@@ -109,6 +115,20 @@ static int apply(struct serve_args *a)
             return sl_cli_usage_error("serve", "--max-upload '%s' is not a size such as 3MB, 100MB or 1GiB",
                                       a->max_upload);
         a->o.max_upload = v;
+    }
+    if (a->max_mem) {
+        unsigned long long m;
+        if (sl_cli_parse_memory(a->max_mem, &m))
+            return sl_cli_usage_error("serve", "--max-memory '%s' is not a size of at least 1MiB "
+                                               "(e.g. 256MiB) or 'unlimited'", a->max_mem);
+        a->o.max_memory = m;
+    }
+    if (a->max_mem_total) {
+        unsigned long long m;
+        if (sl_cli_parse_memory(a->max_mem_total, &m))
+            return sl_cli_usage_error("serve", "--max-memory-total '%s' is not a size of at least "
+                                               "1MiB (e.g. 1GiB) or 'unlimited'", a->max_mem_total);
+        a->o.max_memory_total = m;
     }
     long long v;
     if (a->max_jobs) {
@@ -185,6 +205,7 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
     a->o.upload_dir = getenv("SHEETLOAD_UPLOAD_DIR");
     a->o.token = getenv("SHEETLOAD_TOKEN");
     a->o.node = getenv("SHEETLOAD_NODE");
+    a->max_mem = getenv("SHEETLOAD_MAX_MEMORY");
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
         if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
@@ -215,6 +236,10 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
             a->shutdown = v;
         else if ((v = optval(argc, argv, &i, "--method-default")))
             a->method = v;
+        else if ((v = optval(argc, argv, &i, "--max-memory-total")))
+            a->max_mem_total = v;
+        else if ((v = optval(argc, argv, &i, "--max-memory")))
+            a->max_mem = v;
         else if ((v = optval(argc, argv, &i, "--node")))
             a->o.node = v;
         else if ((v = optval(argc, argv, &i, "--preview-ttl")))

@@ -1,6 +1,7 @@
 /* parse.c - option value parsers shared by the subcommands. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -48,6 +49,19 @@ int sl_cli_parse_size(const char *s, unsigned long long *out)
             return 0;
         }
     return -1;
+}
+
+int sl_cli_parse_memory(const char *s, unsigned long long *out)
+{
+    if (s && (!strcasecmp(s, "none") || !strcasecmp(s, "unlimited") || !strcmp(s, "0"))) {
+        *out = UINT64_MAX;
+        return 0;
+    }
+    unsigned long long v;
+    if (sl_cli_parse_size(s, &v) || v < (1ULL << 20))
+        return -1;
+    *out = v;
+    return 0;
 }
 
 int sl_cli_parse_duration(const char *s, double *out)

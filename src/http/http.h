@@ -35,6 +35,9 @@ struct sl_http_opts {
     double preview_ttl_s;          /* an uploaded preview is kept this long after its
                                     * last use; 0 = 1 hour */
     unsigned long long preview_space; /* bytes all previews may hold; 0 = 1 GB */
+    uint64_t max_memory;           /* one import's budget (sheetload_limits.max_memory); 0 = 256 MiB */
+    uint64_t max_memory_total;     /* all running imports together; 0 = max_jobs x max_memory;
+                                    * each import gets min(max_memory, total / max_jobs) */
 };
 
 struct sl_http_server;

@@ -247,6 +247,8 @@ void sl_jobs_snapshot(struct sl_jobs *j, const struct sl_job *job, int *state, i
 
 /* upload.c */
 int sl_updir_open(struct sl_http_server *s, struct sl_error *err);
+/* One import's memory budget: min(max_memory, max_memory_total / max_jobs). */
+uint64_t sl_http_job_memory(const struct sl_http_opts *o);
 void sl_updir_close(struct sl_http_server *s);
 /* Begins streaming a multipart body of this request to a temp file. */
 int sl_upload_begin(struct sl_req *r, struct MHD_Connection *c);

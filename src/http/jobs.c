@@ -92,6 +92,16 @@ static int outcome(int rc, const struct sheetload_stats *st, int cancel_requeste
     return SL_JOB_FAILED;
 }
 
+uint64_t sl_http_job_memory(const struct sl_http_opts *o)
+{
+    uint64_t one = o->max_memory ? o->max_memory : (uint64_t)256 << 20;
+    if (one == SHEETLOAD_MEMORY_UNBOUNDED || !o->max_memory_total ||
+        o->max_memory_total == SHEETLOAD_MEMORY_UNBOUNDED)
+        return one;
+    uint64_t share = o->max_memory_total / (uint64_t)(o->max_jobs > 0 ? o->max_jobs : 2);
+    return share < one ? (share ? share : 1) : one;
+}
+
 static void run(struct sl_jobs *j, struct sl_job *job)
 {
     const struct sl_http_server *srv = j->srv;
@@ -108,6 +118,8 @@ static void run(struct sl_jobs *j, struct sl_job *job)
     o.map = job->rd.map[0] ? job->rd.map : NULL;
     o.rejects_path = job->rejects;
     o.max_rows = srv->o.max_rows;
+    o.tmp_dir = srv->updir; /* a spill goes beside the upload */
+    o.limits.max_memory = sl_http_job_memory(&srv->o);
     o.parent = job->ctx;
     o.progress = on_progress;
     o.progress_arg = job;

@@ -604,7 +604,7 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
         rc = sl_err_set(err, SL_ENOMEM, "out of memory");
         goto out;
     }
-    struct sl_reader_opts ro = {o->sheet, o->delimiter, o->limits, o->encoding};
+    struct sl_reader_opts ro = {o->sheet, o->delimiter, o->limits, o->encoding, o->tmp_dir};
     if ((rc = sl_reader_open(&r.reader, o->file, &ro, err)))
         goto out;
     connect_early(&r);

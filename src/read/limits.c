@@ -29,4 +29,6 @@ void sl_limits_defaults(struct sheetload_limits *l)
         l->max_cell_bytes = 64 * MIB;
     if (!l->max_sst_bytes)
         l->max_sst_bytes = 2 * GIB;
+    if (!l->max_memory)
+        l->max_memory = 256 * MIB;
 }

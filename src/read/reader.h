@@ -9,8 +9,9 @@
  * (quotes removed). Errors name the file, sheet, row and column.
  *
  * A reader is used by one thread at a time. Memory is bounded: the xlsx
- * reader holds the shared strings (the one exception, sized by the file's
- * unique strings) and one row; the CSV reader one row.
+ * reader holds the shared strings in memory while they fit the budget
+ * (limits.max_memory), else in a temporary file of which it keeps a
+ * bounded window mapped, and a few blocks of rows; the CSV reader one row.
  */
 #ifndef SL_READ_READER_H
 #define SL_READ_READER_H
@@ -50,6 +51,8 @@ struct sl_reader_opts {
     char delimiter;         /* csv: 0 = detect among , ; TAB */
     struct sheetload_limits limits; /* zeros = defaults */
     const char *encoding;   /* csv: iconv name; NULL = UTF-8 (a BOM decides anyway) */
+    const char *tmp_dir;    /* xlsx: where shared strings past the budget spill; NULL =
+                             * $TMPDIR, else /tmp */
 };
 
 struct sl_reader;

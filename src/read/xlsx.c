@@ -228,8 +228,10 @@ int sl_xlsx_open(struct sl_xlsx **out, const char *path, const struct sl_reader_
     struct sl_xlsx *x = sl_calloc(1, sizeof *x);
     if (!x)
         return sl_err_set(err, SL_ENOMEM, "out of memory");
-    if (opts)
+    if (opts) {
         x->lim = opts->limits;
+        x->tmp_dir = opts->tmp_dir;
+    }
     sl_limits_defaults(&x->lim);
     int rc = sl_zip_open(&x->zip, path, &x->lim, err);
     if (!rc)

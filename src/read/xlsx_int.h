@@ -66,6 +66,11 @@ struct sl_xlsx {
     const char *sst_text;
     const uint32_t *sst_off;
     size_t sst_ready;
+    /* 0: the table is in memory; else it spilled to a file mapped at
+     * sst_off/sst_text, and this many bytes of the mapping may stay
+     * resident before the reader drops them (sl_xlsx_sst_get). */
+    size_t sst_window;
+    const char *tmp_dir;      /* where a spill goes; NULL = $TMPDIR or /tmp */
     struct sl_xlsx_xf *xf;
     size_t nxf;
     struct sl_xlsx_xf xf_none; /* for an s that names no xf: format 0 */
@@ -117,10 +122,16 @@ const char *sl_xlsx_attr(const char **atts, const char *name);
  * valid until sl_xlsx_sst_free. The loader's side is sst_add in
  * xlsx_sst.c. A table kept elsewhere (spilled to disk) replaces these two
  * and those two alone. */
+/* A spilled table's reads (x->sst_window set): counts the 64 KiB regions
+ * of the mapping that the offset and [p, p + n) touch, dropping the
+ * resident ones past the window (xlsx_sst.c; state in x->sstl). */
+void sl_xlsx_sst_touch(const struct sl_xlsx *x, const void *off, const void *p, size_t n);
 static inline const char *sl_xlsx_sst_get(const struct sl_xlsx *x, size_t i, size_t *len)
 {
     uint32_t a = x->sst_off[i], b = x->sst_off[i + 1];
     *len = b - a - 1;
+    if (x->sst_window)
+        sl_xlsx_sst_touch(x, &x->sst_off[i], x->sst_text + a, b - a);
     return x->sst_text + a;
 }
 /* A hint that string i is wanted soon (its lookup's cache miss overlaps). */
