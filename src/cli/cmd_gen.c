@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@ struct gen_opts {
     long long rows, bad;
     unsigned long long seed;
     int inline_strings;
+    int text_columns; /* 0: the 9 columns; else 9 + (text_columns - 9) notes */
     int format;
     const char *out;
     const char *bad_list;
@@ -54,6 +56,10 @@ static void help(void)
            "  -f, --format FMT       xlsx or csv (default: from the extension of FILE)\n"
            "      --inline-strings   xlsx: inline strings (libxlsxwriter's constant-memory\n"
            "                         mode) instead of a shared-strings table as Excel writes\n"
+           "      --text-columns N   N text columns (10 to 16384): the 9 above, then\n"
+           "                         note10..noteN, each cell a distinct text of 24\n"
+           "                         characters (a shared-strings table as large as the\n"
+           "                         sheet: the memory-budget benchmark's shape)\n"
            "  -o, --output FILE      the file to write ('-' = standard output, csv only)\n"
            "  -h, --help             show this help\n"
            "\n"
@@ -118,7 +124,20 @@ static void put_record(struct obuf *b, const char *const *f, const size_t *len)
             oput(b, ",", 1);
         put_field(b, f[c], len ? len[c] : strlen(f[c]));
     }
-    oput(b, "\n", 1);
+}
+
+/* The text of note column c (0-based, >= SL_GEN_NCOLS) of data row i, or
+ * its header (i < 0): 24 characters, distinct for every (row, column). */
+static size_t note_text(unsigned long long seed, long long i, int c, char out[40])
+{
+    if (i < 0)
+        return (size_t)snprintf(out, 40, "note%d", c + 1);
+    uint64_t h = seed * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)i << 16 | (uint64_t)c);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return (size_t)snprintf(out, 40, "%c%07lld-%04d-%010llx", 'a' + (int)(h % 26), i % 10000000,
+                            c + 1, (unsigned long long)(h >> 24) & 0xffffffffffULL);
 }
 
 /* ---- progress ------------------------------------------------------------ */
@@ -183,11 +202,27 @@ static int each_row(const struct gen_opts *o, FILE *bad_list, row_fn fn, void *a
     return 0;
 }
 
+struct crow {
+    struct obuf *b;
+    const struct gen_opts *o;
+};
+
+static void put_notes(struct obuf *b, const struct gen_opts *o, long long i)
+{
+    char t[40];
+    for (int c = SL_GEN_NCOLS; c < o->text_columns; c++) {
+        oput(b, ",", 1);
+        put_field(b, t, note_text(o->seed, i, c, t));
+    }
+    oput(b, "\n", 1);
+}
+
 static int csv_row(void *arg, long long sheet_row, const struct sl_gen_row *r)
 {
-    struct obuf *b = arg;
-    put_record(b, r->field, r->len);
-    return b->err;
+    struct crow *k = arg;
+    put_record(k->b, r->field, r->len);
+    put_notes(k->b, k->o, sheet_row - 2);
+    return k->b->err;
 }
 
 static int write_csv(const struct gen_opts *o, FILE *f, FILE *bad_list)
@@ -197,7 +232,9 @@ static int write_csv(const struct gen_opts *o, FILE *f, FILE *bad_list)
     if (!b.data)
         return ENOMEM;
     put_record(&b, sl_gen_header, NULL);
-    int rc = each_row(o, bad_list, csv_row, &b);
+    put_notes(&b, o, -1);
+    struct crow k = {&b, o};
+    int rc = each_row(o, bad_list, csv_row, &k);
     if (!rc) {
         oflush(&b);
         rc = b.err;
@@ -211,6 +248,7 @@ static int write_csv(const struct gen_opts *o, FILE *f, FILE *bad_list)
 struct xrow {
     lxw_worksheet *ws;
     lxw_error err;
+    const struct gen_opts *o;
 };
 
 static int xlsx_row(void *arg, long long sheet_row, const struct sl_gen_row *r)
@@ -221,6 +259,16 @@ static int xlsx_row(void *arg, long long sheet_row, const struct sl_gen_row *r)
             continue; /* an empty cell is no cell */
         lxw_error e = worksheet_write_string(x->ws, (lxw_row_t)(sheet_row - 1), (lxw_col_t)c,
                                              r->field[c], NULL);
+        if (e) {
+            x->err = e;
+            return -1;
+        }
+    }
+    char t[40];
+    for (int c = SL_GEN_NCOLS; c < x->o->text_columns; c++) {
+        note_text(x->o->seed, sheet_row - 2, c, t);
+        lxw_error e = worksheet_write_string(x->ws, (lxw_row_t)(sheet_row - 1), (lxw_col_t)c, t,
+                                             NULL);
         if (e) {
             x->err = e;
             return -1;
@@ -246,7 +294,7 @@ static int write_xlsx(const struct gen_opts *o, const char *path, FILE *bad_list
     props.created = 1704067200; /* 2024-01-01T00:00:00Z */
     workbook_set_properties(wb, &props);
     lxw_worksheet *ws = workbook_add_worksheet(wb, "Businesses");
-    struct xrow x = {ws, LXW_NO_ERROR};
+    struct xrow x = {ws, LXW_NO_ERROR, o};
     int rc = -1;
     if (!ws) {
         snprintf(why, whylen, "cannot add a worksheet");
@@ -255,6 +303,11 @@ static int write_xlsx(const struct gen_opts *o, const char *path, FILE *bad_list
     for (int c = 0; c < SL_GEN_NCOLS; c++)
         if ((x.err = worksheet_write_string(ws, 0, (lxw_col_t)c, sl_gen_header[c], NULL)))
             break;
+    char t[40];
+    for (int c = SL_GEN_NCOLS; !x.err && c < o->text_columns; c++) {
+        note_text(o->seed, -1, c, t);
+        x.err = worksheet_write_string(ws, 0, (lxw_col_t)c, t, NULL);
+    }
     if (!x.err)
         each_row(o, bad_list, xlsx_row, &x);
     if (x.err) {
@@ -288,12 +341,13 @@ static int ends_with(const char *s, const char *suf)
 
 static int parse_args(int argc, char **argv, struct gen_opts *o)
 {
-    enum { OPT_INLINE = 256, OPT_BADLIST };
+    enum { OPT_INLINE = 256, OPT_BADLIST, OPT_TEXTCOLS };
     static const struct option lo[] = {
         {"rows", required_argument, NULL, 'n'},    {"bad", required_argument, NULL, 'b'},
         {"seed", required_argument, NULL, 's'},    {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},  {"inline-strings", no_argument, NULL, OPT_INLINE},
         {"bad-list", required_argument, NULL, OPT_BADLIST}, {"help", no_argument, NULL, 'h'},
+        {"text-columns", required_argument, NULL, OPT_TEXTCOLS},
         {NULL, 0, NULL, 0},
     };
     long long v;
@@ -334,6 +388,12 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
         case 'o': o->out = optarg; break;
         case OPT_INLINE: o->inline_strings = 1; break;
         case OPT_BADLIST: o->bad_list = optarg; break;
+        case OPT_TEXTCOLS:
+            if (sl_cli_parse_long(optarg, SL_GEN_NCOLS + 1, 16384, &v))
+                return sl_cli_usage_error("gen", "--text-columns needs a count from %d to 16384, "
+                                                 "not '%s'", SL_GEN_NCOLS + 1, optarg);
+            o->text_columns = (int)v;
+            break;
         case 'h': help(); return -1;
         case ':': return sl_cli_usage_error("gen", "option '%s' needs a value", argv[optind - 1]);
         default: return sl_cli_usage_error("gen", "unknown option '%s'", argv[optind - 1]);

@@ -378,9 +378,10 @@ static void want_huge_pages(void *p, size_t n)
 #endif
 }
 
-/* Removes spill files left by a process of ours that died before it could
- * unlink them (only where O_TMPFILE is missing): SPILL_PREFIX, the pid of a
- * process that no longer exists, a dot, six characters. */
+/* Removes spill files left by a process of ours that died between mkstemp
+ * and unlink (only where O_TMPFILE is missing): regular files of our user
+ * named SPILL_PREFIX, the pid of a process that no longer exists, a dot and
+ * six characters. Run before every spill. */
 static void sweep(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -410,12 +411,12 @@ static void sweep(const char *dir)
 /* A temporary file in dir that has no name (or loses it at once). */
 static int spill_open(const char *dir, struct sl_error *err)
 {
+    sweep(dir);
 #ifdef O_TMPFILE
     int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd >= 0)
         return fd;
 #endif
-    sweep(dir);
     char path[400];
     snprintf(path, sizeof path, "%s/" SPILL_PREFIX "%ld.XXXXXX", dir, (long)getpid());
     int fd2 = mkstemp(path);
