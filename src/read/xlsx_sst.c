@@ -289,7 +289,8 @@ static void sst_end(void *ud, int depth)
             }
         }
         if (c->threaded) {
-            if ((n & 255) == 0 && atomic_load_explicit(&c->stop, memory_order_relaxed)) {
+            if ((c->fd >= 0 || (n & 255) == 0) &&
+                atomic_load_explicit(&c->stop, memory_order_relaxed)) {
                 sl_xml_fail(c->xml, SL_ECANCELED, "cancelled");
                 return;
             }
