@@ -59,6 +59,7 @@ int sl_reply(struct sl_req *r, struct MHD_Connection *c, int status, struct MHD_
     if (ok == MHD_YES) {
         r->status = status;
         r->bytes = bytes;
+        sl_conns_busy(r->srv, r->conn); /* answered: no body deadline any more */
         if (r->route == R_UPLOAD || (r->route == R_IMPORTS && !strcmp(r->method, "POST")))
             sl_metrics_upload(r->srv, status);
     }
