@@ -10,11 +10,16 @@
 #     themselves fenced, write nothing more and the holder exits non-zero
 #     saying it lost its claim; no row twice;
 #  3. the gate opens and the holder completes: the waiter exits 3 (already
-#     imported), having written nothing.
+#     imported), having written nothing;
+#  4. as 2, with a per-row method stopped after its statement wrote a row
+#     and its ledger row but before it committed: the taker waits for those
+#     rows in flight before it reads the ledger (without that wait the
+#     table gets them twice).
 set -u
 . "$SL_SRC/tests/lib.sh"
 pg_fresh_db
 python3 "$SL_SRC/tests/fault/concurrent.py" takeover pg "$DB" "$T" || fail "kill -9 takeover failed (see above)"
 python3 "$SL_SRC/tests/fault/concurrent.py" fence pg "$DB" "$T" || fail "fencing failed (see above)"
 python3 "$SL_SRC/tests/fault/concurrent.py" done pg "$DB" "$T" || fail "waiting for a holder that completes failed (see above)"
+python3 "$SL_SRC/tests/fault/concurrent.py" inflight pg "$DB" "$T" || fail "a takeover with rows in flight failed (see above)"
 done_ok

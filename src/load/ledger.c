@@ -280,20 +280,35 @@ int sl_ledger_start(struct sl_sink *s, const struct sl_plan *p, const struct sl_
 int sl_ledger_resume(struct sl_sink *s, long long id, const struct sl_plan *p,
                      const struct sl_claim *c, struct sl_error *err)
 {
-    /* The takeover: from its commit on, the old owner's batches no longer
-     * pass their fence; on PostgreSQL this UPDATE waits for the ones in
-     * flight (they hold FOR SHARE on the row), so the batches read after
-     * it are all there are. */
+    /* The takeover: from its commit on, a statement of the old owner that
+     * records a batch sees the new owner and writes nothing. One that began
+     * before (its snapshot is older) may still commit: on PostgreSQL a
+     * SHARE lock on sheetload_batches, taken after the UPDATE, waits for
+     * every transaction that wrote to it (a statement takes its table lock
+     * before its snapshot), so the batches read after this are all there
+     * are. A row lock per batch would do the same, but costs a WAL record
+     * per row on the per-row methods. SQLite: writers are serialised. */
     char ids[32], pid[24];
     snprintf(ids, sizeof ids, "%lld", id);
     snprintf(pid, sizeof pid, "%ld", c->pid);
     const char *params[6] = {ids, sheetload_method_name(p->method), p->owner, c->host, pid,
                              c->node[0] ? c->node : NULL};
-    return sl_sink_exec(s,
-                        "UPDATE sheetload_imports SET status = 'running', method = $2, "
-                        "finished_at = NULL, owner = $3, host = $4, pid = $5, node = $6, "
-                        "cancel_requested = 0 WHERE id = $1",
-                        6, params, err);
+    int rc = sl_sink_exec(s,
+                          "UPDATE sheetload_imports SET status = 'running', method = $2, "
+                          "finished_at = NULL, owner = $3, host = $4, pid = $5, node = $6, "
+                          "cancel_requested = 0 WHERE id = $1",
+                          6, params, err);
+    if (rc || sl_sink_dialect(s) != SL_DIALECT_PG)
+        return rc;
+    if ((rc = sl_sink_begin(s, err)))
+        return rc;
+    rc = sl_sink_exec(s, "LOCK TABLE sheetload_batches IN SHARE MODE", 0, NULL, err);
+    if (!rc)
+        return sl_sink_commit(s, err);
+    struct sl_error e;
+    sl_err_clear(&e);
+    sl_sink_rollback(s, &e);
+    return rc;
 }
 
 static int holder_cb(void *arg, int ncols, const char *const *v)
@@ -450,29 +465,28 @@ int sl_ledger_batch(struct sl_sink *s, long long id, long long batch_no,
 const char sl_ledger_batch_sql[] =
     "INSERT INTO sheetload_batches (import_id, batch_no, first_row, last_row, "
     "rows_total, rows_done, rows_inserted, rows_rejected, rows_blank) VALUES "
-    "((SELECT id FROM sheetload_imports WHERE id = $1 AND owner = $10 FOR SHARE), "
+    "((SELECT id FROM sheetload_imports WHERE id = $1 AND owner = $10), "
     "$2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (import_id, batch_no) "
     "DO UPDATE SET rows_done = excluded.rows_done, "
     "rows_inserted = excluded.rows_inserted, "
     "rows_rejected = excluded.rows_rejected, rows_blank = excluded.rows_blank";
 
 /* The same in a transaction, both dialects: inserted only while $10 owns
- * the import (PostgreSQL: FOR SHARE, so a takeover's UPDATE waits for this
- * transaction, and this statement, run after a takeover committed, sees
- * the new owner), updated only over the row this run last wrote ($11 =
+ * the import (a statement that starts after a takeover committed sees the
+ * new owner; one that started before is waited for by the takeover,
+ * sl_ledger_resume), updated only over the row this run last wrote ($11 =
  * its rows_done). RETURNING says whether it was written, and the cancel
  * flag. */
-#define PUT_BATCH(lock)                                                                      \
+#define PUT_BATCH                                                                            \
     "INSERT INTO sheetload_batches (import_id, batch_no, first_row, last_row, "               \
     "rows_total, rows_done, rows_inserted, rows_rejected, rows_blank) "                       \
     "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM sheetload_imports "                       \
-    "WHERE id = $1 AND owner = $10" lock " ON CONFLICT (import_id, batch_no) "                \
+    "WHERE id = $1 AND owner = $10 ON CONFLICT (import_id, batch_no) "                        \
     "DO UPDATE SET rows_done = excluded.rows_done, rows_inserted = excluded.rows_inserted, "  \
     "rows_rejected = excluded.rows_rejected, rows_blank = excluded.rows_blank "               \
     "WHERE sheetload_batches.rows_done = $11 "                                                \
     "RETURNING (SELECT cancel_requested FROM sheetload_imports WHERE id = $1)"
-static const char pg_put_batch[] = PUT_BATCH(" FOR SHARE");
-static const char lite_put_batch[] = PUT_BATCH("");
+static const char put_batch[] = PUT_BATCH;
 
 void sl_ledger_batch_params(struct sl_ledger_params *lp, const struct sl_plan *p,
                             const struct sl_block *b, long long done, long long ins,
@@ -506,8 +520,7 @@ int sl_ledger_put_batch(struct sl_sink *s, const struct sl_plan *p, const struct
     struct sl_ledger_params lp;
     struct put o = {0, 0};
     sl_ledger_batch_params(&lp, p, b, done, ins, rej, blank);
-    int pg = sl_sink_dialect(s) == SL_DIALECT_PG;
-    int rc = sl_sink_query(s, pg ? pg_put_batch : lite_put_batch, 11, lp.p, put_cb, &o, err);
+    int rc = sl_sink_query(s, put_batch, 11, lp.p, put_cb, &o, err);
     if (rc)
         return rc;
     if (cancel)

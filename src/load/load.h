@@ -185,7 +185,8 @@ int sl_ledger_abandon(struct sl_sink *s, const char *sha, const char *table, con
                       struct sl_error *err);
 /* Start or take over an import as p->owner (the claim's token, with c's
  * host, pid and node); from then on only batches fenced by that token
- * commit. A takeover waits for the batches of the old owner in flight. */
+ * commit. A takeover waits for the batches of the old owner in flight
+ * (PostgreSQL: SHARE lock on sheetload_batches after the UPDATE). */
 int sl_ledger_start(struct sl_sink *s, const struct sl_plan *p, const struct sl_claim *c,
                     const char *sha, const char *file, const char *sheet, long long *id,
                     struct sl_error *err);
@@ -220,8 +221,8 @@ void sl_ledger_batch_params(struct sl_ledger_params *lp, const struct sl_plan *p
                             const struct sl_block *b, long long done, long long ins,
                             long long rej, long long blank);
 /* Records b's progress (rows [0, done)) and counts, inside the caller's
- * transaction, only while p->owner owns the import (PostgreSQL: FOR SHARE
- * on its ledger row, so a takeover waits for this transaction) and only
+ * transaction, only while p->owner owns the import (a takeover waits for
+ * this transaction: sl_ledger_resume) and only
  * over the ledger's row as b knew it (rows_done = b->done): a batch row is
  * never overwritten by another run. SL_EFENCED when the import was taken
  * over; *cancel = the ledger's cancel flag (may be NULL). */

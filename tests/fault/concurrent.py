@@ -4,6 +4,7 @@
 #   concurrent.py ddl pg DBURL WORK      4 files at once into an empty database
 #   concurrent.py takeover pg DBURL WORK kill -9 of the holder; a --wait takes over
 #   concurrent.py done pg DBURL WORK     the holder completes; a --wait exits 3
+#   concurrent.py inflight pg DBURL WORK as fence, the holder's batches in flight
 #   concurrent.py fence pg DBURL WORK    the holder's control connection is
 #                                        terminated while its writers load
 #   concurrent.py serve pg DBURL WORK    two 'sheetload serve' on one database
@@ -172,18 +173,18 @@ def ddl(target, db, work):
 # ---- the holder stopped at a gate -------------------------------------------
 
 class Gate:
-    """A trigger on businesses that, for connections named 'slgate' (the
+    """A trigger on `table` that, for connections named 'slgate' (the
     holder's, through PGAPPNAME), lets `free` rows through and then blocks
     each row on a shared advisory lock that this session holds."""
 
-    def __init__(self, db, free):
+    def __init__(self, db, free, table="businesses", when="before insert"):
         fl.pg_sql(db, "create sequence if not exists sl_gate_seq; "
                       "create or replace function sl_gate() returns trigger language plpgsql as $f$ "
                       "begin if current_setting('application_name') = 'slgate' "
                       "and nextval('sl_gate_seq') > %d then "
                       "perform pg_advisory_xact_lock_shared(%d); end if; return new; end $f$; "
-                      "create trigger sl_gate before insert on businesses for each row "
-                      "execute function sl_gate()" % (free, GATE_KEY))
+                      "create trigger sl_gate %s on %s for each row "
+                      "execute function sl_gate()" % (free, GATE_KEY, when, table))
         self.p = subprocess.Popen(["psql", db, "-XtAq"], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                   universal_newlines=True, bufsize=1)
@@ -219,13 +220,22 @@ def create_table(db, work):
 
 
 def takeover(target, db, work, mode):
-    fence = mode == "fence"
+    fence = mode in ("fence", "inflight")
     method = "batch"
     fl.pg_reset(db)
     base = create_table(db, work)
     d = fl.gen(work, 2000, 10, 300, tag="tk")
     exp = fl.expected(d)
-    gate = Gate(db, 500)
+    # inflight: the holder (a per-row method: one statement inserts a row
+    # and advances its batch's ledger row) is stopped after that statement
+    # wrote both, before it commits, so the takeover happens while those
+    # rows are in flight: they commit after it, and the taker must wait for
+    # them before it reads the ledger, or it inserts them again.
+    if mode == "inflight":
+        method = "concurrent"
+        gate = Gate(db, 300, "sheetload_batches", "after insert or update")
+    else:
+        gate = Gate(db, 500)
     try:
         holder = start(fl.import_cmd(d["csv"], db, method, 100, 2, os.path.join(work, "h.rej")),
                        work, "holder", env={"PGAPPNAME": "slgate"})
@@ -498,7 +508,7 @@ def main():
             ddl(target, db, work)
         elif mode == "serve":
             serve(target, db, work)
-        elif mode in ("takeover", "fence", "done"):
+        elif mode in ("takeover", "fence", "done", "inflight"):
             takeover(target, db, work, mode)
         else:
             raise fl.Fail("unknown mode %r" % mode)
