@@ -207,7 +207,9 @@ def pg_one(db, sql):
 
 def holder_blocked(db):
     return pg_one(db, "select count(*) from pg_locks where locktype = 'advisory' and "
-                      "not granted and objid = %d" % GATE_KEY) not in ("", "0")
+                      "not granted and objid = %d and database = (select oid from "
+                      "pg_database where datname = current_database())"
+                  % GATE_KEY) not in ("", "0")
 
 
 def create_table(db, work):
@@ -267,9 +269,10 @@ def takeover(target, db, work, mode):
             holder.wait()
             gate.open()
         else:
-            ctl = pg_one(db, "select l.pid from pg_locks l join pg_stat_activity a on a.pid = l.pid "
+            ctl = pg_one(db, "select distinct l.pid from pg_locks l join pg_stat_activity a on a.pid = l.pid "
                              "where l.locktype = 'advisory' and l.granted and l.mode = "
-                             "'ExclusiveLock' and a.application_name = 'slgate'")
+                             "'ExclusiveLock' and a.application_name = 'slgate' and "
+                             "a.datname = current_database() and l.objid <> %d" % GATE_KEY)
             if not ctl.isdigit():
                 raise fl.Fail("no control connection of the holder holds a claim: %r" % ctl)
             pg_one(db, "select pg_terminate_backend(%s)" % ctl)
