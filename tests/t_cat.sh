@@ -97,6 +97,13 @@ one_line_error "--sheet 2" "'$T/g.xlsx'"
 # A failed read leaves no -o file behind.
 "$SHEETLOAD" cat "$T/quote.csv" -o "$T/partial.csv" 2>/dev/null; check_rc 1 $? "-o on error"
 [ ! -e "$T/partial.csv" ] || fail "-o file left after an error"
+# ... but an -o that is not a regular file (a FIFO here; /dev/null for real)
+# is never removed.
+mkfifo "$T/fifo"
+cat "$T/fifo" >/dev/null &
+"$SHEETLOAD" cat "$T/quote.csv" -o "$T/fifo" 2>/dev/null; check_rc 1 $? "-o FIFO on error"
+wait
+[ -p "$T/fifo" ] || fail "an -o FIFO was removed after an error"
 
 # Usage errors: exit 2.
 "$SHEETLOAD" cat 2>"$T/err"; check_rc 2 $? "no file"

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -289,7 +290,7 @@ int sl_cmd_cat(int argc, char **argv)
     struct sl_error err = {0};
     struct sl_reader *r = NULL;
     struct cat k = {0};
-    int rc = SL_EXIT_FAIL, created = 0;
+    int rc = SL_EXIT_FAIL, created = 0, regular = 0;
     char line[2048];
     sl_buf_init(&k.hold, 0);
     sl_buf_init(&k.line, 0);
@@ -308,6 +309,10 @@ int sl_cmd_cat(int argc, char **argv)
             goto done;
         }
         created = 1;
+        /* Only a regular file is removed after a failure: -o /dev/null or a
+         * FIFO must survive (as root, unlinking /dev/null breaks the system). */
+        struct stat st;
+        regular = fstat(fileno(k.out.f), &st) == 0 && S_ISREG(st.st_mode);
     }
     if (!(k.out.buf = sl_malloc(OUT_CAP))) {
         fprintf(stderr, "sheetload cat: out of memory\n");
@@ -358,7 +363,7 @@ done:
             fprintf(stderr, "sheetload cat: cannot write '%s': %s\n", outpath, strerror(errno));
             rc = SL_EXIT_FAIL;
         }
-        if (rc != SL_EXIT_OK)
+        if (rc != SL_EXIT_OK && regular)
             unlink(outpath);
     }
     sl_free(k.out.buf);
