@@ -7,7 +7,7 @@
 #   bench/memory.sh [BUILD_DIR]   (MEM_SHAPES="9:100000 30:20000 ..." to choose)
 set -u
 BUILD=${1:-build}
-S="$BUILD/sheetload"
+S=${SHEETLOAD:-$BUILD/sheetload}
 [ -x "$S" ] || { echo "memory.sh: no binary at $S" >&2; exit 1; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sl-membench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT

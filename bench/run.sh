@@ -29,6 +29,11 @@
 #   BENCH_ONLY=""         only these measurements (keys such as "unzip_shared
 #                         cat_shared dry_run"); the sweep and `sheetload bench`
 #                         are then skipped
+#   BENCH_MEMORY=1       the memory-budget table (bench/memory.sh: peak RSS of
+#                         cat and import --dry-run at --max-memory 64/128/256 MiB
+#                         and unlimited, against rows and distinct strings;
+#                         MEM_SHAPES to choose the shapes); BENCH_ONLY=memory
+#                         runs only it
 #   BENCH_PG_DURABLE=1    PostgreSQL with initdb's durable defaults (fsync,
 #                         synchronous_commit, full_page_writes on), as users'
 #                         servers run; 0 keeps the tests' fsync-off cluster
@@ -418,6 +423,12 @@ report_rss() { # peak RSS flat in the number of rows
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 t_start=$(date +%s)
 first=$(echo $SIZES | tr ' ' '\n' | sort -n | head -1)
+mem="(skipped)"
+if [ "${BENCH_MEMORY:-1}" = 1 ] && { [ -z "$ONLY" ] || [[ " $ONLY " == *" memory "* ]]; }; then
+    note "--- memory budgets (bench/memory.sh)"
+    mem=$(SHEETLOAD="$BIN" TMPDIR="$WORK" "$ROOT/bench/memory.sh") || mem="bench/memory.sh failed"
+fi
+if [ "$ONLY" = memory ]; then SIZES=""; fi
 gen 10000 csv "$WORK/rows-10000.csv" || die "cannot generate the 10k-row CSV"
 make_schema || die "cannot create the businesses schema with sheetload import"
 for n in $SIZES; do
@@ -467,6 +478,10 @@ elapsed=$(($(date +%s) - t_start))
     report_methods
     report_rss
     report_sweep
+    echo
+    echo "## Memory budgets (--max-memory, issue 18)"
+    echo
+    echo "$mem"
     echo
     echo "## \`sheetload bench --rows $TUT_ROWS --repeat $TUT_REPS\` (the tutorial's table, this machine)"
     echo
