@@ -36,7 +36,18 @@ async function open(browser, width) {
   page.on('requestfailed', (r) => { if (!/ERR_ABORTED/.test(r.failure()?.errorText)) problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`); });
   return page;
 }
+// Every visible control has a name a screen reader can say, and the
+// screen's heading has focus (it was moved there when the screen changed).
+async function named(page) {
+  const bad = await page.evaluate(() => [...document.querySelectorAll('input, select, button, a[href], progress')]
+    .filter((e) => e.offsetParent !== null || e.type === 'file')
+    .filter((e) => !(e.getAttribute('aria-label') || (e.labels && [...e.labels].some((l) => l.textContent.trim())) ||
+      (e.tagName !== 'INPUT' && e.tagName !== 'SELECT' && e.textContent.trim())))
+    .map((e) => e.outerHTML.slice(0, 80)));
+  check(bad.length === 0, 'controls without an accessible name: ' + bad.join(' | '));
+}
 async function snap(page, name) {
+  await named(page);
   const file = `${ART}/${String(++shot).padStart(2, '0')}-${name}.png`;
   await page.screenshot({ path: file, fullPage: true });
   console.log(`screenshot ${file}`);
@@ -93,6 +104,13 @@ async function token(page) {
   await page.keyboard.press('Enter');
   await waitH1(page, 'Import a spreadsheet');
   await waitText(page, '#file-hint', /up to 100 MB/, 'the size limit, stated before the upload');
+  // By keyboard: the skip link, the menu, then the file button.
+  let reached = false;
+  for (let i = 0; i < 6 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => document.activeElement && document.activeElement.id === 'file');
+  }
+  check(reached, 'the file button cannot be reached with the Tab key');
   await snap(page, 'choose');
 }
 
