@@ -6,6 +6,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
+#include "base/err.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>

@@ -3,6 +3,7 @@
  * every row of the first sheet read and every cell byte touched, then the
  * second sheet when there is one. Small limits, so no input can exhaust
  * memory. */
+#include "base/err.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

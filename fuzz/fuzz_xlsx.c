@@ -5,6 +5,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
+#include "base/err.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

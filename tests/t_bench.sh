@@ -60,6 +60,13 @@ check_table "$T/out" copy
 grep -q "unknown method 'nope'" "$T/err" || fail "no message for --methods nope"
 "$SHEETLOAD" bench --rows 0 >/dev/null 2>"$T/err"; check_rc 2 $? "--rows 0"
 "$SHEETLOAD" bench --repeat >/dev/null 2>"$T/err"; check_rc 2 $? "--repeat without a value"
+# The import's own bounds (sheetload.h), not looser ones of bench's.
+"$SHEETLOAD" bench --workers 65 >/dev/null 2>"$T/err"; check_rc 2 $? "--workers 65"
+grep -q "from 1 to 64" "$T/err" || fail "--workers 65: $(cat "$T/err")"
+"$SHEETLOAD" bench --batch-size 1000001 >/dev/null 2>"$T/err"; check_rc 2 $? "--batch-size 1000001"
+grep -q "from 1 to 1000000" "$T/err" || fail "--batch-size 1000001: $(cat "$T/err")"
+"$SHEETLOAD" import x.csv --workers 65 >/dev/null 2>"$T/err"; check_rc 2 $? "import --workers 65"
+grep -q "from 1 to 64" "$T/err" || fail "import --workers 65: $(cat "$T/err")"
 "$SHEETLOAD" bench --file "$T/missing.xlsx" >/dev/null 2>"$T/err"; check_rc 1 $? "--file missing"
 grep -q "cannot read '.*missing.xlsx'" "$T/err" || fail "no message for a missing --file"
 [ -z "$(ls -A "$TMPDIR")" ] || fail "bench left files behind: $(ls -A "$TMPDIR")"

@@ -79,7 +79,8 @@ req "${H[@]}" -X POST -d "{\"mapping\":$M}" "$URL/previews/$ID"; expect 200 "map
 
 # Refusals of the upload.
 req "${H[@]}" -F file=@report.xlsx "$URL/previews"; expect 400 "a PDF"
-[ "$BODY" = '{"error":"Only Excel files allowed"}' ] || fail "PDF: $BODY"
+[ "$(jq_get "$BODY" .error)" = "Only Excel files allowed" ] || fail "PDF: $BODY"
+jq_get "$BODY" .detail | grep -q "^'report.xlsx' is a PDF document" || fail "PDF detail: $BODY"
 : >empty.csv
 req "${H[@]}" -F file=@empty.csv "$URL/previews"; expect 422 "an empty file"
 req "${H[@]}" -F other=@dir.xlsx "$URL/previews"; expect 400 "no file part"

@@ -56,7 +56,24 @@ req -X POST "$URL/upload" -F "other=1"; expect 400 "form without file"
 [ "$BODY" = '{"error":"No file uploaded"}' ] || fail "no file body: $BODY"
 printf '%%PDF-1.4\n%%\xe2\xe3\xcf\xd3\n1 0 obj\n' >doc.xlsx
 req -X POST "$URL/upload" -F "file=@doc.xlsx"; expect 400 "pdf"
-[ "$BODY" = '{"error":"Only Excel files allowed"}' ] || fail "pdf body: $BODY"
+[ "$(jq_get "$BODY" .error)" = "Only Excel files allowed" ] || fail "pdf body: $BODY"
+jq_get "$BODY" .detail | grep -q "^'doc.xlsx' is a PDF document" || fail "pdf detail: $BODY"
+# One sniffer for the CLI and the server (read/sniff.c): a CSV with a form
+# feed is text for both; an empty zip is refused by both; a name that
+# claims a workbook must hold one, and the answer names the client's file.
+printf 'name,city\nAcme,Par\fis\n' >ff.csv
+req -X POST "$URL/upload" -F "file=@ff.csv"; expect 200 "a CSV with a form feed"
+"$SHEETLOAD" import ff.csv --db "sqlite:$T/ff.db" --quiet >/dev/null 2>&1 || fail "import of a CSV with a form feed"
+printf 'PK\5\6\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0' >empty.xlsx
+req -X POST "$URL/upload" -F "file=@empty.xlsx"; expect 400 "an empty zip"
+jq_get "$BODY" .detail | grep -q "empty zip" || fail "empty zip detail: $BODY"
+"$SHEETLOAD" import empty.xlsx --db "sqlite:$T/e.db" >/dev/null 2>"$T/cli.err"; check_rc 1 $? "import of an empty zip"
+grep -q "empty zip" "$T/cli.err" || fail "import of an empty zip: $(cat "$T/cli.err")"
+cp small.csv prices.xlsx
+req -X POST "$URL/upload" -F "file=@prices.xlsx"; expect 400 "CSV named .xlsx"
+jq_get "$BODY" .detail | grep -q "^'prices.xlsx' is text, not a workbook" || fail "CSV named .xlsx: $BODY"
+"$SHEETLOAD" import prices.xlsx --db "sqlite:$T/p.db" >/dev/null 2>"$T/cli.err"; check_rc 1 $? "import of a CSV named .xlsx"
+grep -q "prices.xlsx.*not a workbook" "$T/cli.err" || fail "import of a CSV named .xlsx: $(cat "$T/cli.err")"
 head -c 3000 /dev/urandom | tr -d 'P' >junk.xlsx
 req -X POST "$URL/upload" -F "file=@junk.xlsx"; expect 400 "random bytes"
 req -X POST "$URL/upload?method=fast" -F "file=@small.csv"; expect 400 "bad method"
@@ -115,6 +132,8 @@ req "$URL/imports/$lid"; expect 200 "GET /imports/<ledger id>"
 [ "$(jq_get "$BODY" ".stats.error_count")" = "$nbad" ] || fail "ledger errors, want $nbad: $BODY"
 curl -s "$URL/imports/$lid/rejects" >lrejects.csv || fail "GET ledger rejects"
 [ "$(tail -n +2 lrejects.csv | wc -l)" = "$nbad" ] || fail "ledger rejects: want $nbad rows: $(cat lrejects.csv)"
+# One format: the job's answer and the ledger's are the same bytes.
+cmp -s rejects.csv lrejects.csv || fail "the job's rejects and the ledger's differ: $(diff rejects.csv lrejects.csv | head -5)"
 req "$URL/imports/999999"; expect 404 "unknown ledger id"
 req -X DELETE "$URL/imports/$id"; expect 200 "DELETE of a finished job"
 [ "$(jq_get "$BODY" ".status")" = completed ] || fail "DELETE finished: $BODY"

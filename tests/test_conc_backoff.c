@@ -7,7 +7,7 @@
 #include "base/clock.h"
 #include "conc/backoff.h"
 #include "conc/ctx.h"
-#include "sheetload.h"
+#include "base/err.h"
 #include "test.h"
 
 static void test_doubling_and_limit(void)

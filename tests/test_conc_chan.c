@@ -10,7 +10,7 @@
 #include "base/clock.h"
 #include "conc/chan.h"
 #include "conc/ctx.h"
-#include "sheetload.h"
+#include "base/err.h"
 #include "test.h"
 
 #define ID(p)  ((uintptr_t)(p))

@@ -8,7 +8,7 @@
 #include "base/clock.h"
 #include "conc/ctx.h"
 #include "conc/wg.h"
-#include "sheetload.h"
+#include "base/err.h"
 #include "test.h"
 
 static void test_tree(void)

@@ -16,7 +16,7 @@
 #include "conc/chan.h"
 #include "conc/ctx.h"
 #include "conc/pool.h"
-#include "sheetload.h"
+#include "base/err.h"
 #include "test.h"
 
 struct counts {

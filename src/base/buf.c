@@ -1,7 +1,7 @@
 /* buf.c - growable capped buffer (see buf.h for the invariants). */
 #include "base/buf.h"
 
-#include <sheetload.h>
+#include "base/err.h"
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>

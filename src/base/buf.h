@@ -10,6 +10,7 @@
 #ifndef SL_BASE_BUF_H
 #define SL_BASE_BUF_H
 
+#include "base/err.h"
 #include <stddef.h>
 
 struct sl_buf {

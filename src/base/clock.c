@@ -1,5 +1,7 @@
-/* clock.c - the monotonic clock. */
+/* clock.c - the monotonic clock, and the wall clock as text. */
 #include "base/clock.h"
+
+#include <stdio.h>
 
 int64_t sl_now_ns(void)
 {
@@ -25,4 +27,16 @@ struct timespec sl_ns_to_timespec(int64_t ns)
     ts.tv_sec = (time_t)(ns / 1000000000);
     ts.tv_nsec = (long)(ns % 1000000000);
     return ts;
+}
+
+void sl_utc_text(char *out, size_t cap, int zone)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    if (cap)
+        snprintf(out, cap, "%04d-%02d-%02d %02d:%02d:%02d.%06ld%s", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000,
+                 zone ? "+00" : "");
 }

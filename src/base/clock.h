@@ -3,6 +3,7 @@
 #ifndef SL_BASE_CLOCK_H
 #define SL_BASE_CLOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -17,5 +18,8 @@ int64_t sl_deadline_after(double seconds);
 /* A deadline as a CLOCK_MONOTONIC timespec (for pthread_cond_timedwait on a
  * condition variable whose clock is CLOCK_MONOTONIC). */
 struct timespec sl_ns_to_timespec(int64_t ns);
+/* The wall clock now, UTC, as "YYYY-MM-DD HH:MM:SS.ffffff" (+ "+00" with
+ * zone), into out (NUL-terminated, cut to cap). */
+void sl_utc_text(char *out, size_t cap, int zone);
 
 #endif

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *sl_strerror(int code)
+const char *sheetload_strerror(int code)
 {
     switch (code) {
 #define SL_X_(name, value, text) case value: return text;
-        SL_ERRORS(SL_X_)
+        SHEETLOAD_ERRORS(SL_X_)
 #undef SL_X_
     }
     return "unknown error";

@@ -1,8 +1,21 @@
-/* err.h - filling a struct sl_error (the type and codes are in sheetload.h). */
+/* err.h - the library's names for the public error codes and type
+ * (sheetload.h: SHEETLOAD_E*, struct sheetload_error), and filling one. */
 #ifndef SL_BASE_ERR_H
 #define SL_BASE_ERR_H
 
+#include <stddef.h>
+
 #include <sheetload.h>
+
+/* SL_OK, SL_ENOMEM, ...: the same values as SHEETLOAD_OK, SHEETLOAD_ENOMEM. */
+enum sl_code {
+#define SL_X_(name, value, text) SL_##name = value,
+    SHEETLOAD_ERRORS(SL_X_)
+#undef SL_X_
+};
+/* Inside the library the public error type is struct sl_error. */
+#define sl_error sheetload_error
+#define sl_strerror sheetload_strerror
 
 /* Sets err->code and err->msg (printf format) unless err is NULL or already
  * holds an error: the first one to see a problem wins. Returns code. */

@@ -17,6 +17,6 @@ void sl_log(enum sl_log_level level, const char *fmt, ...) __attribute__((format
 #define sl_debug(...) sl_log(SL_LOG_DEBUG, __VA_ARGS__)
 #define sl_info(...) sl_log(SL_LOG_INFO, __VA_ARGS__)
 #define sl_warn(...) sl_log(SL_LOG_WARNING, __VA_ARGS__)
-#define sl_error(...) sl_log(SL_LOG_ERROR, __VA_ARGS__)
+#define sl_errlog(...) sl_log(SL_LOG_ERROR, __VA_ARGS__)
 
 #endif

@@ -1,6 +1,6 @@
 /* cli.h - the subcommands of the sheetload program. Each returns the exit
- * code: 0 success, 1 failure, 2 usage error, 130 interrupted. Only src/cli
- * may call exit(). */
+ * code (SL_EXIT_* below: 0 success, 1 failure, 2 usage error, 3 already
+ * imported, 124 deadline, 130 interrupted). Only src/cli may call exit(). */
 #ifndef SL_CLI_H
 #define SL_CLI_H
 
@@ -15,7 +15,14 @@ int sl_cmd_bench(int argc, char **argv);
 void sl_cli_lib_versions(FILE *f);
 
 /* Exit codes shared by the subcommands. */
-enum { SL_EXIT_OK = 0, SL_EXIT_FAIL = 1, SL_EXIT_USAGE = 2, SL_EXIT_INTERRUPTED = 130 };
+enum {
+    SL_EXIT_OK = 0,
+    SL_EXIT_FAIL = 1,
+    SL_EXIT_USAGE = 2,
+    SL_EXIT_ALREADY = 3,      /* import: this file is already in this table (--force) */
+    SL_EXIT_DEADLINE = 124,   /* import: the --timeout deadline passed (as timeout(1)) */
+    SL_EXIT_INTERRUPTED = 130 /* 128 + SIGINT (143: SIGTERM) */
+};
 
 /* Prints "sheetload SUB: message\nTry 'sheetload SUB --help'." to stderr,
  * returns SL_EXIT_USAGE. */
@@ -28,6 +35,14 @@ int sl_cli_parse_size(const char *s, unsigned long long *out);
 int sl_cli_parse_memory(const char *s, unsigned long long *out);
 /* Parses a duration: a number with optional unit ms, s, m, h (default s). */
 int sl_cli_parse_duration(const char *s, double *out);
+/* --workers and --batch-size as every subcommand takes them, within the
+ * import's bounds (SHEETLOAD_MAX_WORKERS, SHEETLOAD_MAX_BATCH_SIZE). 0, or
+ * SL_EXIT_USAGE after saying why (as sub). */
+int sl_cli_opt_workers(const char *sub, const char *v, int *out);
+int sl_cli_opt_batch_size(const char *sub, const char *v, int *out);
+/* Parses a CSV delimiter: one byte other than '"', CR and LF, or "tab" or
+ * "\t" for TAB; 0 or -1. */
+int sl_cli_parse_delimiter(const char *s, char *out);
 /* Parses a non-negative integer; 0 or -1. */
 int sl_cli_parse_long(const char *s, long long min, long long max, long long *out);
 

@@ -30,7 +30,6 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "cli/cli.h"
-#include "sink/sink.h"
 
 #define BENCH_MAX_METHODS 8
 #define BENCH_MAX_REPEAT  100
@@ -41,8 +40,8 @@ struct bench_opts {
     const char *file;    /* NULL: generate */
     const char *methods; /* "sequential,concurrent,batch,copy" */
     long long repeat;
-    long long workers;    /* 0: the import's default */
-    long long batch_size; /* 0: the import's default */
+    int workers;    /* 0: the import's default */
+    int batch_size; /* 0: the import's default */
     int inline_strings;
     int keep;
     int keep_indexes;
@@ -194,48 +193,20 @@ static int read_stats(const char *path, struct bench_run *run)
     return rc;
 }
 
-static int count_cb(void *arg, int ncols, const char *const *vals)
-{
-    long long *n = arg;
-    if (ncols > 0 && vals[0])
-        *n = strtoll(vals[0], NULL, 10);
-    return 0;
-}
-
-/* Drops 'businesses' in target, refusing when it holds rows unless force. */
+/* Drops 'businesses' in target, refusing when it holds rows unless force
+ * (checked before the first run only). */
 static int drop_table(const char *target, int force, int first, struct sl_error *err)
 {
-    struct sl_sink *s = NULL;
-    int rc = sl_sink_open(&s, target, err);
-    if (rc)
-        goto done;
-    if (first && !force) {
-        struct sl_sink_column cols[64];
-        size_t n = 0;
-        rc = sl_sink_table_columns(s, "businesses", cols, 64, &n, err);
-        if (rc)
-            goto done;
-        if (n > 0) {
-            long long rows = 0;
-            rc = sl_sink_query(s, "SELECT count(*) FROM businesses", 0, NULL, count_cb, &rows, err);
-            if (rc)
-                goto done;
-            if (rows > 0) {
-                char shown[512];
-                sl_target_redact(target, shown, sizeof shown);
-                rc = sl_err_set(
-                    err, SL_EEXISTS,
-                    "table 'businesses' in '%s' holds %lld rows and 'sheetload bench' drops it "
-                    "before every run; point --db at a scratch database, or pass --force",
-                    shown, rows);
-                goto done;
-            }
-        }
+    long long rows = 0;
+    int rc = sheetload_drop_table(target, "businesses", first && !force, &rows, err);
+    if (rc == SL_EEXISTS) {
+        char why[sizeof err->msg];
+        sl_strlcpy(why, err->msg, sizeof why);
+        sl_err_reset(err, rc,
+                     "%s and 'sheetload bench' drops it before every run; point --db at a "
+                     "scratch database, or pass --force",
+                     why);
     }
-    rc = sl_sink_exec(s, "DROP TABLE IF EXISTS businesses", 0, NULL, err);
-done:
-    if (s)
-        sl_sink_close(s);
     return rc;
 }
 
@@ -317,14 +288,12 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
                                           BENCH_MAX_REPEAT, optarg);
             break;
         case O_WORKERS:
-            if (sl_cli_parse_long(optarg, 1, 1024, &o->workers))
-                return sl_cli_usage_error(
-                    "bench", "--workers wants a number from 1 to 1024, not '%s'", optarg);
+            if (sl_cli_opt_workers("bench", optarg, &o->workers))
+                return SL_EXIT_USAGE;
             break;
         case O_BATCH:
-            if (sl_cli_parse_long(optarg, 1, 10000000, &o->batch_size))
-                return sl_cli_usage_error(
-                    "bench", "--batch-size wants a number from 1 to 10000000, not '%s'", optarg);
+            if (sl_cli_opt_batch_size("bench", optarg, &o->batch_size))
+                return SL_EXIT_USAGE;
             break;
         case O_INLINE:
             o->inline_strings = 1;
@@ -368,12 +337,12 @@ static void import_argv(const struct bench_opts *o, const char *file, const char
     av[i++] = "--quiet";
     av[i++] = "--json";
     if (o->workers) {
-        snprintf(nums[0], 32, "%lld", o->workers);
+        snprintf(nums[0], 32, "%d", o->workers);
         av[i++] = "--workers";
         av[i++] = nums[0];
     }
     if (o->batch_size) {
-        snprintf(nums[1], 32, "%lld", o->batch_size);
+        snprintf(nums[1], 32, "%d", o->batch_size);
         av[i++] = "--batch-size";
         av[i++] = nums[1];
     }
@@ -417,179 +386,210 @@ static void print_table(const struct bench_result *res, int n, const char *shown
     fflush(stdout);
 }
 
-int sl_cmd_bench(int argc, char **argv)
-{
+/* One benchmark's state: its options, its scratch directory and files. */
+struct bench {
     struct bench_opts o;
-    memset(&o, 0, sizeof o);
-    int rc = parse_args(argc, argv, &o);
-    if (rc)
-        return rc < 0 ? SL_EXIT_OK : rc;
-    int methods[BENCH_MAX_METHODS], nm = 0;
-    rc = parse_methods(o.methods, methods, &nm);
-    if (rc)
-        return rc;
+    char dir[512], genfile[600], dbfile[600], dbtarget[640], outp[600], errp[600], shown[512];
+    char line[1024];
+    const char *db, *file;
+    int scratch;        /* db is a scratch SQLite file in dir */
+    long long expect;   /* rows each import must insert; -1 = the first run's total */
+};
 
-    int code = SL_EXIT_FAIL;
-    struct sl_error err;
-    memset(&err, 0, sizeof err);
-    struct bench_result res[BENCH_MAX_METHODS];
-    memset(res, 0, sizeof res);
-    char dir[512] = "", genfile[600] = "", dbfile[600] = "", dbtarget[640] = "", outp[600] = "",
-         errp[600] = "", line[1024], shown[512];
+static void remove_scratch_db(const char *dbfile)
+{
+    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t k = 0; k < sizeof sfx / sizeof sfx[0]; k++) {
+        char p[640];
+        snprintf(p, sizeof p, "%s%s", dbfile, sfx[k]);
+        unlink(p);
+    }
+}
+
+/* The scratch directory, the paths in it and the target. */
+static int bench_setup(struct bench *b)
+{
     const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/sheetload-bench.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        fprintf(stderr, "sheetload bench: cannot create a temporary directory '%s': %s\n", dir,
+    snprintf(b->dir, sizeof b->dir, "%s/sheetload-bench.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(b->dir)) {
+        fprintf(stderr, "sheetload bench: cannot create a temporary directory '%s': %s\n", b->dir,
                 strerror(errno));
         return SL_EXIT_FAIL;
     }
-    snprintf(outp, sizeof outp, "%s/import.json", dir);
-    snprintf(errp, sizeof errp, "%s/import.err", dir);
-    const char *db = o.db;
-    int scratch = db == NULL;
-    if (scratch) {
-        snprintf(dbfile, sizeof dbfile, "%s/bench.db", dir);
-        snprintf(dbtarget, sizeof dbtarget, "sqlite:%s", dbfile);
-        db = dbtarget;
+    snprintf(b->outp, sizeof b->outp, "%s/import.json", b->dir);
+    snprintf(b->errp, sizeof b->errp, "%s/import.err", b->dir);
+    b->db = b->o.db;
+    b->scratch = b->db == NULL;
+    if (b->scratch) {
+        snprintf(b->dbfile, sizeof b->dbfile, "%s/bench.db", b->dir);
+        snprintf(b->dbtarget, sizeof b->dbtarget, "sqlite:%s", b->dbfile);
+        b->db = b->dbtarget;
     }
-    sl_target_redact(db, shown, sizeof shown);
+    sheetload_target_shown(b->db, b->shown, sizeof b->shown);
+    return 0;
+}
 
+/* The input: the user's file, or a generated one. */
+static int bench_input(struct bench *b)
+{
+    b->file = b->o.file;
+    b->expect = -1;
+    if (b->file) {
+        if (access(b->file, R_OK) == 0)
+            return 0;
+        fprintf(stderr, "sheetload bench: cannot read '%s': %s\n", b->file, strerror(errno));
+        return SL_EXIT_FAIL;
+    }
+    char rows[32];
+    snprintf(rows, sizeof rows, "%lld", b->o.rows);
+    snprintf(b->genfile, sizeof b->genfile, "%s/businesses-%lld.xlsx", b->dir, b->o.rows);
+    char *gav[] = {"sheetload", "gen",     "--rows", rows,
+                   "--seed",    "1",       "-o",     b->genfile,
+                   b->o.inline_strings ? "--inline-strings" : NULL, NULL};
+    fprintf(stderr, "sheetload bench: generating %lld rows into '%s'\n", b->o.rows, b->genfile);
+    int grc = run_child(gav, b->outp, b->errp, NULL);
+    if (grc != 0) {
+        last_line(b->errp, b->line, sizeof b->line);
+        fprintf(stderr, "sheetload bench: 'sheetload gen' failed (exit %d): %s\n", grc, b->line);
+        return SL_EXIT_FAIL;
+    }
+    b->file = b->genfile;
+    b->expect = b->o.rows;
+    return 0;
+}
+
+/* One timed import with method, from an empty target; its time in res.
+ * The first run of all checks that the user's table may be dropped. */
+static int bench_run_one(struct bench *b, int method, int run_no, struct bench_result *res,
+                         int first)
+{
+    struct sl_error err;
+    memset(&err, 0, sizeof err);
+    if (b->scratch) {
+        remove_scratch_db(b->dbfile);
+    } else if (drop_table(b->db, b->o.force, first, &err)) {
+        fprintf(stderr, "sheetload bench: %s\n", err.msg);
+        return SL_EXIT_FAIL;
+    }
+    const char *name = sheetload_method_name(method);
+    char nums[2][32], *av[24];
+    import_argv(&b->o, b->file, b->db, method, nums, av);
+    fprintf(stderr, "sheetload bench: %s, run %d of %lld\n", name, run_no + 1, b->o.repeat);
+    struct bench_run run;
+    memset(&run, 0, sizeof run);
+    int irc = run_child(av, b->outp, b->errp, &run);
+    if (irc == SL_EXIT_INTERRUPTED || irc == 128 + SIGINT || interrupted)
+        return SL_EXIT_INTERRUPTED;
+    if (irc != 0) {
+        last_line(b->errp, b->line, sizeof b->line);
+        fprintf(stderr, "sheetload bench: the %s import failed (exit %d): %s\n", name, irc,
+                b->line[0] ? b->line : "(no message)");
+        return SL_EXIT_FAIL;
+    }
+    if (read_stats(b->outp, &run)) {
+        fprintf(stderr,
+                "sheetload bench: the %s import printed no statistics (see 'sheetload import "
+                "--json')\n",
+                name);
+        return SL_EXIT_FAIL;
+    }
+    if (b->expect < 0)
+        b->expect = run.total;
+    if (run.inserted != b->expect) {
+        fprintf(stderr,
+                "sheetload bench: the %s import inserted %lld rows of %lld; the file must hold "
+                "only good rows for a benchmark\n",
+                name, run.inserted, b->expect);
+        return SL_EXIT_FAIL;
+    }
+    res->secs[res->n++] = run.secs;
+    if (run.rss_kb > res->rss_kb)
+        res->rss_kb = run.rss_kb;
+    res->inserted = run.inserted;
+    return 0;
+}
+
+static double median(const struct bench_result *res)
+{
+    double sorted[BENCH_MAX_REPEAT];
+    memcpy(sorted, res->secs, sizeof(double) * (size_t)res->n);
+    qsort(sorted, (size_t)res->n, sizeof(double), cmp_double);
+    return res->n % 2 ? sorted[res->n / 2] : (sorted[res->n / 2 - 1] + sorted[res->n / 2]) / 2;
+}
+
+static void bench_report(const struct bench *b, const struct bench_result *res, int nm)
+{
+    char what[700], where[600];
+    if (b->file == b->genfile)
+        snprintf(what, sizeof what, "a generated xlsx (%s strings)",
+                 b->o.inline_strings ? "inline" : "shared");
+    else
+        snprintf(what, sizeof what, "'%s'", b->file);
+    if (b->scratch)
+        snprintf(where, sizeof where, "a scratch SQLite file");
+    else
+        snprintf(where, sizeof where, "'%s'", b->shown);
+    print_table(res, nm, where, what, b->expect, b->o.repeat);
+}
+
+/* Removes what the benchmark made (unless --keep), and the table after a
+ * successful run against the user's database. */
+static void bench_cleanup(struct bench *b, int code)
+{
+    unlink(b->outp);
+    unlink(b->errp);
+    if (b->o.keep) {
+        fprintf(stderr, "sheetload bench: kept '%s'%s\n", b->dir,
+                b->scratch ? " (the file and bench.db)" : "");
+        return;
+    }
+    if (b->genfile[0]) {
+        char p[640];
+        unlink(b->genfile);
+        /* The import may leave a rejects file beside a generated input. */
+        snprintf(p, sizeof p, "%s/businesses-%lld.rejects.csv", b->dir, b->o.rows);
+        unlink(p);
+    }
+    if (b->scratch) {
+        remove_scratch_db(b->dbfile);
+    } else if (code == SL_EXIT_OK) {
+        struct sl_error err;
+        memset(&err, 0, sizeof err);
+        drop_table(b->db, 1, 0, &err);
+    }
+    if (rmdir(b->dir) != 0 && errno != ENOENT)
+        fprintf(stderr, "sheetload bench: left '%s' (not empty)\n", b->dir);
+}
+
+int sl_cmd_bench(int argc, char **argv)
+{
+    struct bench b;
+    memset(&b, 0, sizeof b);
+    int rc = parse_args(argc, argv, &b.o);
+    if (rc)
+        return rc < 0 ? SL_EXIT_OK : rc;
+    int methods[BENCH_MAX_METHODS], nm = 0;
+    if ((rc = parse_methods(b.o.methods, methods, &nm)) || (rc = bench_setup(&b)))
+        return rc;
+    struct bench_result res[BENCH_MAX_METHODS];
+    memset(res, 0, sizeof res);
     struct sigaction sa, old_sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_sa);
-
-    const char *file = o.file;
-    if (file) {
-        if (access(file, R_OK) != 0) {
-            fprintf(stderr, "sheetload bench: cannot read '%s': %s\n", file, strerror(errno));
-            goto out;
-        }
-    } else {
-        char rows[32];
-        snprintf(rows, sizeof rows, "%lld", o.rows);
-        snprintf(genfile, sizeof genfile, "%s/businesses-%lld.xlsx", dir, o.rows);
-        char *gav[] = {"sheetload", "gen",    "--rows",
-                       rows,        "--seed", "1",
-                       "-o",        genfile,  o.inline_strings ? "--inline-strings" : NULL,
-                       NULL};
-        fprintf(stderr, "sheetload bench: generating %lld rows into '%s'\n", o.rows, genfile);
-        int grc = run_child(gav, outp, errp, NULL);
-        if (grc != 0) {
-            last_line(errp, line, sizeof line);
-            fprintf(stderr, "sheetload bench: 'sheetload gen' failed (exit %d): %s\n", grc, line);
-            goto out;
-        }
-        file = genfile;
-    }
-
-    long long expect = file == genfile ? o.rows : -1;
-    for (int m = 0; m < nm; m++) {
+    int code = bench_input(&b);
+    for (int m = 0; m < nm && !code; m++) {
         res[m].method = methods[m];
-        for (int r = 0; r < o.repeat; r++) {
-            if (interrupted) {
-                code = SL_EXIT_INTERRUPTED;
-                goto out;
-            }
-            memset(&err, 0, sizeof err);
-            if (scratch) {
-                const char *sfx[] = {"", "-wal", "-shm", "-journal"};
-                for (size_t k = 0; k < 4; k++) {
-                    char p[640];
-                    snprintf(p, sizeof p, "%s%s", dbfile, sfx[k]);
-                    unlink(p);
-                }
-            } else if (drop_table(db, o.force, m == 0 && r == 0, &err)) {
-                fprintf(stderr, "sheetload bench: %s\n", err.msg);
-                goto out;
-            }
-            char nums[2][32], *av[24];
-            import_argv(&o, file, db, methods[m], nums, av);
-            fprintf(stderr, "sheetload bench: %s, run %d of %lld\n",
-                    sheetload_method_name(methods[m]), r + 1, o.repeat);
-            struct bench_run run;
-            memset(&run, 0, sizeof run);
-            int irc = run_child(av, outp, errp, &run);
-            if (irc == SL_EXIT_INTERRUPTED || irc == 128 + SIGINT || interrupted) {
-                code = SL_EXIT_INTERRUPTED;
-                goto out;
-            }
-            if (irc != 0) {
-                last_line(errp, line, sizeof line);
-                fprintf(stderr, "sheetload bench: the %s import failed (exit %d): %s\n",
-                        sheetload_method_name(methods[m]), irc, line[0] ? line : "(no message)");
-                goto out;
-            }
-            if (read_stats(outp, &run)) {
-                fprintf(stderr,
-                        "sheetload bench: the %s import printed no statistics (see 'sheetload "
-                        "import --json')\n",
-                        sheetload_method_name(methods[m]));
-                goto out;
-            }
-            if (expect < 0)
-                expect = run.total;
-            if (run.inserted != expect) {
-                fprintf(stderr,
-                        "sheetload bench: the %s import inserted %lld rows of %lld; the file must "
-                        "hold only good rows for a benchmark\n",
-                        sheetload_method_name(methods[m]), run.inserted, expect);
-                goto out;
-            }
-            res[m].secs[res[m].n++] = run.secs;
-            if (run.rss_kb > res[m].rss_kb)
-                res[m].rss_kb = run.rss_kb;
-            res[m].inserted = run.inserted;
-        }
-        double sorted[BENCH_MAX_REPEAT];
-        memcpy(sorted, res[m].secs, sizeof(double) * (size_t)res[m].n);
-        qsort(sorted, (size_t)res[m].n, sizeof(double), cmp_double);
-        res[m].median = res[m].n % 2 ? sorted[res[m].n / 2]
-                                     : (sorted[res[m].n / 2 - 1] + sorted[res[m].n / 2]) / 2;
+        for (int r = 0; r < b.o.repeat && !code; r++)
+            code = interrupted ? SL_EXIT_INTERRUPTED
+                               : bench_run_one(&b, methods[m], r, &res[m], m == 0 && r == 0);
+        if (!code)
+            res[m].median = median(&res[m]);
     }
-    char what[700], where[600];
-    if (file == genfile)
-        snprintf(what, sizeof what, "a generated xlsx (%s strings)",
-                 o.inline_strings ? "inline" : "shared");
-    else
-        snprintf(what, sizeof what, "'%s'", file);
-    if (scratch)
-        snprintf(where, sizeof where, "a scratch SQLite file");
-    else
-        snprintf(where, sizeof where, "'%s'", shown);
-    print_table(res, nm, where, what, expect, o.repeat);
-    code = SL_EXIT_OK;
-
-out:
+    if (!code)
+        bench_report(&b, res, nm);
     sigaction(SIGINT, &old_sa, NULL);
-    unlink(outp);
-    unlink(errp);
-    if (o.keep) {
-        fprintf(stderr, "sheetload bench: kept '%s'%s\n", dir,
-                scratch ? " (the file and bench.db)" : "");
-    } else {
-        if (genfile[0])
-            unlink(genfile);
-        if (scratch) {
-            const char *sfx[] = {"", "-wal", "-shm", "-journal"};
-            for (size_t k = 0; k < 4; k++) {
-                char p[640];
-                snprintf(p, sizeof p, "%s%s", dbfile, sfx[k]);
-                unlink(p);
-            }
-        } else if (code == SL_EXIT_OK) {
-            memset(&err, 0, sizeof err);
-            drop_table(db, 1, 0, &err);
-        }
-        /* The import may leave a rejects file beside a generated input. */
-        if (genfile[0]) {
-            char p[640];
-            snprintf(p, sizeof p, "%s/businesses-%lld.rejects.csv", dir, o.rows);
-            unlink(p);
-        }
-        if (rmdir(dir) != 0 && errno != ENOENT)
-            fprintf(stderr, "sheetload bench: left '%s' (not empty)\n", dir);
-    }
+    bench_cleanup(&b, code);
     return code;
 }

@@ -24,7 +24,6 @@
 #include "base/csvw.h"
 #include "base/err.h"
 #include "cli/cli.h"
-#include "read/reader.h"
 
 #define HOLD_MAX (16u << 20)
 #define OUT_CAP (1u << 20)
@@ -70,11 +69,11 @@ static void out_commas(struct out *o, size_t n)
 
 /* The most bytes the row's first w cells take as CSV fields (each doubled
  * and quoted, with its comma), or SIZE_MAX past any sane size. */
-static size_t row_bound(const struct sl_row *row, size_t w)
+static size_t row_bound(const struct sheetload_row *row, size_t w)
 {
     size_t b = 1;
     for (size_t i = 0; i < w; i++) {
-        size_t n = row->cells[i].kind == SL_CELL_EMPTY ? 0 : row->cells[i].len;
+        size_t n = row->cells[i].kind == SHEETLOAD_CELL_EMPTY ? 0 : row->cells[i].len;
         if (n > (SIZE_MAX / 4 - b) / 2)
             return SIZE_MAX;
         b += sl_csvw_max(n, 0) + 1;
@@ -84,11 +83,11 @@ static size_t row_bound(const struct sl_row *row, size_t w)
 
 /* Writes the row's first w cells as CSV fields (no line end) at d, which
  * has row_bound() bytes of room; returns the end. */
-static char *row_put(char *d, const struct sl_row *row, size_t w)
+static char *row_put(char *d, const struct sheetload_row *row, size_t w)
 {
     for (size_t i = 0; i < w; i++) {
-        const struct sl_cell *c = &row->cells[i];
-        size_t n = c->kind == SL_CELL_EMPTY ? 0 : c->len;
+        const struct sheetload_cell *c = &row->cells[i];
+        size_t n = c->kind == SHEETLOAD_CELL_EMPTY ? 0 : c->len;
         if (i)
             *d++ = ',';
         d = sl_csvw_put(d, c->text, n, 0);
@@ -98,7 +97,7 @@ static char *row_put(char *d, const struct sl_row *row, size_t w)
 
 /* Appends the row's first w cells as CSV fields (no line end) to b, with
  * one grow for the row. */
-static void row_text(struct sl_buf *b, const struct sl_row *row, size_t w)
+static void row_text(struct sl_buf *b, const struct sheetload_row *row, size_t w)
 {
     size_t need = row_bound(row, w);
     if (need == SIZE_MAX) {
@@ -155,7 +154,7 @@ static void release_held(struct cat *k)
 }
 
 /* Takes a row with a value, w fields wide. 0 or SL_ENOMEM. */
-static int take(struct cat *k, const struct sl_row *row, size_t w)
+static int take(struct cat *k, const struct sheetload_row *row, size_t w)
 {
     if (k->streaming && k->empties == 0) { /* straight into the output buffer */
         size_t need = row_bound(row, w);
@@ -230,7 +229,15 @@ static void help(void)
            "the file, sheet, row and column), 2 usage error.\n");
 }
 
-int sl_cmd_cat(int argc, char **argv)
+/* cat's options. */
+struct cat_args {
+    struct sheetload_read_opts ro;
+    const char *path, *outpath;
+    int list;
+};
+
+/* 0, -1 after --help, or SL_EXIT_USAGE. */
+static int parse_args(int argc, char **argv, struct cat_args *a)
 {
     static const struct option lo[] = {
         {"sheet", required_argument, NULL, 's'},  {"list-sheets", no_argument, NULL, 'l'},
@@ -239,43 +246,36 @@ int sl_cmd_cat(int argc, char **argv)
         {"max-memory", required_argument, NULL, 'm'},
         {NULL, 0, NULL, 0},
     };
-    struct sl_reader_opts ro = {0};
-    const char *outpath = NULL;
-    int list = 0, c;
+    int c;
+    unsigned long long mem;
+    memset(a, 0, sizeof *a);
     const char *envmem = getenv("SHEETLOAD_MAX_MEMORY");
-    unsigned long long em;
     if (envmem && *envmem) {
-        if (sl_cli_parse_memory(envmem, &em))
+        if (sl_cli_parse_memory(envmem, &mem))
             return sl_cli_usage_error("cat", "SHEETLOAD_MAX_MEMORY '%s' is not a size of at least "
                                              "1MiB or 'unlimited'", envmem);
-        ro.limits.max_memory = em;
+        a->ro.limits.max_memory = mem;
     }
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":s:lo:d:e:m:h", lo, NULL)) != -1) {
         switch (c) {
-        case 's': ro.sheet = optarg; break;
-        case 'l': list = 1; break;
-        case 'o': outpath = optarg; break;
+        case 's': a->ro.sheet = optarg; break;
+        case 'l': a->list = 1; break;
+        case 'o': a->outpath = optarg; break;
+        case 'e': a->ro.encoding = optarg; break;
+        case 'm':
+            if (sl_cli_parse_memory(optarg, &mem))
+                return sl_cli_usage_error("cat", "--max-memory '%s' is not a size of at least 1MiB "
+                                                 "(e.g. 256MiB) or 'unlimited'", optarg);
+            a->ro.limits.max_memory = mem;
+            break;
         case 'd':
-            if (!strcmp(optarg, "\\t") || !strcmp(optarg, "tab") || !strcmp(optarg, "\t"))
-                ro.delimiter = '\t';
-            else if (strlen(optarg) == 1 && optarg[0] != '"' && optarg[0] != '\n' && optarg[0] != '\r')
-                ro.delimiter = optarg[0];
-            else
+            if (sl_cli_parse_delimiter(optarg, &a->ro.delimiter))
                 return sl_cli_usage_error("cat", "--delimiter needs one character such as ';' "
                                                  "or '\\t', not '%s'", optarg);
             break;
-        case 'e': ro.encoding = optarg; break;
-        case 'm': {
-            unsigned long long m;
-            if (sl_cli_parse_memory(optarg, &m))
-                return sl_cli_usage_error("cat", "--max-memory '%s' is not a size of at least 1MiB "
-                                                 "(e.g. 256MiB) or 'unlimited'", optarg);
-            ro.limits.max_memory = m;
-            break;
-        }
-        case 'h': help(); return SL_EXIT_OK;
+        case 'h': help(); return -1;
         case ':': return sl_cli_usage_error("cat", "option '%s' needs a value", argv[optind - 1]);
         default: return sl_cli_usage_error("cat", "unknown option '%s'", argv[optind - 1]);
         }
@@ -285,27 +285,72 @@ int sl_cmd_cat(int argc, char **argv)
                                          "standard input");
     if (optind + 1 < argc)
         return sl_cli_usage_error("cat", "one input file only; unexpected '%s'", argv[optind + 1]);
-    const char *path = argv[optind];
+    a->path = argv[optind];
+    return 0;
+}
 
+/* Reads every row of the sheet into k's output. 0, a read error (err
+ * filled) or SL_ENOMEM (said on stderr). */
+static int cat_rows(struct cat *k, struct sheetload_reader *r, struct sl_error *err)
+{
+    struct sheetload_row row;
+    long long last = 0;
+    int n;
+    while ((n = sheetload_reader_next(r, &row, err)) == 1) {
+        size_t w = row.ncells;
+        while (w > 0 && (row.cells[w - 1].kind == SHEETLOAD_CELL_EMPTY || row.cells[w - 1].len == 0))
+            w--;
+        if (row.num > last + 1)
+            k->empties += (uint64_t)(row.num - last - 1); /* rows the sheet leaves out */
+        if (row.num > last)
+            last = row.num;
+        if (w == 0) {
+            k->empties++;
+            continue;
+        }
+        if (take(k, &row, w)) {
+            fprintf(stderr, "sheetload cat: out of memory\n");
+            return SL_ENOMEM;
+        }
+        if (k->out.err)
+            break;
+    }
+    if (n < 0)
+        return n;
+    if (!k->streaming)
+        release_held(k);
+    out_flush(&k->out);
+    if (!k->out.err && fflush(k->out.f))
+        k->out.err = errno ? errno : EIO;
+    return 0;
+}
+
+int sl_cmd_cat(int argc, char **argv)
+{
+    struct cat_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc)
+        return rc < 0 ? SL_EXIT_OK : rc;
     struct sl_error err = {0};
-    struct sl_reader *r = NULL;
+    struct sheetload_reader *r = NULL;
     struct cat k = {0};
-    int rc = SL_EXIT_FAIL, created = 0, regular = 0;
+    int created = 0, regular = 0;
     char line[2048];
+    rc = SL_EXIT_FAIL;
     sl_buf_init(&k.hold, 0);
     sl_buf_init(&k.line, 0);
-    if (sl_reader_open(&r, path, &ro, &err))
+    if (sheetload_reader_open(&r, a.path, &a.ro, &err))
         goto read_fail;
-    if (list) {
-        for (size_t i = 0; i < sl_reader_sheet_count(r); i++)
-            printf("%s\n", sl_reader_sheet_name(r, i));
+    if (a.list) {
+        for (size_t i = 0; i < sheetload_reader_sheet_count(r); i++)
+            printf("%s\n", sheetload_reader_sheet_name(r, i));
         rc = fflush(stdout) ? SL_EXIT_FAIL : SL_EXIT_OK;
         goto done;
     }
     k.out.f = stdout;
-    if (outpath && strcmp(outpath, "-")) {
-        if (!(k.out.f = fopen(outpath, "wb"))) {
-            fprintf(stderr, "sheetload cat: cannot write '%s': %s\n", outpath, strerror(errno));
+    if (a.outpath && strcmp(a.outpath, "-")) {
+        if (!(k.out.f = fopen(a.outpath, "wb"))) {
+            fprintf(stderr, "sheetload cat: cannot write '%s': %s\n", a.outpath, strerror(errno));
             goto done;
         }
         created = 1;
@@ -318,38 +363,14 @@ int sl_cmd_cat(int argc, char **argv)
         fprintf(stderr, "sheetload cat: out of memory\n");
         goto done;
     }
-    struct sl_row row;
-    long long last = 0;
-    int n;
-    while ((n = sl_reader_next(r, &row, &err)) == 1) {
-        size_t w = row.ncells;
-        while (w > 0 && (row.cells[w - 1].kind == SL_CELL_EMPTY || row.cells[w - 1].len == 0))
-            w--;
-        if (row.num > last + 1)
-            k.empties += (uint64_t)(row.num - last - 1); /* rows the sheet leaves out */
-        if (row.num > last)
-            last = row.num;
-        if (w == 0) {
-            k.empties++;
-            continue;
-        }
-        if (take(&k, &row, w)) {
-            fprintf(stderr, "sheetload cat: out of memory\n");
-            goto done;
-        }
-        if (k.out.err)
-            break;
-    }
+    int n = cat_rows(&k, r, &err);
+    if (n == SL_ENOMEM && !err.code)
+        goto done;
     if (n < 0)
         goto read_fail;
-    if (!k.streaming)
-        release_held(&k);
-    out_flush(&k.out);
-    if (!k.out.err && fflush(k.out.f))
-        k.out.err = errno ? errno : EIO;
     if (k.out.err) {
-        fprintf(stderr, "sheetload cat: cannot write '%s': %s\n", outpath ? outpath : "standard output",
-                strerror(k.out.err));
+        fprintf(stderr, "sheetload cat: cannot write '%s': %s\n",
+                a.outpath ? a.outpath : "standard output", strerror(k.out.err));
         goto done;
     }
     rc = SL_EXIT_OK;
@@ -360,15 +381,15 @@ read_fail:
 done:
     if (created) {
         if (fclose(k.out.f) && rc == SL_EXIT_OK) {
-            fprintf(stderr, "sheetload cat: cannot write '%s': %s\n", outpath, strerror(errno));
+            fprintf(stderr, "sheetload cat: cannot write '%s': %s\n", a.outpath, strerror(errno));
             rc = SL_EXIT_FAIL;
         }
         if (rc != SL_EXIT_OK && regular)
-            unlink(outpath);
+            unlink(a.outpath);
     }
     sl_free(k.out.buf);
     sl_buf_release(&k.hold);
     sl_buf_release(&k.line);
-    sl_reader_close(r);
+    sheetload_reader_close(r);
     return rc;
 }

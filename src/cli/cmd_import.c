@@ -4,10 +4,11 @@
  *
  * Threads: the main thread runs the import; a signal thread waits for
  * SIGINT/SIGTERM (blocked in every thread, so only it receives them) and
- * cancels the import's parent context on the first, exits at once on the
+ * stops the import (its stop handle) on the first, exits at once on the
  * second. SIGUSR2, sent by the main thread, tells it to leave. The progress
  * callback runs on the main thread (the import's fan-in) and owns the
  * progress line state. */
+#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -22,9 +23,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "cli/cli.h"
-#include "conc/ctx.h"
 
-enum { EXIT_ALREADY = 3, EXIT_DEADLINE = 124 };
 
 static void help(void)
 {
@@ -113,7 +112,7 @@ static void help(void)
 struct sigwatch {
     pthread_t thread;
     sigset_t set;
-    struct sl_ctx *ctx;
+    struct sheetload_stop *stop;
     atomic_int signo; /* the first signal received, 0 = none */
 };
 
@@ -131,7 +130,7 @@ static void *sig_main(void *arg)
             static const char m[] = "\nsheetload import: stopping cleanly (again to quit at once)\n";
             ssize_t w = write(2, m, sizeof m - 1);
             (void)w;
-            sl_ctx_cancel(sw->ctx, SL_ECANCELED);
+            sheetload_stop(sw->stop);
         } else {
             _exit(128 + sig);
         }
@@ -178,183 +177,147 @@ struct args {
     int json, quiet;
 };
 
-static const char *value(int argc, char **argv, int *i, const char *name, const char *inl)
+/* The long options; a value above 255 names an option without a short form. */
+enum {
+    O_DB = 256, O_METHOD, O_TABLE, O_COLUMNS, O_HEADER, O_MAP, O_MAP_FILE, O_ENCODING, O_SHEET,
+    O_WORKERS, O_BATCH, O_DELIM, O_REJECTS, O_MAX_ERRORS, O_MAX_ROWS, O_TIMEOUT, O_RESUME,
+    O_DRY_RUN, O_INDEXES, O_KEEP_INDEXES, O_FORCE, O_RESTART, O_WAIT, O_JSON, O_MAX_MEMORY
+};
+
+static const struct option long_opts[] = {
+    {"db", required_argument, NULL, O_DB},
+    {"method", required_argument, NULL, O_METHOD},
+    {"table", required_argument, NULL, O_TABLE},
+    {"columns", required_argument, NULL, O_COLUMNS},
+    {"header", required_argument, NULL, O_HEADER},
+    {"map", required_argument, NULL, O_MAP},
+    {"map-file", required_argument, NULL, O_MAP_FILE},
+    {"encoding", required_argument, NULL, O_ENCODING},
+    {"sheet", required_argument, NULL, O_SHEET},
+    {"workers", required_argument, NULL, O_WORKERS},
+    {"batch-size", required_argument, NULL, O_BATCH},
+    {"delimiter", required_argument, NULL, O_DELIM},
+    {"rejects", required_argument, NULL, O_REJECTS},
+    {"max-errors", required_argument, NULL, O_MAX_ERRORS},
+    {"max-rows", required_argument, NULL, O_MAX_ROWS},
+    {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"resume", required_argument, NULL, O_RESUME},
+    {"dry-run", no_argument, NULL, O_DRY_RUN},
+    {"indexes", required_argument, NULL, O_INDEXES},
+    {"keep-indexes", no_argument, NULL, O_KEEP_INDEXES},
+    {"force", no_argument, NULL, O_FORCE},
+    {"restart", no_argument, NULL, O_RESTART},
+    {"wait", no_argument, NULL, O_WAIT},
+    {"json", no_argument, NULL, O_JSON},
+    {"max-memory", required_argument, NULL, O_MAX_MEMORY},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* set_target and set_how: an option the other one handles. */
+#define NOT_MINE (-1)
+
+/* A count of at least 1, as the usage error words it. */
+static int count_arg(const char *name, const char *v, const char *what, long long *out)
 {
-    if (inl)
-        return inl;
-    if (*i + 1 >= argc)
-        return NULL;
-    (void)name;
-    return argv[++*i];
+    if (sl_cli_parse_long(v, 1, (long long)1 << 62, out))
+        return sl_cli_usage_error("import", "%s '%s' is not %s", name, v, what);
+    return 0;
 }
 
-static int parse(int argc, char **argv, struct args *a)
+/* What the file is and where it goes. 0, or SL_EXIT_USAGE (said). */
+static int set_target(struct args *a, int opt, const char *v)
 {
     long long n;
-    const char *envmem = getenv("SHEETLOAD_MAX_MEMORY");
-    unsigned long long em;
-    if (envmem && *envmem) {
-        if (sl_cli_parse_memory(envmem, &em))
-            return sl_cli_usage_error("import", "SHEETLOAD_MAX_MEMORY '%s' is not a size of at "
-                                      "least 1MiB or 'unlimited'", envmem);
-        a->o.limits.max_memory = em;
+    int m;
+    switch (opt) {
+    case O_DB: a->o.db = v; return 0;
+    case O_TABLE:
+        if (!*v)
+            return sl_cli_usage_error("import", "--table needs a table name");
+        a->o.table = v;
+        return 0;
+    case O_COLUMNS: a->o.columns = v; return 0;
+    case O_MAP: a->o.map = v; return 0;
+    case O_MAP_FILE: a->o.map_file = v; return 0;
+    case O_SHEET: a->o.sheet = v; return 0;
+    case O_REJECTS: a->o.rejects_path = v; return 0;
+    case O_ENCODING:
+        if (!*v)
+            return sl_cli_usage_error("import", "--encoding needs an encoding name (e.g. cp1252)");
+        a->o.encoding = v;
+        return 0;
+    case O_DELIM:
+        if (sl_cli_parse_delimiter(v, &a->o.delimiter))
+            return sl_cli_usage_error("import", "--delimiter '%s' must be one character (or "
+                                      "'tab')", v);
+        return 0;
+    case O_HEADER:
+        if (!strcmp(v, "auto"))
+            a->o.header_row = SHEETLOAD_HEADER_AUTO;
+        else if (!strcmp(v, "none"))
+            a->o.header_row = SHEETLOAD_HEADER_NONE;
+        else if (sl_cli_parse_long(v, 1, 1048576, &n) == 0)
+            a->o.header_row = n;
+        else
+            return sl_cli_usage_error("import", "--header '%s' must be auto, none or a row "
+                                      "number from 1 to 1048576", v);
+        return 0;
+    case O_INDEXES:
+        if ((m = sheetload_indexes_parse(v)) < 0)
+            return sl_cli_usage_error("import", "unknown --indexes '%s'; use auto, keep or "
+                                      "defer", v);
+        a->o.indexes = m;
+        return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        char *arg = argv[i], name[64];
-        const char *inl = NULL;
-        if (arg[0] != '-' || !strcmp(arg, "-")) {
-            if (a->o.file)
-                return sl_cli_usage_error("import", "more than one file given ('%s', '%s')",
-                                          a->o.file, arg);
-            a->o.file = arg;
-            continue;
-        }
-        if (!strcmp(arg, "--")) {
-            if (i + 1 < argc && !a->o.file)
-                a->o.file = argv[++i];
-            continue;
-        }
-        const char *eq = strchr(arg, '=');
-        if (eq && !strncmp(arg, "--", 2)) {
-            snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
-            inl = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", arg);
-        }
-#define FLAG(s) (!strcmp(name, s))
-#define NEED(v)                                                                       \
-    const char *v = value(argc, argv, &i, name, inl);                                 \
-    if (!v)                                                                           \
-        return sl_cli_usage_error("import", "option '%s' needs a value", name)
-        if (FLAG("-h") || FLAG("--help")) {
-            help();
-            return -1;
-        } else if (FLAG("--db")) {
-            NEED(v);
-            a->o.db = v;
-        } else if (FLAG("--method")) {
-            NEED(v);
-            int m = sheetload_method_parse(v);
-            if (m < 0)
-                return sl_cli_usage_error("import", "unknown method '%s'; use sequential, "
-                                          "concurrent, batch or copy", v);
-            a->o.method = m;
-        } else if (FLAG("--table")) {
-            NEED(v);
-            if (!*v)
-                return sl_cli_usage_error("import", "--table needs a table name");
-            a->o.table = v;
-        } else if (FLAG("--columns")) {
-            NEED(v);
-            a->o.columns = v;
-        } else if (FLAG("--header")) {
-            NEED(v);
-            if (!strcmp(v, "auto"))
-                a->o.header_row = SHEETLOAD_HEADER_AUTO;
-            else if (!strcmp(v, "none"))
-                a->o.header_row = SHEETLOAD_HEADER_NONE;
-            else if (sl_cli_parse_long(v, 1, 1048576, &n) == 0)
-                a->o.header_row = n;
-            else
-                return sl_cli_usage_error("import", "--header '%s' must be auto, none or a row "
-                                          "number from 1 to 1048576", v);
-        } else if (FLAG("--map")) {
-            NEED(v);
-            a->o.map = v;
-        } else if (FLAG("--map-file")) {
-            NEED(v);
-            a->o.map_file = v;
-        } else if (FLAG("--encoding")) {
-            NEED(v);
-            if (!*v)
-                return sl_cli_usage_error("import", "--encoding needs an encoding name (e.g. "
-                                          "cp1252)");
-            a->o.encoding = v;
-        } else if (FLAG("--sheet")) {
-            NEED(v);
-            a->o.sheet = v;
-        } else if (FLAG("--workers")) {
-            NEED(v);
-            if (sl_cli_parse_long(v, 1, 64, &n))
-                return sl_cli_usage_error("import", "--workers '%s' is not a number from 1 to 64", v);
-            a->o.workers = (int)n;
-        } else if (FLAG("--batch-size")) {
-            NEED(v);
-            if (sl_cli_parse_long(v, 1, 1000000, &n))
-                return sl_cli_usage_error("import", "--batch-size '%s' is not a number from 1 to "
-                                          "1000000", v);
-            a->o.batch_size = (int)n;
-        } else if (FLAG("--delimiter")) {
-            NEED(v);
-            if (!strcmp(v, "tab") || !strcmp(v, "\\t"))
-                a->o.delimiter = '\t';
-            else if (strlen(v) == 1 && v[0] != '"' && v[0] != '\n' && v[0] != '\r')
-                a->o.delimiter = v[0];
-            else
-                return sl_cli_usage_error("import", "--delimiter '%s' must be one character "
-                                          "(or 'tab')", v);
-        } else if (FLAG("--rejects")) {
-            NEED(v);
-            a->o.rejects_path = v;
-        } else if (FLAG("--max-errors")) {
-            NEED(v);
-            if (sl_cli_parse_long(v, 1, (long long)1 << 62, &n))
-                return sl_cli_usage_error("import", "--max-errors '%s' is not a positive number", v);
-            a->o.max_errors = n;
-        } else if (FLAG("--max-rows")) {
-            NEED(v);
-            if (sl_cli_parse_long(v, 1, (long long)1 << 62, &n))
-                return sl_cli_usage_error("import", "--max-rows '%s' is not a positive number", v);
-            a->o.max_rows = n;
-        } else if (FLAG("--max-memory")) {
-            NEED(v);
-            unsigned long long m;
-            if (sl_cli_parse_memory(v, &m))
-                return sl_cli_usage_error("import", "--max-memory '%s' is not a size of at least "
-                                          "1MiB (e.g. 256MiB) or 'unlimited'", v);
-            a->o.limits.max_memory = m;
-        } else if (FLAG("--timeout")) {
-            NEED(v);
-            double d;
-            if (sl_cli_parse_duration(v, &d) || d <= 0)
-                return sl_cli_usage_error("import", "--timeout '%s' is not a duration (e.g. 30s, "
-                                          "500ms, 5m)", v);
-            a->o.timeout_s = d;
-        } else if (FLAG("--resume")) {
-            NEED(v);
-            if (sl_cli_parse_long(v, 1, (long long)1 << 62, &n))
-                return sl_cli_usage_error("import", "--resume '%s' is not an import id", v);
-            a->o.resume_id = n;
-        } else if (FLAG("--dry-run")) {
-            a->o.dry_run = 1;
-        } else if (FLAG("--indexes")) {
-            NEED(v);
-            int m = sheetload_indexes_parse(v);
-            if (m < 0)
-                return sl_cli_usage_error("import", "unknown --indexes '%s'; use auto, keep or "
-                                          "defer", v);
-            a->o.indexes = m;
-        } else if (FLAG("--keep-indexes")) {
-            a->o.indexes = SHEETLOAD_INDEXES_KEEP;
-        } else if (FLAG("--force")) {
-            a->o.force = 1;
-        } else if (FLAG("--restart")) {
-            a->o.restart = 1;
-        } else if (FLAG("--wait")) {
-            a->o.wait = 1;
-        } else if (FLAG("--json")) {
-            a->json = 1;
-        } else if (FLAG("--quiet") || FLAG("-q")) {
-            a->quiet = 1;
-        } else {
-            return sl_cli_usage_error("import", "unknown option '%s'", name);
-        }
-        if (inl && (FLAG("--dry-run") || FLAG("--keep-indexes") || FLAG("--force") ||
-                    FLAG("--restart") || FLAG("--wait") || FLAG("--json") || FLAG("--quiet")))
-            return sl_cli_usage_error("import", "option '%s' takes no value", name);
-#undef FLAG
-#undef NEED
+    return NOT_MINE;
+}
+
+/* How the rows go in, and when to stop. */
+static int set_how(struct args *a, int opt, const char *v)
+{
+    unsigned long long mem;
+    double d;
+    int m;
+    switch (opt) {
+    case O_METHOD:
+        if ((m = sheetload_method_parse(v)) < 0)
+            return sl_cli_usage_error("import", "unknown method '%s'; use sequential, "
+                                      "concurrent, batch or copy", v);
+        a->o.method = m;
+        return 0;
+    case O_WORKERS: return sl_cli_opt_workers("import", v, &a->o.workers);
+    case O_BATCH: return sl_cli_opt_batch_size("import", v, &a->o.batch_size);
+    case O_MAX_ERRORS: return count_arg("--max-errors", v, "a positive number", &a->o.max_errors);
+    case O_MAX_ROWS: return count_arg("--max-rows", v, "a positive number", &a->o.max_rows);
+    case O_RESUME: return count_arg("--resume", v, "an import id", &a->o.resume_id);
+    case O_MAX_MEMORY:
+        if (sl_cli_parse_memory(v, &mem))
+            return sl_cli_usage_error("import", "--max-memory '%s' is not a size of at least 1MiB "
+                                      "(e.g. 256MiB) or 'unlimited'", v);
+        a->o.limits.max_memory = mem;
+        return 0;
+    case O_TIMEOUT:
+        if (sl_cli_parse_duration(v, &d) || d <= 0)
+            return sl_cli_usage_error("import", "--timeout '%s' is not a duration (e.g. 30s, "
+                                      "500ms, 5m)", v);
+        a->o.timeout_s = d;
+        return 0;
+    case O_DRY_RUN: a->o.dry_run = 1; return 0;
+    case O_KEEP_INDEXES: a->o.indexes = SHEETLOAD_INDEXES_KEEP; return 0;
+    case O_FORCE: a->o.force = 1; return 0;
+    case O_RESTART: a->o.restart = 1; return 0;
+    case O_WAIT: a->o.wait = 1; return 0;
+    case O_JSON: a->json = 1; return 0;
+    case 'q': a->quiet = 1; return 0;
     }
+    return NOT_MINE;
+}
+
+/* The options that exclude each other, and the file. */
+static int check_args(const struct args *a)
+{
     if (!a->o.file)
         return sl_cli_usage_error("import", "no file given");
     if ((a->o.restart != 0) + (a->o.resume_id != 0) + (a->o.force != 0) > 1)
@@ -363,6 +326,44 @@ static int parse(int argc, char **argv, struct args *a)
         return sl_cli_usage_error("import", "--dry-run writes nothing, so it cannot resume or "
                                   "restart");
     return 0;
+}
+
+/* getopt_long, as every subcommand parses. 0, -1 after --help, or
+ * SL_EXIT_USAGE (said). */
+static int parse(int argc, char **argv, struct args *a)
+{
+    int c, rc;
+    unsigned long long mem;
+    const char *envmem = getenv("SHEETLOAD_MAX_MEMORY");
+    if (envmem && *envmem) {
+        if (sl_cli_parse_memory(envmem, &mem))
+            return sl_cli_usage_error("import", "SHEETLOAD_MAX_MEMORY '%s' is not a size of at "
+                                      "least 1MiB or 'unlimited'", envmem);
+        a->o.limits.max_memory = mem;
+    }
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":qh", long_opts, NULL)) != -1) {
+        if (c == 'h') {
+            help();
+            return -1;
+        }
+        if (c == ':')
+            return sl_cli_usage_error("import", "option '%s' needs a value", argv[optind - 1]);
+        if (c == '?')
+            return sl_cli_usage_error("import", "unknown option '%s' (or one that takes no "
+                                      "value given one)", argv[optind - 1]);
+        if ((rc = set_target(a, c, optarg)) == NOT_MINE)
+            rc = set_how(a, c, optarg);
+        if (rc)
+            return rc; /* NOT_MINE cannot happen: every long option is someone's */
+    }
+    if (optind < argc)
+        a->o.file = argv[optind++];
+    if (optind < argc)
+        return sl_cli_usage_error("import", "more than one file given ('%s', '%s')", a->o.file,
+                                  argv[optind]);
+    return check_args(a);
 }
 
 /* Which header cell went where. */
@@ -437,8 +438,8 @@ int sl_cmd_import(int argc, char **argv)
     if (a.quiet)
         sl_log_set_level(SL_LOG_ERROR);
     memset(&sw, 0, sizeof sw);
-    sw.ctx = sl_ctx_new(NULL, SL_NEVER);
-    if (!sw.ctx) {
+    sw.stop = sheetload_stop_new(NULL);
+    if (!sw.stop) {
         fprintf(stderr, "sheetload import: out of memory\n");
         return SL_EXIT_FAIL;
     }
@@ -449,7 +450,7 @@ int sl_cmd_import(int argc, char **argv)
     if (pthread_sigmask(SIG_BLOCK, &sw.set, NULL) == 0 &&
         pthread_create(&sw.thread, NULL, sig_main, &sw) == 0)
         started = 1;
-    a.o.parent = sw.ctx;
+    a.o.stop = sw.stop;
     if (!a.quiet && isatty(2)) {
         a.o.progress = on_progress;
         a.o.progress_arg = &pl;
@@ -477,15 +478,15 @@ int sl_cmd_import(int argc, char **argv)
         summary(&st, rc, a.o.dry_run);
     }
     fflush(stdout);
-    sl_ctx_free(sw.ctx);
+    sheetload_stop_free(sw.stop);
     switch (rc) {
     case 0:
         return SL_EXIT_OK;
     case SL_EEXISTS:
     case SL_EBUSY:
-        return EXIT_ALREADY;
+        return SL_EXIT_ALREADY;
     case SL_ETIMEDOUT:
-        return EXIT_DEADLINE;
+        return SL_EXIT_DEADLINE;
     case SL_ECANCELED:
         return sig ? 128 + sig : SL_EXIT_INTERRUPTED;
     default:

@@ -5,6 +5,8 @@
  * thread inherits the mask) and the main thread takes them with sigwait(),
  * so no code runs in a signal handler.
  */
+#include "base/err.h"
+#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -84,21 +86,6 @@ static void usage(void)
 }
 
 /* "--name value" or "--name=value": the value, else NULL (with *i moved). */
-static const char *optval(int argc, char **argv, int *i, const char *name)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, n))
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc)
-        return "";
-    return argv[++*i];
-}
-
 struct serve_args {
     struct sl_http_opts o;
     const char *max_upload, *max_jobs, *max_conns, *shutdown, *method;
@@ -196,6 +183,33 @@ static int apply(struct serve_args *a)
     return 0;
 }
 
+/* The options with a value, in the order of dest in parse_args. */
+static const struct option long_opts[] = {
+    {"listen", required_argument, NULL, 0},
+    {"db", required_argument, NULL, 0},
+    {"max-upload", required_argument, NULL, 0},
+    {"max-jobs", required_argument, NULL, 0},
+    {"max-connections", required_argument, NULL, 0},
+    {"max-connections-per-ip", required_argument, NULL, 0},
+    {"header-timeout", required_argument, NULL, 0},
+    {"body-timeout", required_argument, NULL, 0},
+    {"log-format", required_argument, NULL, 0},
+    {"max-rows", required_argument, NULL, 0},
+    {"upload-dir", required_argument, NULL, 0},
+    {"shutdown-timeout", required_argument, NULL, 0},
+    {"method-default", required_argument, NULL, 0},
+    {"node", required_argument, NULL, 0},
+    {"preview-ttl", required_argument, NULL, 0},
+    {"preview-space", required_argument, NULL, 0},
+    {"max-memory-total", required_argument, NULL, 0},
+    {"max-memory", required_argument, NULL, 0},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* getopt_long, as every subcommand parses; the environment first, the
+ * options over it. */
 static int parse_args(int argc, char **argv, struct serve_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -206,51 +220,28 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
     a->o.token = getenv("SHEETLOAD_TOKEN");
     a->o.node = getenv("SHEETLOAD_NODE");
     a->max_mem = getenv("SHEETLOAD_MAX_MEMORY");
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+    const char **dest[] = {&a->o.listen,  &a->o.db,       &a->max_upload, &a->max_jobs,
+                           &a->max_conns, &a->per_ip,     &a->header_to,  &a->body_to,
+                           &a->log_format, &a->max_rows,  &a->o.upload_dir, &a->shutdown,
+                           &a->method,    &a->o.node,     &a->preview_ttl, &a->preview_space,
+                           &a->max_mem_total, &a->max_mem};
+    _Static_assert(sizeof dest / sizeof dest[0] == sizeof long_opts / sizeof long_opts[0] - 3,
+                   "one destination per option with a value");
+    int c, idx = 0;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":qh", long_opts, &idx)) != -1) {
+        if (c == 0 && *optarg)
+            *dest[idx] = optarg;
+        else if (c == 0 || c == ':')
+            return sl_cli_usage_error("serve", "option '%s' needs a value", argv[optind - 1]);
+        else if (c == 'q')
             sl_log_set_level(SL_LOG_WARNING);
-        else if ((v = optval(argc, argv, &i, "--listen")))
-            a->o.listen = v;
-        else if ((v = optval(argc, argv, &i, "--db")))
-            a->o.db = v;
-        else if ((v = optval(argc, argv, &i, "--max-upload")))
-            a->max_upload = v;
-        else if ((v = optval(argc, argv, &i, "--max-jobs")))
-            a->max_jobs = v;
-        else if ((v = optval(argc, argv, &i, "--max-connections")))
-            a->max_conns = v;
-        else if ((v = optval(argc, argv, &i, "--max-connections-per-ip")))
-            a->per_ip = v;
-        else if ((v = optval(argc, argv, &i, "--header-timeout")))
-            a->header_to = v;
-        else if ((v = optval(argc, argv, &i, "--body-timeout")))
-            a->body_to = v;
-        else if ((v = optval(argc, argv, &i, "--log-format")))
-            a->log_format = v;
-        else if ((v = optval(argc, argv, &i, "--max-rows")))
-            a->max_rows = v;
-        else if ((v = optval(argc, argv, &i, "--upload-dir")))
-            a->o.upload_dir = v;
-        else if ((v = optval(argc, argv, &i, "--shutdown-timeout")))
-            a->shutdown = v;
-        else if ((v = optval(argc, argv, &i, "--method-default")))
-            a->method = v;
-        else if ((v = optval(argc, argv, &i, "--max-memory-total")))
-            a->max_mem_total = v;
-        else if ((v = optval(argc, argv, &i, "--max-memory")))
-            a->max_mem = v;
-        else if ((v = optval(argc, argv, &i, "--node")))
-            a->o.node = v;
-        else if ((v = optval(argc, argv, &i, "--preview-ttl")))
-            a->preview_ttl = v;
-        else if ((v = optval(argc, argv, &i, "--preview-space")))
-            a->preview_space = v;
-        else
-            return sl_cli_usage_error("serve", "unknown option '%s'", argv[i]);
-        if (v && !*v)
-            return sl_cli_usage_error("serve", "option '%s' needs a value", argv[i]);
+        else if (c != 'h')
+            return sl_cli_usage_error("serve", "unknown option '%s'", argv[optind - 1]);
     }
+    if (optind < argc)
+        return sl_cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
     if (a->o.upload_dir && !*a->o.upload_dir)
         a->o.upload_dir = NULL;
     return apply(a);
@@ -281,7 +272,7 @@ int sl_cmd_serve(int argc, char **argv)
     memset(&err, 0, sizeof err);
     struct sl_http_server *srv;
     if (sl_http_start(&srv, &a.o, &err)) {
-        sl_error("%s", err.msg);
+        sl_errlog("%s", err.msg);
         return SL_EXIT_FAIL;
     }
     sl_info("listening on %s", sl_http_url(srv));

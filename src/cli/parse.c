@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sheetload.h>
+
 #include "cli/cli.h"
 
 int sl_cli_parse_long(const char *s, long long min, long long max, long long *out)
@@ -86,4 +88,36 @@ int sl_cli_parse_duration(const char *s, double *out)
         return -1;
     *out = v * mul;
     return 0;
+}
+
+int sl_cli_parse_delimiter(const char *s, char *out)
+{
+    if (!strcmp(s, "tab") || !strcmp(s, "\\t") || !strcmp(s, "\t")) {
+        *out = '\t';
+        return 0;
+    }
+    if (strlen(s) != 1 || s[0] == '"' || s[0] == '\n' || s[0] == '\r')
+        return -1;
+    *out = s[0];
+    return 0;
+}
+
+/* A count option from 1 to max, in a usage error's words. */
+static int opt_count(const char *sub, const char *name, const char *v, long long max, int *out)
+{
+    long long n;
+    if (sl_cli_parse_long(v, 1, max, &n))
+        return sl_cli_usage_error(sub, "%s '%s' is not a number from 1 to %lld", name, v, max);
+    *out = (int)n;
+    return 0;
+}
+
+int sl_cli_opt_workers(const char *sub, const char *v, int *out)
+{
+    return opt_count(sub, "--workers", v, SHEETLOAD_MAX_WORKERS, out);
+}
+
+int sl_cli_opt_batch_size(const char *sub, const char *v, int *out)
+{
+    return opt_count(sub, "--batch-size", v, SHEETLOAD_MAX_BATCH_SIZE, out);
 }

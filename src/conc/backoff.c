@@ -5,7 +5,7 @@
 
 #include "base/clock.h"
 #include "conc/ctx.h"
-#include "sheetload.h"
+#include "base/err.h"
 
 const struct sl_backoff_policy SL_BACKOFF_DB = {
     .first_ns = 100 * INT64_C(1000000),

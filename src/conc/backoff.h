@@ -12,6 +12,7 @@
 #ifndef SL_CONC_BACKOFF_H
 #define SL_CONC_BACKOFF_H
 
+#include "base/err.h"
 #include <stdint.h>
 
 struct sl_ctx;

@@ -25,7 +25,7 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "conc/ctx.h"
-#include "sheetload.h"
+#include "base/err.h"
 
 struct sl_chan {
     pthread_mutex_t mu;

@@ -15,6 +15,7 @@
 #ifndef SL_CONC_CHAN_H
 #define SL_CONC_CHAN_H
 
+#include "base/err.h"
 #include <stddef.h>
 
 struct sl_ctx;

@@ -23,7 +23,7 @@
 
 #include "base/alloc.h"
 #include "base/clock.h"
-#include "sheetload.h"
+#include "base/err.h"
 
 struct sl_ctx {
     pthread_mutex_t mu;

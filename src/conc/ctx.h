@@ -24,6 +24,7 @@
 #ifndef SL_CONC_CTX_H
 #define SL_CONC_CTX_H
 
+#include "base/err.h"
 #include <pthread.h>
 #include <stdint.h>
 

@@ -17,6 +17,7 @@
 #ifndef SL_CONC_POOL_H
 #define SL_CONC_POOL_H
 
+#include "base/err.h"
 #include <stddef.h>
 
 struct sl_ctx;

@@ -11,7 +11,7 @@
 #ifndef SL_HTTP_HTTP_H
 #define SL_HTTP_HTTP_H
 
-#include <sheetload.h>
+#include "base/err.h"
 
 struct sl_http_opts {
     const char *listen;            /* "HOST:PORT", ":PORT" or "PORT"; port 0 = any free */

@@ -6,8 +6,8 @@
  * max_jobs worker threads; conns.c runs one watchdog thread. Locking: one mutex, jobs.mu, guards the job
  * table, the queue and every field of every job marked (mu) below. It is
  * never held while calling sheetload_import, libmicrohttpd or the database;
- * sl_ctx_cancel is called under it (lock order: jobs.mu before a ctx's own
- * lock, which ctx.h allows since a ctx never calls out).
+ * sheetload_stop is called under it (lock order: jobs.mu before the
+ * handle's internal locks, which never call back out).
  */
 #ifndef SL_HTTP_INTERNAL_H
 #define SL_HTTP_INTERNAL_H
@@ -15,14 +15,13 @@
 #include <limits.h>
 #include <microhttpd.h>
 #include <pthread.h>
-#include <sheetload.h>
+#include "base/err.h"
 #include <stdint.h>
 #include <time.h>
 
 #include "base/buf.h"
 #include "http/http.h"
 
-struct sl_ctx;
 
 enum sl_job_state { SL_JOB_QUEUED, SL_JOB_RUNNING, SL_JOB_COMPLETED, SL_JOB_FAILED,
                     SL_JOB_CANCELLED };
@@ -45,7 +44,7 @@ struct sl_job {
     char path[PATH_MAX];         /* the uploaded file (ours; unlinked when the job ends) */
     char rejects[PATH_MAX];      /* where the importer writes rejects (beside path) */
     unsigned long long size;     /* bytes uploaded */
-    struct sl_ctx *ctx;          /* child of the server's root; freed with the job */
+    struct sheetload_stop *stop; /* child of the server's root; freed with the job */
     time_t created;              /* wall clock, for listings */
     int64_t started_ns;          /* (mu) */
     int state;                   /* (mu) enum sl_job_state */
@@ -86,7 +85,7 @@ struct sl_jobs {
     pthread_t *workers;
     unsigned long long seq;      /* (mu) job counter */
     int keep;                    /* finished jobs kept */
-    struct sl_ctx *root;         /* cancelled at the end of the grace */
+    struct sheetload_stop *root; /* cancelled at the end of the grace */
     const struct sl_http_server *srv;
     struct sl_metrics *metrics;  /* the server's counters */
 };
@@ -190,7 +189,7 @@ struct sl_req {
     int io_err;
     unsigned long long file_bytes;
     unsigned long long discarded;
-    unsigned char head[512];     /* first bytes of the file, for the type check */
+    unsigned char head[SHEETLOAD_SNIFF_BYTES]; /* first bytes of the file, for sheetload_sniff */
     size_t headlen;
     char form_method[16];        /* a 'method' form field, if any */
     int has_method_field;        /* a 'method' field was sent */
@@ -210,12 +209,13 @@ int sl_jobs_init(struct sl_jobs *j, const struct sl_http_server *srv, int worker
 /* Stops: queued jobs are cancelled, running ones get grace_s, then the root
  * is cancelled; joins the workers and frees every job. */
 void sl_jobs_stop(struct sl_jobs *j, double grace_s);
-/* Frees every job and the root context; after the daemon stopped. */
+/* Frees every job and the root stop handle; after the daemon stopped. */
 void sl_jobs_free(struct sl_jobs *j);
 /* A new queued job for the uploaded file at path (the job takes the file:
  * it is unlinked when the job ends). Returns it with one reference for the
- * caller when sync, else NULL-safe borrowed (the table holds it). NULL and
- * err filled when stopping or out of memory. */
+ * caller, who drops it with sl_jobs_release (a finished job may age out of
+ * the table at any time after the lock is dropped). NULL and err filled
+ * when stopping or out of memory. */
 struct sl_job *sl_jobs_submit(struct sl_jobs *j, const char *path, const char *display,
                               unsigned long long size, int method, int force,
                               const struct sl_job_read *rd, int sync, struct sl_error *err);
@@ -260,10 +260,6 @@ void sl_upload_end(struct sl_req *r);
 void sl_upload_discard(struct sl_req *r);
 /* Unlinks an uploaded file and, when empty, its private directory. */
 void sl_upload_remove(const char *path);
-/* Is the upload an .xlsx (zip), an .xls (OLE2) or a CSV-like text file by
- * its first bytes? With encoding_given (?encoding=), any text that is not
- * another format's signature. */
-int sl_upload_looks_ok(const unsigned char *head, size_t len, int encoding_given);
 /* A fresh random name "PREFIX-<hex>SUFFIX". */
 void sl_random_name(char *out, size_t cap, const char *prefix, const char *suffix);
 
@@ -273,8 +269,9 @@ struct sl_buf;
 /* The ledger's view of import id (new JSON in *out), or SL_ENOTFOUND. */
 int sl_http_ledger_get(const struct sl_http_server *s, const char *id, struct json_t **out,
                        struct sl_error *err);
-/* Its rejects as CSV (header first) appended to b. */
-int sl_http_ledger_rejects(const struct sl_http_server *s, const char *id, struct sl_buf *b,
+/* Import id's rejects as CSV (header first) in a new unlinked file: *fd
+ * (the caller's to close) holds *len bytes from offset 0. */
+int sl_http_ledger_rejects(const struct sl_http_server *s, long long id, int *fd, size_t *len,
                            struct sl_error *err);
 
 /* conns.c */

@@ -4,7 +4,7 @@
  * DESIGN. Every upload (synchronous /upload or asynchronous /imports)
  * becomes a job. Workers take jobs from the queue in order, so at most
  * max_jobs imports run at once and the rest wait. A job has its own
- * cancellation context, a child of the server's root: DELETE, a client that
+ * stop handle, a child of the server's root: DELETE, a client that
  * disconnected from /upload, or the end of the shutdown grace cancel it, and
  * the import then stops cleanly and stays resumable (the ledger). The job
  * owns its uploaded file and unlinks it when the import ends, whatever the
@@ -18,7 +18,7 @@
  * Locking: j->mu guards the table, the queue, the counters and the fields
  * of struct sl_job marked (mu). It is not held while an import runs, while
  * a file is unlinked, or while a connection is polled. Lock order: j->mu,
- * then a context's internal lock (sl_ctx_cancel under j->mu).
+ * then a stop handle's internal lock (sheetload_stop under j->mu).
  */
 #include <errno.h>
 #include <jansson.h>
@@ -31,7 +31,6 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "conc/ctx.h"
 #include "http/internal.h"
 
 static void job_free(struct sl_job *job)
@@ -41,7 +40,7 @@ static void job_free(struct sl_job *job)
     if (job->rejects[0])
         unlink(job->rejects);
     sl_upload_remove(job->path); /* and its directory */
-    sl_ctx_free(job->ctx);
+    sheetload_stop_free(job->stop);
     sl_free(job);
 }
 
@@ -120,7 +119,7 @@ static void run(struct sl_jobs *j, struct sl_job *job)
     o.max_rows = srv->o.max_rows;
     o.tmp_dir = srv->updir; /* a spill goes beside the upload */
     o.limits.max_memory = sl_http_job_memory(&srv->o);
-    o.parent = job->ctx;
+    o.stop = job->stop;
     o.progress = on_progress;
     o.progress_arg = job;
     o.columns = job->columns;
@@ -215,7 +214,7 @@ int sl_jobs_init(struct sl_jobs *j, const struct sl_http_server *srv, int worker
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&j->done, &ca);
     pthread_condattr_destroy(&ca);
-    j->root = sl_ctx_new(NULL, SL_NEVER);
+    j->root = sheetload_stop_new(NULL);
     j->workers = sl_calloc((size_t)workers, sizeof *j->workers);
     if (!j->root || !j->workers)
         return sl_err_set(err, SL_ENOMEM, "out of memory starting %d import workers", workers);
@@ -272,8 +271,8 @@ struct sl_job *sl_jobs_submit_spec(struct sl_jobs *j, const char *path, const ch
     job->sync = sync;
     job->created = time(NULL);
     job->progress.percent = -1;
-    job->ctx = sl_ctx_new(j->root, SL_NEVER);
-    if (!job->ctx) {
+    job->stop = sheetload_stop_new(j->root);
+    if (!job->stop) {
         sl_free(job->columns);
         json_decref(job->mapping);
         sl_free(job);
@@ -283,7 +282,7 @@ struct sl_job *sl_jobs_submit_spec(struct sl_jobs *j, const char *path, const ch
     pthread_mutex_lock(&j->mu);
     if (j->stopping) {
         pthread_mutex_unlock(&j->mu);
-        sl_ctx_free(job->ctx);
+        sheetload_stop_free(job->stop);
         sl_free(job->columns);
         json_decref(job->mapping);
         sl_free(job);
@@ -291,7 +290,7 @@ struct sl_job *sl_jobs_submit_spec(struct sl_jobs *j, const char *path, const ch
         return NULL;
     }
     job->state = SL_JOB_QUEUED;
-    job->refs = 1 + (sync != 0);
+    job->refs = 2; /* the table's and the caller's */
     job->next = j->list;
     j->list = job;
     if (j->qtail)
@@ -330,7 +329,7 @@ static int cancel_locked(struct sl_jobs *j, struct sl_job *job, char *unlink_pat
         pthread_cond_broadcast(&j->done);
     } else if (was == SL_JOB_RUNNING && !job->cancel_requested) {
         job->cancel_requested = 1;
-        sl_ctx_cancel(job->ctx, SL_ECANCELED);
+        sheetload_stop(job->stop);
     }
     return was;
 }
@@ -494,7 +493,7 @@ void sl_jobs_stop(struct sl_jobs *j, double grace_s)
     if (left > 0) {
         sl_info("shutdown: cancelling %d running import%s (they can be resumed)", left,
                 left == 1 ? "" : "s");
-        sl_ctx_cancel(j->root, SL_ECANCELED);
+        sheetload_stop(j->root);
     }
     for (int i = 0; i < j->nworkers; i++)
         pthread_join(j->workers[i], NULL);
@@ -512,7 +511,7 @@ void sl_jobs_free(struct sl_jobs *j)
     pthread_mutex_unlock(&j->mu);
     sl_free(j->workers);
     j->workers = NULL;
-    sl_ctx_free(j->root);
+    sheetload_stop_free(j->root);
     j->root = NULL;
     pthread_cond_destroy(&j->work);
     pthread_cond_destroy(&j->done);

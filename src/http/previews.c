@@ -441,7 +441,7 @@ static int link_for_job(struct sl_http_server *s, const struct sl_preview *p, ch
         return -1;
     snprintf(out, cap, "%s/%s/upload", s->updir, name);
     if (link(p->path, out)) {
-        sl_error("cannot link '%s' to '%s': %s", p->path, out, strerror(errno));
+        sl_errlog("cannot link '%s' to '%s': %s", p->path, out, strerror(errno));
         unlinkat(s->updir_fd, name, AT_REMOVEDIR);
         return -1;
     }
@@ -504,6 +504,7 @@ static int start_import(struct sl_req *r, struct MHD_Connection *c, struct sl_pr
                                     json_pack("{s:s,s:s,s:s,s:s}", "id", job->id, "status",
                                               "queued", "location", loc, "preview", p->id),
                                     MHD_HTTP_HEADER_LOCATION, loc);
+            sl_jobs_release(&s->jobs, job); /* submit gives the caller a reference */
         }
     }
     json_decref(last);

@@ -21,22 +21,16 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "http/internal.h"
-#include "sink/sink.h"
 
 int sl_route_health(struct sl_req *r, struct MHD_Connection *c)
 {
     struct sl_error err;
-    struct sl_sink *sink = NULL;
     sl_err_clear(&err);
-    int rc = sl_sink_open(&sink, r->srv->db, &err);
-    if (!rc)
-        rc = sl_sink_ping(sink, &err);
-    if (sink)
-        sl_sink_close(sink);
+    int rc = sheetload_ping(r->srv->db, &err);
     if (rc) { /* the reason names the database: for the log only */
         char msg[sizeof err.msg + 64];
         sl_err_format(&err, msg, sizeof msg);
-        sl_error("http: request %s: health: %s", r->rid, msg);
+        sl_errlog("http: request %s: health: %s", r->rid, msg);
         return sl_reply_json(r, c, MHD_HTTP_SERVICE_UNAVAILABLE,
                              json_pack("{s:s,s:s,s:s,s:s}", "status", "unhealthy", "error",
                                        "the database does not answer; the server log has the "
@@ -153,18 +147,6 @@ static const char *read_args(struct MHD_Connection *c, struct sl_job_read *rd)
     return NULL;
 }
 
-/* A name that claims a workbook (.xlsx, .xlsm, .xls) on content that is
- * neither a zip nor an OLE2 file: refused rather than read as CSV. */
-static int text_named_workbook(const struct sl_req *r)
-{
-    const char *dot = strrchr(r->display, '.');
-    if (!dot || (strcasecmp(dot, ".xlsx") && strcasecmp(dot, ".xlsm") && strcasecmp(dot, ".xls")))
-        return 0;
-    int zip = r->headlen >= 4 && !memcmp(r->head, "PK\x03\x04", 4);
-    int ole2 = r->headlen >= 8 && !memcmp(r->head, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8);
-    return !zip && !ole2;
-}
-
 int sl_upload_refusal(struct sl_req *r, struct MHD_Connection *c)
 {
     struct sl_http_server *s = r->srv;
@@ -188,8 +170,13 @@ int sl_upload_refusal(struct sl_req *r, struct MHD_Connection *c)
     const char *bad = read_args(c, &rd);
     if (bad)
         return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "%s", bad);
-    if (!sl_upload_looks_ok(r->head, r->headlen, rd.encoding[0] != '\0') || text_named_workbook(r))
-        return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "Only Excel files allowed");
+    char why[512], detail[900];
+    if (!sheetload_sniff(r->head, r->headlen, r->display, rd.encoding, why, sizeof why)) {
+        snprintf(detail, sizeof detail, "'%s' is %s", r->display, why);
+        return sl_reply_json(r, c, MHD_HTTP_BAD_REQUEST,
+                             json_pack("{s:s,s:s}", "error", "Only Excel files allowed", "detail",
+                                       detail));
+    }
     return -1;
 }
 
@@ -221,10 +208,12 @@ int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
     if (!sync) {
         char loc[96];
         snprintf(loc, sizeof loc, "/imports/%s", job->id);
-        return sl_reply_json_hdr(r, c, MHD_HTTP_ACCEPTED,
-                                 json_pack("{s:s,s:s,s:s}", "id", job->id, "status", "queued",
-                                           "location", loc),
-                                 MHD_HTTP_HEADER_LOCATION, loc);
+        int ret = sl_reply_json_hdr(r, c, MHD_HTTP_ACCEPTED,
+                                    json_pack("{s:s,s:s,s:s}", "id", job->id, "status", "queued",
+                                              "location", loc),
+                                    MHD_HTTP_HEADER_LOCATION, loc);
+        sl_jobs_release(&s->jobs, job);
+        return ret;
     }
     /* No idle timeout while the import runs; set again (which restarts the
      * timer) before the answer goes out. */
@@ -291,23 +280,19 @@ static int ledger_get(struct sl_req *r, struct MHD_Connection *c)
     return sl_reply_json(r, c, MHD_HTTP_OK, o);
 }
 
-static int ledger_rejects(struct sl_req *r, struct MHD_Connection *c)
+/* Import id's rejects from the ledger, in the rejects file's format. */
+static int ledger_rejects(struct sl_req *r, struct MHD_Connection *c, long long id)
 {
     struct sl_error err;
-    struct sl_buf b;
-    sl_err_clear(&err);
-    sl_buf_init(&b, 256u << 20);
-    int rc = sl_http_ledger_rejects(r->srv, r->arg, &b, &err);
-    if (rc) {
-        sl_buf_release(&b);
-        return ledger_error(r, c, rc, &err);
-    }
+    int fd;
     size_t len;
-    char *text = sl_buf_detach(&b, &len);
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(
-        len, text, sl_free);
+    sl_err_clear(&err);
+    int rc = sl_http_ledger_rejects(r->srv, id, &fd, &len, &err);
+    if (rc)
+        return ledger_error(r, c, rc, &err);
+    struct MHD_Response *resp = MHD_create_response_from_fd_at_offset64(len, fd, 0);
     if (!resp) {
-        sl_free(text);
+        close(fd);
         return MHD_NO;
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/csv; charset=utf-8");
@@ -365,9 +350,11 @@ int sl_route_rejects(struct sl_req *r, struct MHD_Connection *c)
     struct sl_jobs *j = &r->srv->jobs;
     struct sl_job *job = sl_jobs_get(j, r->arg);
     if (!job)
-        return sl_ledger_id(r->arg) ? ledger_rejects(r, c) : not_found(r, c);
+        return sl_ledger_id(r->arg) ? ledger_rejects(r, c, strtoll(r->arg, NULL, 10))
+                                    : not_found(r, c);
     int state, rc;
-    sl_jobs_snapshot(j, job, &state, &rc, NULL);
+    struct sheetload_stats stats;
+    sl_jobs_snapshot(j, job, &state, &rc, &stats);
     int ret;
     if (state <= SL_JOB_RUNNING) {
         ret = sl_reply_error(r, c, MHD_HTTP_CONFLICT,
@@ -375,6 +362,11 @@ int sl_route_rejects(struct sl_req *r, struct MHD_Connection *c)
                              sl_job_state_name(state));
         goto out;
     }
+    if (stats.import_id) { /* the ledger holds them: the same answer as after a restart */
+        ret = ledger_rejects(r, c, stats.import_id);
+        goto out;
+    }
+    /* No ledger entry (a dry run, or it failed before one): the file, if any. */
     int fd = open(job->rejects, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     struct stat st;
     struct MHD_Response *resp;

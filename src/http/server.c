@@ -112,7 +112,7 @@ int sl_reply_error(struct sl_req *r, struct MHD_Connection *c, int status, const
 int sl_reply_fault(struct sl_req *r, struct MHD_Connection *c, int status, const char *public_msg,
                    const char *detail)
 {
-    sl_error("http: request %s: %s %s: %d: %s", r->rid, r->method, r->path, status, detail);
+    sl_errlog("http: request %s: %s %s: %d: %s", r->rid, r->method, r->path, status, detail);
     char msg[512];
     snprintf(msg, sizeof msg, "%s; the server log has the details under request_id %s",
              public_msg, r->rid);

@@ -135,7 +135,7 @@ static int open_tmp(struct sl_req *r)
     snprintf(r->tmp, sizeof r->tmp, "%s/%s/upload", r->srv->updir, name);
     return 0;
 fail:
-    sl_error("cannot create a temp file in '%s': %s", r->srv->updir, strerror(errno));
+    sl_errlog("cannot create a temp file in '%s': %s", r->srv->updir, strerror(errno));
     r->io_err = 1;
     return -1;
 }
@@ -187,7 +187,7 @@ static void write_file(struct sl_req *r, const char *data, size_t size)
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            sl_error("cannot write upload to '%s': %s", r->tmp, strerror(errno));
+            sl_errlog("cannot write upload to '%s': %s", r->tmp, strerror(errno));
             r->io_err = 1;
             drop_tmp(r);
             return;
@@ -258,7 +258,7 @@ void sl_upload_end(struct sl_req *r)
         r->truncated = 1;
     r->pp = NULL;
     if (r->fd >= 0 && close(r->fd)) {
-        sl_error("cannot write upload to '%s': %s", r->tmp, strerror(errno));
+        sl_errlog("cannot write upload to '%s': %s", r->tmp, strerror(errno));
         r->io_err = 1;
     }
     r->fd = -1;
@@ -272,38 +272,4 @@ void sl_upload_discard(struct sl_req *r)
         MHD_destroy_post_processor(r->pp);
     r->pp = NULL;
     drop_tmp(r);
-}
-
-int sl_upload_looks_ok(const unsigned char *h, size_t n, int encoding_given)
-{
-    if (n >= 4 && !memcmp(h, "PK\x03\x04", 4))
-        return 1; /* a zip: the reader checks that it is a workbook */
-    if (n >= 8 && !memcmp(h, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8))
-        return 1; /* OLE2: the reader checks that it is an .xls workbook */
-    static const struct {
-        const char *magic;
-        size_t len;
-    } binary[] = {
-        {"%PDF", 4},         {"\xd0\xcf\x11\xe0", 4}, {"\x89PNG", 4}, {"GIF8", 4},
-        {"\xff\xd8\xff", 3}, {"\x1f\x8b", 2},         {"\x7f" "ELF", 4}, {"Rar!", 4},
-        {"7z\xbc\xaf", 4},   {"PK", 2},               {"{\\rtf", 5},
-    };
-    for (size_t i = 0; i < sizeof binary / sizeof binary[0]; i++)
-        if (n >= binary[i].len && !memcmp(h, binary[i].magic, binary[i].len))
-            return 0;
-    /* Text in an encoding the client named (UTF-16 without a byte-order mark
-     * holds NULs): the reader decodes it, and says so when it cannot. */
-    if (encoding_given)
-        return n > 0;
-    /* UTF-16 or UTF-32 text with a byte-order mark: the reader decodes it. */
-    if (n >= 2 && ((h[0] == 0xff && h[1] == 0xfe) || (h[0] == 0xfe && h[1] == 0xff)))
-        return 1;
-    if (n >= 4 && !memcmp(h, "\0\0\xfe\xff", 4))
-        return 1;
-    /* CSV is text: no control bytes but TAB, CR, LF (a NUL means some other
-     * encoding or a binary file). */
-    for (size_t i = 0; i < n; i++)
-        if ((h[i] < 0x20 && h[i] != '\t' && h[i] != '\r' && h[i] != '\n') || h[i] == 0x7f)
-            return 0;
-    return n > 0;
 }

@@ -2,6 +2,7 @@
  * that holds their text. A block is owned by one stage at a time. */
 #include <string.h>
 
+#include "base/err.h"
 #include "base/alloc.h"
 #include "load/load.h"
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/err.h"
 #include "base/buf.h"
 #include "base/csvw.h"
 #include "load/load.h"

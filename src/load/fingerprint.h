@@ -4,6 +4,7 @@
 #ifndef SL_LOAD_FINGERPRINT_H
 #define SL_LOAD_FINGERPRINT_H
 
+#include "base/err.h"
 #include <stddef.h>
 
 /* Hex length of a fingerprint, without the NUL. */

@@ -22,7 +22,7 @@
 #ifndef SL_LOAD_HEADER_H
 #define SL_LOAD_HEADER_H
 
-#include <sheetload.h>
+#include "base/err.h"
 
 #include "load/load.h"
 

@@ -78,15 +78,7 @@ static int cpus(void)
 
 static void utc_stamp(char *out, size_t cap, int pg)
 {
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    char tmp[128];
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02d %02d:%02d:%02d.%06ld%s", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000,
-             pg ? "+00" : "");
-    sl_strlcpy(out, tmp, cap);
+    sl_utc_text(out, cap, pg);
 }
 
 /* NAME.rejects.csv beside the input. */
@@ -546,7 +538,7 @@ static int ctl_recover(struct run *r, struct sl_error *err)
         /* The finishing steps run after the import's own context ended (a
          * deadline, --max-errors): the wait watches the caller's, so a
          * cancel or a server shutdown cuts it short. */
-        if ((rc != SL_ERETRY && rc != SL_EDBCONN) || sl_backoff_wait(&bo, r->o->parent))
+        if ((rc != SL_ERETRY && rc != SL_EDBCONN) || sl_backoff_wait(&bo, sl_stop_ctx(r->o->stop)))
             return sl_err_set(err, rc, "lost the connection to the database and could not "
                               "reconnect: %s", e.msg);
     }
@@ -572,93 +564,92 @@ static void close_all(struct run *r)
     r->nsinks = 0;
 }
 
-int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
+/* Step 1: the target, the plan, the hash, the context, the reader and the
+ * connections (started), the rows before the data (lookahead), the
+ * mapping. */
+static int open_input(struct run *r, struct sl_lookahead *la, size_t *data_from)
 {
-    struct run r;
+    const struct sheetload_opts *o = r->o;
+    struct sheetload_stats *st = r->st;
     struct sl_error *err = &st->err;
-    struct sl_lookahead la;
-    size_t data_from = 0;
-    int rc, resumed = 0, ledger_open = 0;
-    memset(st, 0, sizeof *st);
-    memset(&r, 0, sizeof r);
-    memset(&la, 0, sizeof la);
-    r.o = o;
-    r.st = st;
-    r.t0 = sl_now_ns();
-    if (!o || !o->file || !*o->file)
-        return sl_err_set(err, SL_EINVAL, "no input file given");
+    int rc;
     sl_strlcpy(st->file, o->display_name ? o->display_name : o->file, sizeof st->file);
-    const char *env = getenv("DATABASE_URL");
-    r.target = o->db ? o->db : env && *env ? env : SL_LOAD_DEFAULT_TARGET;
-    r.plan.sqlite = sl_target_is_sqlite(r.target, NULL);
-    sl_target_redact(r.target, st->target, sizeof st->target);
-    if ((rc = settle_plan(&r)))
-        goto out;
-    sl_strlcpy(st->method, sheetload_method_name(r.plan.method), sizeof st->method);
-    st->workers = r.plan.writers;
-    st->batch_size = r.plan.batch_size;
-    sl_strlcpy(st->table, r.plan.table, sizeof st->table);
-    hash_start(&r);
-    r.ctx = sl_ctx_new(o->parent, sl_deadline_after(o->timeout_s));
-    if (!r.ctx) {
-        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
-        goto out;
-    }
-    struct sl_reader_opts ro = {o->sheet, o->delimiter, o->limits, o->encoding, o->tmp_dir};
-    if ((rc = sl_reader_open(&r.reader, o->file, &ro, err)))
-        goto out;
-    connect_early(&r);
+    r->target = sl_load_target(o->db);
+    r->plan.sqlite = sl_target_is_sqlite(r->target, NULL);
+    sl_target_redact(r->target, st->target, sizeof st->target);
+    if ((rc = settle_plan(r)))
+        return rc;
+    sl_strlcpy(st->method, sheetload_method_name(r->plan.method), sizeof st->method);
+    st->workers = r->plan.writers;
+    st->batch_size = r->plan.batch_size;
+    sl_strlcpy(st->table, r->plan.table, sizeof st->table);
+    hash_start(r);
+    r->ctx = sl_ctx_new(sl_stop_ctx(o->stop), sl_deadline_after(o->timeout_s));
+    if (!r->ctx)
+        return sl_err_set(err, SL_ENOMEM, "out of memory");
+    struct sl_reader_opts ro = {.sheet = o->sheet, .delimiter = o->delimiter, .limits = o->limits,
+                               .encoding = o->encoding, .tmp_dir = o->tmp_dir,
+                               .name = o->display_name};
+    if ((rc = sl_reader_open(&r->reader, o->file, &ro, err)))
+        return rc;
+    connect_early(r);
     /* The ledger keys an import by content, target and sheet. A CSV's only
      * "sheet" is named after the file; keying on it would make the same
      * bytes under another name (an upload, a copy) a different import. */
-    sl_strlcpy(st->encoding, sl_reader_encoding(r.reader), sizeof st->encoding);
-    if (sl_reader_format(r.reader) != SL_FORMAT_CSV)
-        sl_strlcpy(r.sheet, sl_reader_current_sheet(r.reader), sizeof r.sheet);
+    sl_strlcpy(st->encoding, sl_reader_encoding(r->reader), sizeof st->encoding);
+    if (sl_reader_format(r->reader) != SL_FORMAT_CSV)
+        sl_strlcpy(r->sheet, sl_reader_current_sheet(r->reader), sizeof r->sheet);
     else
-        r.sheet[0] = '\0';
-    if ((rc = sl_lookahead_fill(&la, r.reader, o->header_row, err)) < 0)
-        goto out;
-    if ((rc = prepare(&r, &la, &data_from)))
-        goto out;
-    if ((rc = hash_wait(&r, 0)))
-        goto out;
-    if (!r.plan.dry_run) {
-        sl_claim_init(&r.claim, r.plan.table, r.sheet, st->sha256, o->node);
-        sl_strlcpy(r.plan.owner, r.claim.owner, sizeof r.plan.owner);
-        r.plan.remote_cancel = &r.remote_cancel;
-        if ((rc = claim(&r)))
-            goto out;
-        if ((rc = open_ledger(&r, &resumed)))
-            goto out;
-        ledger_open = 1;
-        st->import_id = r.plan.import_id;
-        st->resumed = resumed;
-        st->batch_size = r.plan.batch_size;
-        if ((rc = sl_indexes_prepare(r.ctl, &r.plan, keep_indexes(o, r.plan.sqlite),
-                                     err)))
-            goto out;
-        if ((rc = open_writers(&r)))
-            goto out;
-    } else if (!(r.rejects = sl_rejects_new())) {
-        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
-        goto out;
-    }
+        r->sheet[0] = '\0';
+    if ((rc = sl_lookahead_fill(la, r->reader, o->header_row, err)) < 0)
+        return rc;
+    if ((rc = prepare(r, la, data_from)))
+        return rc;
+    return hash_wait(r, 0);
+}
+
+/* Step 2 (not a dry run): the claim, the ledger entry, the indexes, the
+ * writers' connections. *ledger_open once the entry exists. */
+static int open_target(struct run *r, int *ledger_open)
+{
+    struct sheetload_stats *st = r->st;
+    int rc, resumed = 0;
+    sl_claim_init(&r->claim, r->plan.table, r->sheet, st->sha256, r->o->node);
+    sl_strlcpy(r->plan.owner, r->claim.owner, sizeof r->plan.owner);
+    r->plan.remote_cancel = &r->remote_cancel;
+    if ((rc = claim(r)) || (rc = open_ledger(r, &resumed)))
+        return rc;
+    *ledger_open = 1;
+    st->import_id = r->plan.import_id;
+    st->resumed = resumed;
+    st->batch_size = r->plan.batch_size;
+    if ((rc = sl_indexes_prepare(r->ctl, &r->plan, keep_indexes(r->o, r->plan.sqlite), &st->err)))
+        return rc;
+    return open_writers(r);
+}
+
+/* Step 3: the pipeline, from the rows after the header; then why it
+ * stopped, when it did not reach the end. */
+static int load_rows(struct run *r, const struct sl_lookahead *la, size_t data_from)
+{
+    const struct sheetload_opts *o = r->o;
+    struct sheetload_stats *st = r->st;
+    struct sl_error *err = &st->err;
     struct sl_pipeline_in in = {
-        .opts = o, .plan = &r.plan, .reader = r.reader,
-        .pre = la.rows + data_from, .npre = la.n - data_from,
-        .prev_row = data_from > 0 ? la.rows[data_from - 1].num : la.n ? la.rows[0].num - 1 : 0,
-        .sinks = r.sinks, .done = r.done, .ndone = r.ndone, .ctx = r.ctx,
-        .rejects = r.rejects, .t0 = r.t0,
+        .opts = o, .plan = &r->plan, .reader = r->reader,
+        .pre = la->rows + data_from, .npre = la->n - data_from,
+        .prev_row = data_from > 0 ? la->rows[data_from - 1].num : la->n ? la->rows[0].num - 1 : 0,
+        .sinks = r->sinks, .done = r->done, .ndone = r->ndone, .ctx = r->ctx,
+        .rejects = r->rejects, .t0 = r->t0,
     };
-    if (!r.plan.dry_run)
-        watch_start(&r);
-    rc = sl_pipeline_run(&in, st);
-    watch_stop(&r);
-    close_all(&r);
+    if (!r->plan.dry_run)
+        watch_start(r);
+    int rc = sl_pipeline_run(&in, st);
+    watch_stop(r);
+    close_all(r);
     long long accounted = st->success_count + st->error_count + st->skipped_blank;
-    int complete = rc == 0 && in.eof && accounted == in.rows_read;
-    if (rc == 0 && !complete) {
-        rc = sl_ctx_err(r.ctx);
+    if (rc == 0 && !(in.eof && accounted == in.rows_read)) {
+        rc = sl_ctx_err(r->ctx);
         if (!rc)
             rc = SL_ECANCELED;
         if (rc == SL_ETIMEDOUT)
@@ -667,83 +658,132 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
         else
             sl_err_set(err, rc, "the import was cancelled; it stopped cleanly");
     }
-    if (atomic_load(&r.fenced) && rc != SL_EFENCED)
+    if (atomic_load(&r->fenced) && rc != SL_EFENCED)
         rc = sl_err_reset(err, SL_EFENCED, "lost the claim on import %lld: another run took it "
-                          "over; this run stopped and wrote nothing more", r.plan.import_id);
-    else if (rc == SL_ECANCELED && atomic_load(&r.remote_cancel))
+                          "over; this run stopped and wrote nothing more", r->plan.import_id);
+    else if (rc == SL_ECANCELED && atomic_load(&r->remote_cancel))
         sl_err_reset(err, rc, "import %lld was cancelled through the ledger (DELETE "
-                     "/imports/%lld); it stopped cleanly", r.plan.import_id, r.plan.import_id);
+                     "/imports/%lld); it stopped cleanly", r->plan.import_id, r->plan.import_id);
     st->cancelled = rc == SL_ECANCELED || rc == SL_ETIMEDOUT || rc == SL_EMAXERR;
+    return rc;
+}
+
+/* A finishing step on the control connection. The steps are idempotent:
+ * after a lost connection (ctl_again) the step runs again. */
+typedef int (*finish_fn)(struct run *r, void *arg, struct sl_error *e);
+
+/* Runs step (again while retry and ctl_again allow). With rc, the step's
+ * error becomes the import's when the import had none; without, it is
+ * only a warning (the import's result stands). Returns the step's. */
+static int finish_step(struct run *r, finish_fn step, void *arg, int retry, int *rc)
+{
+    struct sl_error e;
+    int src, tries = 0;
+    do {
+        sl_err_clear(&e);
+        src = step(r, arg, &e);
+    } while (retry && ctl_again(r, src, &tries));
+    if (src && rc && !*rc) {
+        *rc = src;
+        r->st->err = e;
+    }
+    if (src && !rc)
+        sl_warn("could not record the end of import %lld in the ledger: %s", r->plan.import_id,
+                e.msg);
+    return src;
+}
+
+static int step_reconnect(struct run *r, void *arg, struct sl_error *e)
+{
+    (void)arg;
+    return ctl_recover(r, e);
+}
+
+/* Every index built again, whatever happened (indexes.h). */
+static int step_indexes(struct run *r, void *arg, struct sl_error *e)
+{
+    (void)arg;
+    return sl_indexes_finish_parallel(r->ctl, &r->plan, r->target, r->plan.writers, e);
+}
+
+static int step_ledger(struct run *r, void *status, struct sl_error *e)
+{
+    return sl_ledger_finish(r->ctl, r->plan.import_id, r->plan.owner, status, r->st, e);
+}
+
+struct rejects_out {
+    char path[512];
+    long long written;
+};
+
+static int step_rejects(struct run *r, void *arg, struct sl_error *e)
+{
+    struct rejects_out *ro = arg;
+    ro->written = 0;
+    return sl_rejects_write(r->rejects, r->rejects ? NULL : r->ctl, r->plan.import_id, &r->plan,
+                            ro->path, &ro->written, e);
+}
+
+/* Step 4, on every way out: reconnect if need be, build the indexes, close
+ * the ledger entry, write the rejects file. Returns the import's result. */
+static int finish(struct run *r, int rc, int ledger_open)
+{
+    const struct sheetload_opts *o = r->o;
+    struct sheetload_stats *st = r->st;
+    if (ledger_open) {
+        finish_step(r, step_reconnect, NULL, 0, &rc);
+        finish_step(r, step_indexes, NULL, 1, &rc);
+    }
+    st->total_records = st->success_count + st->error_count + st->skipped_blank;
+    st->duration_s = sl_ns_to_s(sl_now_ns() - r->t0);
+    st->records_per_second = st->duration_s > 0 ? (double)st->total_records / st->duration_s : 0;
+    if (ledger_open) {
+        const char *status = rc == 0 ? "completed" : st->cancelled ? "cancelled" : "failed";
+        finish_step(r, step_ledger, (void *)status, 1, NULL);
+    }
+    if (st->error_count > 0 && (ledger_open || r->rejects)) {
+        struct rejects_out ro = {"", 0};
+        if (o->rejects_path)
+            sl_strlcpy(ro.path, o->rejects_path, sizeof ro.path);
+        else
+            default_rejects(o->file, ro.path, sizeof ro.path);
+        finish_step(r, step_rejects, &ro, !r->rejects, &rc);
+        if (ro.written > 0)
+            sl_strlcpy(st->rejects_path, ro.path, sizeof st->rejects_path);
+    }
+    if (rc && !st->err.code)
+        sl_err_set(&st->err, rc, "%s", sl_strerror(rc));
+    return rc;
+}
+
+int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
+{
+    struct run r;
+    struct sl_lookahead la;
+    size_t data_from = 0;
+    int rc, ledger_open = 0;
+    memset(st, 0, sizeof *st);
+    memset(&r, 0, sizeof r);
+    memset(&la, 0, sizeof la);
+    r.o = o;
+    r.st = st;
+    r.t0 = sl_now_ns();
+    if (!o || !o->file || !*o->file)
+        return sl_err_set(&st->err, SL_EINVAL, "no input file given");
+    if ((rc = open_input(&r, &la, &data_from)))
+        goto out;
+    if (!r.plan.dry_run)
+        rc = open_target(&r, &ledger_open);
+    else if (!(r.rejects = sl_rejects_new()))
+        rc = sl_err_set(&st->err, SL_ENOMEM, "out of memory");
+    if (!rc)
+        rc = load_rows(&r, &la, data_from);
 out:
     watch_stop(&r);
     rc = hash_wait(&r, rc);
     close_all(&r);
     jobs_free(&r);
-    if (ledger_open) {
-        struct sl_error e;
-        sl_err_clear(&e);
-        int crc = ctl_recover(&r, &e);
-        if (crc && !rc) {
-            rc = crc;
-            *err = e;
-        }
-    }
-    if (ledger_open) {
-        /* Every index built again, whatever happened (indexes.h). */
-        struct sl_error e;
-        sl_err_clear(&e);
-        int irc, tries = 0;
-        do {
-            sl_err_clear(&e);
-            irc = sl_indexes_finish_parallel(r.ctl, &r.plan, r.target, r.plan.writers, &e);
-        } while (ctl_again(&r, irc, &tries));
-        if (irc && !rc) {
-            rc = irc;
-            *err = e;
-        }
-    }
-    st->total_records = st->success_count + st->error_count + st->skipped_blank;
-    st->duration_s = sl_ns_to_s(sl_now_ns() - r.t0);
-    st->records_per_second = st->duration_s > 0 ? (double)st->total_records / st->duration_s : 0;
-    if (ledger_open) {
-        struct sl_error e;
-        sl_err_clear(&e);
-        const char *status = rc == 0 ? "completed" : st->cancelled ? "cancelled" : "failed";
-        int frc, tries = 0;
-        do {
-            sl_err_clear(&e);
-            frc = sl_ledger_finish(r.ctl, r.plan.import_id, r.plan.owner, status, st, &e);
-        } while (ctl_again(&r, frc, &tries));
-        if (frc)
-            sl_warn("could not record the end of import %lld in the ledger: %s",
-                    r.plan.import_id, e.msg);
-    }
-    if (st->error_count > 0 && (ledger_open || r.rejects)) {
-        char path[512];
-        long long written = 0;
-        struct sl_error e;
-        sl_err_clear(&e);
-        if (o->rejects_path)
-            sl_strlcpy(path, o->rejects_path, sizeof path);
-        else
-            default_rejects(o->file, path, sizeof path);
-        int wrc, tries = 0;
-        do {
-            sl_err_clear(&e);
-            written = 0;
-            wrc = sl_rejects_write(r.rejects, r.rejects ? NULL : r.ctl, r.plan.import_id, &r.plan,
-                                   path, &written, &e);
-        } while (!r.rejects && ctl_again(&r, wrc, &tries));
-        if (written > 0)
-            sl_strlcpy(st->rejects_path, path, sizeof st->rejects_path);
-        if (wrc && !rc) {
-            rc = wrc;
-            *err = e;
-        }
-    }
-    if (rc && !err->code)
-        sl_err_set(err, rc, "%s", sl_strerror(rc));
-    jobs_free(&r);
+    rc = finish(&r, rc, ledger_open);
     if (r.ctl) {
         sl_claim_release(r.ctl, &r.claim);
         sl_sink_close(r.ctl);

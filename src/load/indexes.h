@@ -26,6 +26,7 @@
 #ifndef SL_LOAD_INDEXES_H
 #define SL_LOAD_INDEXES_H
 
+#include "base/err.h"
 #include "load/load.h"
 
 /* The name of the table that keeps the definitions. */

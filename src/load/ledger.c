@@ -11,6 +11,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/err.h"
 #include "load/load.h"
 
@@ -145,14 +146,7 @@ int sl_ledger_ensure(struct sl_sink *s, struct sl_error *err)
 /* Now, UTC, as the ledger stores it. */
 static void now_text(char *out, size_t cap)
 {
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    char tmp[128];
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02d %02d:%02d:%02d.%06ld", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
-    sl_strlcpy(out, tmp, cap);
+    sl_utc_text(out, cap, 0);
 }
 
 static void stamp(struct sl_sink *s, char *out, size_t cap)

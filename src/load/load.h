@@ -7,9 +7,10 @@
 #ifndef SL_LOAD_LOAD_H
 #define SL_LOAD_LOAD_H
 
-#include <sheetload.h>
+#include "base/err.h"
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "read/reader.h"
 #include "sink/sink.h"
@@ -18,11 +19,11 @@
 #define SL_LOAD_DEFAULT_TABLE "businesses"
 #define SL_LOAD_DEFAULT_TARGET "sqlite:businesses.db"
 #define SL_LOAD_DEFAULT_BATCH 5000
-#define SL_LOAD_MAX_BATCH 1000000
+#define SL_LOAD_MAX_BATCH SHEETLOAD_MAX_BATCH_SIZE
 #define SL_LOAD_DEFER_MIN_BYTES (16LL << 20) /* smaller inputs keep their indexes (PG) */
 #define SL_LOAD_DEFER_MIN_BYTES_SQLITE 0LL      /* ... SQLite: always defer */
 #define SL_LOAD_MAX_WRITERS 8      /* default writers: online CPUs, at most this */
-#define SL_LOAD_MAX_WORKERS 64     /* --workers upper bound */
+#define SL_LOAD_MAX_WORKERS SHEETLOAD_MAX_WORKERS     /* --workers upper bound */
 #define SL_LOAD_MAX_CONVERTERS 4   /* convert+validate threads: CPUs, at most this */
 #define SL_LOAD_MAX_COLS 1024      /* columns of a target table */
 #define SL_LOAD_HINT_BUDGET 16     /* COPY bad-row hints used per batch before halving */
@@ -247,6 +248,16 @@ int sl_rejects_write(struct sl_rejects *rj, struct sl_sink *s, long long import_
                      const struct sl_plan *p, const char *path, long long *written,
                      struct sl_error *err);
 void sl_rejects_free(struct sl_rejects *rj);
+/* Writes import_id's rejects from the ledger on s to f, in the rejects
+ * file's format (a header line even when there are none; the header names
+ * row,reason,sqlstate only: the ledger does not keep the file's column
+ * names). *written = rows written. */
+int sl_rejects_stream(struct sl_sink *s, long long import_id, FILE *f, long long *written,
+                      struct sl_error *err);
+/* The target an import or a ledger question goes to: db (NULL: not given;
+ * "" is libpq's PG* variables), else $DATABASE_URL, else
+ * SL_LOAD_DEFAULT_TARGET (borrowed). */
+const char *sl_load_target(const char *db);
 
 /* ---- indexes.c: "load first, index after" (issue 7 fills these in) ------- */
 int sl_indexes_prepare(struct sl_sink *s, const struct sl_plan *p, int keep, struct sl_error *err);
@@ -280,7 +291,8 @@ struct sl_pipeline_in {
     long long prev_row;              /* number of the row before the data (the
                                       * header), 0 when unknown: gaps after it
                                       * are blank rows */
-    struct sl_sink **sinks;          /* plan->writers, moved in; NULL in dry run */
+    struct sl_sink **sinks;          /* plan->writers, borrowed: the caller closes them after
+                                        the run (writer i uses sinks[i]); NULL in dry run */
     const struct sl_ledger_batch *done; /* resume: ledger batches, sorted */
     size_t ndone;
     struct sl_ctx *ctx;
@@ -291,6 +303,10 @@ struct sl_pipeline_in {
     int eof;                         /* the reader reached the end of the sheet */
 };
 int sl_pipeline_run(struct sl_pipeline_in *in, struct sheetload_stats *st);
+
+/* ---- stop.c: the public stop handle ------------------------------------- */
+/* The context behind a handle (borrowed); NULL for NULL. */
+struct sl_ctx *sl_stop_ctx(struct sheetload_stop *c);
 
 /* ---- stats.c -------------------------------------------------------------- */
 void sl_go_duration(double seconds, char *out, size_t cap);

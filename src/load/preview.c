@@ -195,7 +195,7 @@ static json_t *dry_run(const struct sheetload_preview_opts *o, const char *colum
     io.dry_run = 1;
     io.rejects_path = path;
     io.limits = o->limits;
-    io.parent = o->parent;
+    io.stop = o->stop;
     json_t *d;
     int rc = sheetload_import(&io, st);
     if (rc) {

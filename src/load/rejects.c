@@ -87,19 +87,14 @@ struct out {
     struct sl_buf line;
 };
 
-static int open_out(struct out *o)
+/* The header line: row,reason,sqlstate and the file's column names (when
+ * the plan knows them). */
+static int put_header(struct out *o)
 {
-    if (o->f)
-        return 0;
-    o->f = fopen(o->path, "w");
-    if (!o->f) {
-        o->err = errno;
-        return SL_EIO;
-    }
     struct sl_buf *b = &o->line;
     sl_buf_reset(b);
     sl_buf_addstr(b, "row,reason,sqlstate");
-    for (size_t i = 0; i < o->plan->nheader; i++) {
+    for (size_t i = 0; o->plan && i < o->plan->nheader; i++) {
         sl_buf_addch(b, ',');
         sl_csvw_add(b, o->plan->header[i], strlen(o->plan->header[i]), SL_REJECT_CSVW);
     }
@@ -109,6 +104,18 @@ static int open_out(struct out *o)
         return SL_EIO;
     }
     return 0;
+}
+
+static int open_out(struct out *o)
+{
+    if (o->f)
+        return 0;
+    o->f = fopen(o->path, "w");
+    if (!o->f) {
+        o->err = errno;
+        return SL_EIO;
+    }
+    return put_header(o);
 }
 
 static int put_line(struct out *o, long long num, const char *rest)
@@ -149,6 +156,39 @@ static int by_num(const void *a, const void *b)
     return (x->num > y->num) - (x->num < y->num);
 }
 
+/* Every rejected row of import_id in the ledger, in row order. */
+static int from_ledger(struct out *o, struct sl_sink *s, long long import_id,
+                       struct sl_error *err)
+{
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", import_id);
+    const char *params[1] = {ids};
+    return sl_sink_query(s,
+                         "SELECT row_num, reason, sqlstate, vals FROM sheetload_rejects "
+                         "WHERE import_id = $1 ORDER BY row_num",
+                         1, params, db_cb, o, err);
+}
+
+int sl_rejects_stream(struct sl_sink *s, long long import_id, FILE *f, long long *written,
+                      struct sl_error *err)
+{
+    struct out o = {NULL, NULL, f, 0, 0, {0}};
+    sl_buf_init(&o.line, 0);
+    int rc = put_header(&o);
+    if (!rc)
+        rc = from_ledger(&o, s, import_id, err);
+    if (!rc && fflush(f)) {
+        o.err = errno;
+        rc = SL_EIO;
+    }
+    if (rc == SL_EIO || rc == SL_ENOMEM)
+        sl_err_set(err, rc, "cannot write the rejects of import %lld: %s", import_id,
+                   strerror(o.err ? o.err : ENOMEM));
+    sl_buf_release(&o.line);
+    *written = o.n;
+    return rc;
+}
+
 int sl_rejects_write(struct sl_rejects *rj, struct sl_sink *s, long long import_id,
                      const struct sl_plan *p, const char *path, long long *written,
                      struct sl_error *err)
@@ -157,13 +197,7 @@ int sl_rejects_write(struct sl_rejects *rj, struct sl_sink *s, long long import_
     int rc = 0;
     sl_buf_init(&o.line, 0);
     if (s) {
-        char ids[32];
-        snprintf(ids, sizeof ids, "%lld", import_id);
-        const char *params[1] = {ids};
-        rc = sl_sink_query(s,
-                           "SELECT row_num, reason, sqlstate, vals FROM sheetload_rejects "
-                           "WHERE import_id = $1 ORDER BY row_num",
-                           1, params, db_cb, &o, err);
+        rc = from_ledger(&o, s, import_id, err);
     } else if (rj) {
         qsort(rj->v, rj->n, sizeof *rj->v, by_num);
         for (size_t i = 0; i < rj->n && !rc; i++)

@@ -18,6 +18,7 @@
 #ifndef SL_READ_CSV_H
 #define SL_READ_CSV_H
 
+#include "base/err.h"
 #include <stdio.h>
 
 #include "read/reader.h"

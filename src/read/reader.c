@@ -30,7 +30,7 @@
 #include "read/xls.h"
 #include "read/xlsx.h"
 
-#define SNIFF 4096
+#define SNIFF SHEETLOAD_SNIFF_BYTES
 
 struct sl_reader {
     const struct sl_reader_ops *ops;
@@ -86,112 +86,6 @@ static ssize_t read_full(int fd, char *p, size_t cap)
         got += (size_t)n;
     }
     return (ssize_t)got;
-}
-
-/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid, -1 if
- * cut short by the end of the buffer. */
-static int u8seq(const unsigned char *s, size_t n)
-{
-    unsigned char b = s[0];
-    int k;
-    if (b < 0x80)
-        return 1;
-    if (b >= 0xC2 && b <= 0xDF)
-        k = 1;
-    else if (b >= 0xE0 && b <= 0xEF)
-        k = 2;
-    else if (b >= 0xF0 && b <= 0xF4)
-        k = 3;
-    else
-        return 0;
-    for (int j = 1; j <= k; j++) {
-        if ((size_t)j >= n)
-            return -1;
-        if ((s[j] & 0xC0) != 0x80)
-            return 0;
-    }
-    if ((b == 0xE0 && s[1] < 0xA0) || (b == 0xED && s[1] > 0x9F) || (b == 0xF0 && s[1] < 0x90) ||
-        (b == 0xF4 && s[1] > 0x8F))
-        return 0;
-    return k + 1;
-}
-
-/* Binary: a NUL, or more than 1 byte in 8 (and at least 8 bytes) that is a
- * control character other than the usual ones, or more than half of the
- * bytes not UTF-8. Text in an 8-bit encoding (Windows-1252, Mac Roman) is
- * not binary: the CSV reader reports it with the option that reads it. */
-static int looks_binary(const unsigned char *s, size_t n)
-{
-    if (memchr(s, 0, n))
-        return 1;
-    size_t ctrl = 0, bad = 0;
-    for (size_t i = 0; i < n;) {
-        int k = u8seq(s + i, n - i);
-        if (k < 0)
-            break; /* a character cut by the sniff window */
-        if (k == 0) {
-            bad++;
-            i++;
-            continue;
-        }
-        if (k == 1 && (s[i] < 0x20 || s[i] == 0x7F) && s[i] != '\t' && s[i] != '\n' &&
-            s[i] != '\r' && s[i] != '\f' && s[i] != '\v')
-            ctrl++;
-        i += (size_t)k;
-    }
-    return (ctrl * 8 > n && ctrl >= 8) || (bad * 2 > n && bad >= 8);
-}
-
-/* Text with a NUL in every other byte, mostly: UTF-16 of Latin text. */
-static int utf16_without_bom(const unsigned char *s, size_t n)
-{
-    size_t even = 0, odd = 0;
-    for (size_t i = 0; i + 1 < n; i += 2) {
-        even += s[i] == 0;
-        odd += s[i + 1] == 0;
-    }
-    size_t half = n / 2;
-    return half >= 4 && (even * 4 > half * 3 || odd * 4 > half * 3);
-}
-
-static int has(const char *p, size_t n, const char *magic, size_t m)
-{
-    return n >= m && !memcmp(p, magic, m);
-}
-
-/* A signature of a format that is not text in any encoding. */
-static int known_magic(const char *p, size_t n)
-{
-    return has(p, n, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) || has(p, n, "%PDF", 4) ||
-           has(p, n, "\x7F" "ELF", 4) || has(p, n, "\x1F\x8B", 2) || has(p, n, "Rar!", 4) ||
-           has(p, n, "\xFD" "7zXZ", 5) || has(p, n, "7z\xBC\xAF\x27\x1C", 6);
-}
-
-/* Names what the first bytes say, when it is neither zip nor CSV. */
-static const char *refusal(const char *p, size_t n)
-{
-    if (n >= 4 && p[0] == 0x09 && (p[1] == 0x00 || p[1] == 0x02 || p[1] == 0x04) &&
-        (p[2] == 0x04 || p[2] == 0x06 || p[2] == 0x08) && p[3] == 0x00)
-        return "an Excel 2.x-4.x worksheet (BIFF2-4), which sheetload does not read; save it as "
-               ".xlsx";
-    if (has(p, n, "%PDF", 4))
-        return "a PDF document, not a spreadsheet; export the table as .xlsx or .csv";
-    if (has(p, n, "\x7F" "ELF", 4))
-        return "a program (ELF), not a spreadsheet";
-    if (has(p, n, "\x1F\x8B", 2))
-        return "gzip-compressed; decompress it (gunzip) and load the file inside";
-    if (has(p, n, "BZh", 3) && n > 3 && p[3] >= '1' && p[3] <= '9')
-        return "bzip2-compressed; decompress it (bunzip2) and load the file inside";
-    if (has(p, n, "\xFD" "7zXZ", 5) || has(p, n, "7z\xBC\xAF\x27\x1C", 6) || has(p, n, "Rar!", 4))
-        return "a compressed archive, not a spreadsheet; extract the .xlsx or .csv inside";
-    if (has(p, n, "\xFF\xFE", 2) || has(p, n, "\xFE\xFF", 2) || has(p, n, "\0\0\xFE\xFF", 4))
-        return NULL; /* UTF-16 or UTF-32 with a byte-order mark: the CSV reader decodes it */
-    if (utf16_without_bom((const unsigned char *)p, n))
-        return "UTF-16 text without a byte-order mark; give its encoding with --encoding "
-               "utf-16le (or utf-16be)";
-    if (looks_binary((const unsigned char *)p, n))
-        return "a binary file, neither a workbook (.xlsx, .xls) nor CSV text";
-    return NULL;
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -296,7 +190,7 @@ int sl_reader_open(struct sl_reader **out, const char *path, const struct sl_rea
         rc = sl_err_set(err, SL_ENOMEM, "out of memory");
         goto fail;
     }
-    r->display = sl_strdup(is_stdin ? "standard input" : path);
+    r->display = sl_strdup(opts && opts->name ? opts->name : is_stdin ? "standard input" : path);
     r->csv_sheet = is_stdin ? sl_strdup("stdin") : base_name(path);
     if (!r->display || !r->csv_sheet) {
         rc = sl_err_set(err, SL_ENOMEM, "out of memory");
@@ -323,9 +217,14 @@ int sl_reader_open(struct sl_reader **out, const char *path, const struct sl_rea
         goto fail;
     }
     uint64_t total = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-    int ole2 = has(head, (size_t)n, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
-    if (ole2 || has(head, (size_t)n, "PK\3\4", 4) || has(head, (size_t)n, "PK\5\6", 4) ||
-        has(head, (size_t)n, "PK\7\10", 4)) {
+    const char *why;
+    const char *name = opts && opts->name ? opts->name : is_stdin ? NULL : path;
+    int format = sl_sniff(head, (size_t)n, name, opts ? opts->encoding : NULL, &why);
+    if (format == SL_FORMAT_UNKNOWN) {
+        rc = sl_err_set(err, SL_EFORMAT, "this is %s", why);
+        goto fail;
+    }
+    if (format != SL_FORMAT_CSV) {
         const char *zpath = path;
         if (is_stdin || !S_ISREG(st.st_mode)) {
             struct sheetload_limits lim = opts ? opts->limits : (struct sheetload_limits){0};
@@ -338,7 +237,7 @@ int sl_reader_open(struct sl_reader **out, const char *path, const struct sl_rea
         }
         close(fd);
         fd = -1;
-        if (ole2) {
+        if (format == SL_FORMAT_XLS) {
             r->fmt = SL_FORMAT_XLS;
             r->ops = &xls_ops;
             rc = sl_xls_open(&r->b, zpath, NULL, 0, opts, err);
@@ -352,13 +251,6 @@ int sl_reader_open(struct sl_reader **out, const char *path, const struct sl_rea
         if (rc)
             goto fail;
     } else {
-        const char *why = refusal(head, (size_t)n);
-        if (why && opts && opts->encoding && *opts->encoding && !known_magic(head, (size_t)n))
-            why = NULL; /* the user says what the text is: the CSV reader decodes it */
-        if (why) {
-            rc = sl_err_set(err, SL_EFORMAT, "this is %s", why);
-            goto fail;
-        }
         rc = open_csv(r, fd, head, (size_t)n, total, opts, err);
         fd = -1; /* owned by the CSV reader, even on failure */
         if (rc)
@@ -445,4 +337,40 @@ uint64_t sl_reader_bytes_total(const struct sl_reader *r)
     if (r->fmt == SL_FORMAT_XLS)
         return sl_xls_bytes_total(r->b);
     return r->fmt == SL_FORMAT_XLSX ? sl_xlsx_bytes_total(r->x) : sl_csv_bytes_total(r->c);
+}
+
+/* ---- the public face (sheetload.h) ---------------------------------------- */
+
+int sheetload_reader_open(struct sheetload_reader **out, const char *path,
+                          const struct sheetload_read_opts *opts, struct sheetload_error *err)
+{
+    struct sl_reader_opts ro = {0};
+    if (opts) {
+        ro.sheet = opts->sheet;
+        ro.delimiter = opts->delimiter;
+        ro.encoding = opts->encoding;
+        ro.limits = opts->limits;
+    }
+    return sl_reader_open(out, path, &ro, err);
+}
+
+int sheetload_reader_next(struct sheetload_reader *r, struct sheetload_row *row,
+                          struct sheetload_error *err)
+{
+    return sl_reader_next(r, row, err);
+}
+
+size_t sheetload_reader_sheet_count(const struct sheetload_reader *r)
+{
+    return sl_reader_sheet_count(r);
+}
+
+const char *sheetload_reader_sheet_name(const struct sheetload_reader *r, size_t i)
+{
+    return sl_reader_sheet_name(r, i);
+}
+
+void sheetload_reader_close(struct sheetload_reader *r)
+{
+    sl_reader_close(r);
 }

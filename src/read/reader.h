@@ -1,6 +1,7 @@
 /* reader.h - one interface over the .xlsx, .xls and .csv readers.
  *
- * A reader is opened by content (zip magic → xlsx, OLE2 → xls, else CSV;
+ * A reader is opened by content (read/sniff.c, the one sniffer: zip → xlsx,
+ * OLE2 → xls, else CSV;
  * anything else, such as a PDF, a Word document or binary junk, is
  * SL_EFORMAT),
  * then yields rows in file order. Row cells are borrowed: valid until the
@@ -16,35 +17,41 @@
 #ifndef SL_READ_READER_H
 #define SL_READ_READER_H
 
-#include <sheetload.h>
+#include "base/err.h"
 #include <stddef.h>
 #include <stdint.h>
 
+/* The cell, the row and the reader are the public API's (sheetload.h:
+ * struct sheetload_cell, struct sheetload_row, the opaque struct
+ * sheetload_reader, which sheetload_reader_open() and friends below wrap);
+ * inside the library they keep their short names. */
+#define sl_cell sheetload_cell
+#define sl_row sheetload_row
+#define sl_reader sheetload_reader
 enum sl_cell_kind {
-    SL_CELL_EMPTY = 0, /* no value: missing, empty string, no cached result */
-    SL_CELL_STRING,
-    SL_CELL_NUMBER,
-    SL_CELL_DATE,      /* date, date-time or time, rendered as ISO 8601 text */
-    SL_CELL_BOOL,
-    SL_CELL_ERROR,     /* #N/A, #DIV/0!, ... */
+    SL_CELL_EMPTY = SHEETLOAD_CELL_EMPTY,
+    SL_CELL_STRING = SHEETLOAD_CELL_STRING,
+    SL_CELL_NUMBER = SHEETLOAD_CELL_NUMBER,
+    SL_CELL_DATE = SHEETLOAD_CELL_DATE,
+    SL_CELL_BOOL = SHEETLOAD_CELL_BOOL,
+    SL_CELL_ERROR = SHEETLOAD_CELL_ERROR,
 };
 
-struct sl_cell {
-    const char *text; /* NUL-terminated UTF-8 (may contain U+0000 in xlsx: use len) */
-    size_t len;
-    int kind;         /* enum sl_cell_kind */
+enum sl_format {
+    SL_FORMAT_UNKNOWN = SHEETLOAD_FORMAT_UNKNOWN,
+    SL_FORMAT_XLSX = SHEETLOAD_FORMAT_XLSX,
+    SL_FORMAT_CSV = SHEETLOAD_FORMAT_CSV,
+    SL_FORMAT_XLS = SHEETLOAD_FORMAT_XLS,
 };
 
-/* One source row. cells[0] is column A (or the first CSV field). ncells is
- * the last column with a value + 1 (xlsx; trailing empty cells dropped) or
- * the number of fields (CSV). */
-struct sl_row {
-    long long num;           /* 1-based row number in the source */
-    size_t ncells;
-    const struct sl_cell *cells;
-};
-
-enum sl_format { SL_FORMAT_UNKNOWN = 0, SL_FORMAT_XLSX, SL_FORMAT_CSV, SL_FORMAT_XLS };
+/* sniff.c, the one content sniffer (sheetload_sniff's): the format of a
+ * file by its first n bytes (at most SHEETLOAD_SNIFF_BYTES are looked at),
+ * or SL_FORMAT_UNKNOWN with *why ("a PDF document, ..."; static text).
+ * name: the name it came with (NULL = none): a name that claims a workbook
+ * must hold one. encoding: the user's word on the text's encoding (NULL =
+ * none): only what is certainly not text is refused. */
+int sl_sniff(const void *head, size_t n, const char *name, const char *encoding,
+             const char **why);
 
 struct sl_reader_opts {
     const char *sheet;      /* xlsx, xls: name or 1-based number; NULL = first */
@@ -53,6 +60,9 @@ struct sl_reader_opts {
     const char *encoding;   /* csv: iconv name; NULL = UTF-8 (a BOM decides anyway) */
     const char *tmp_dir;    /* xlsx: where shared strings past the budget spill; NULL =
                              * $TMPDIR, else /tmp */
+    const char *name;       /* the name the file came with (an upload's); NULL = path.
+                               Errors say it, and a name that claims a workbook
+                               (.xlsx, .xls) must hold one */
 };
 
 struct sl_reader;

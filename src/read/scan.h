@@ -14,7 +14,7 @@
 #ifndef SL_READ_SCAN_H
 #define SL_READ_SCAN_H
 
-#include <sheetload.h>
+#include "base/err.h"
 #include <stddef.h>
 
 struct sl_scan;

@@ -13,6 +13,7 @@
 #ifndef SL_READ_XLS_H
 #define SL_READ_XLS_H
 
+#include "base/err.h"
 #include "read/reader.h"
 
 struct sl_xls;

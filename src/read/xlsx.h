@@ -14,6 +14,7 @@
 #ifndef SL_READ_XLSX_H
 #define SL_READ_XLSX_H
 
+#include "base/err.h"
 #include "read/reader.h"
 
 struct sl_xlsx;

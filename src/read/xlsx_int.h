@@ -4,6 +4,7 @@
 #ifndef SL_READ_XLSX_INT_H
 #define SL_READ_XLSX_INT_H
 
+#include "base/err.h"
 #include <stdint.h>
 
 #include "base/buf.h"

@@ -11,7 +11,7 @@
 #ifndef SL_READ_XML_H
 #define SL_READ_XML_H
 
-#include <sheetload.h>
+#include "base/err.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

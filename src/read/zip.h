@@ -8,7 +8,7 @@
 #ifndef SL_READ_ZIP_H
 #define SL_READ_ZIP_H
 
-#include <sheetload.h>
+#include "base/err.h"
 #include <stddef.h>
 #include <stdint.h>
 

@@ -5,6 +5,7 @@
 #ifndef SL_SINK_PG_INT_H
 #define SL_SINK_PG_INT_H
 
+#include "base/err.h"
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stddef.h>

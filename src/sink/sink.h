@@ -30,7 +30,7 @@
 #ifndef SL_SINK_SINK_H
 #define SL_SINK_SINK_H
 
-#include <sheetload.h>
+#include "base/err.h"
 #include <stddef.h>
 
 enum sl_dialect { SL_DIALECT_PG = 1, SL_DIALECT_SQLITE = 2 };

@@ -2,6 +2,7 @@
 #ifndef SL_SINK_SINK_INT_H
 #define SL_SINK_SINK_INT_H
 
+#include "base/err.h"
 #include "sink/sink.h"
 
 /* conninfo: a URL or keyword string, "" = libpq's PG* environment. */
