@@ -497,22 +497,6 @@ long sl_zip_stream_chunk(struct sl_zip_stream *s, const char **data, struct sl_e
     return n;
 }
 
-long sl_zip_stream_read(struct sl_zip_stream *s, void *buf, size_t cap, struct sl_error *err)
-{
-    if (!s->pf)
-        return fill(s, buf, cap, err);
-    const char *p;
-    long n = sl_zip_stream_chunk(s, &p, err);
-    if (n <= 0)
-        return n;
-    /* The chunk is larger than cap only when a caller mixes sizes; keep it
-     * simple: hand out whole chunks, which CHUNK-sized buffers hold. */
-    if ((size_t)n > cap)
-        return sl_err_set(err, SL_EINVAL, "'%s': read buffer smaller than a chunk", s->name);
-    memcpy(buf, p, (size_t)n);
-    return n;
-}
-
 void sl_zip_stream_close(struct sl_zip_stream *s)
 {
     if (!s)

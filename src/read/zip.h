@@ -44,15 +44,12 @@ const char *sl_zip_name(struct sl_zip *z, long idx);
  * directory already says it passes a limit. */
 int sl_zip_stream_open(struct sl_zip_stream **out, struct sl_zip *z, long idx,
                        struct sl_error *err);
-/* Reads up to cap inflated bytes: > 0 bytes read, 0 at the end of the
- * entry, < 0 error (limits are enforced on the bytes actually inflated,
- * since headers can lie; the CRC is checked at the end). */
-long sl_zip_stream_read(struct sl_zip_stream *s, void *buf, size_t cap, struct sl_error *err);
 /* The next chunk of inflated bytes without a copy: > 0 its length, *data
  * pointing at it (borrowed until the next call or close), 0 at the end,
  * < 0 error. A part declared larger than a few MiB is inflated ahead by a
  * thread of its own (see zip.c): nothing else may use the archive while
- * such a stream is open. */
+ * such a stream is open. Limits are enforced on the bytes actually
+ * inflated, since headers can lie; the CRC is checked at the end. */
 long sl_zip_stream_chunk(struct sl_zip_stream *s, const char **data, struct sl_error *err);
 void sl_zip_stream_close(struct sl_zip_stream *s);
 /* The part's name (borrowed). */
