@@ -16,7 +16,7 @@ BUDGETS=${MEM_BUDGETS:-"unlimited 256MiB 128MiB 64MiB"}
 
 echo "### Peak RSS against rows, distinct strings and --max-memory"
 echo
-echo "Shape C:N = N data rows of C text columns (\`sheetload gen --seed 7\`, plus \`--text-columns 30\` for C = 30: every note cell distinct). 'strings' is the shared-strings table's uniqueCount, 'sst MiB' its part's inflated size. Each cell: peak RSS MiB (/usr/bin/time %M) / wall s; 'same' = the budgeted CSV is byte-identical to the unbounded one; 'import' is \\`import --dry-run\\` (the whole pipeline but the database). The spill file went to \$TMPDIR."
+echo 'Shape C:N = N data rows of C text columns (`sheetload gen --seed 7`, plus `--text-columns 30` for C = 30: every note cell distinct). "strings" is the shared-strings table'"'"'s uniqueCount, "sst MiB" its part'"'"'s inflated size. Each cell: peak RSS MiB (/usr/bin/time %M) / wall s; "same" = the budgeted CSV is byte-identical to the unbounded one; "import" is `import --dry-run` (the whole pipeline but the database). The spill file went to $TMPDIR.'
 echo
 printf '| shape | strings | sst MiB | command |'
 for b in $BUDGETS; do printf ' %s |' "$b"; done
