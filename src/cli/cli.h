@@ -40,6 +40,10 @@ int sl_cli_parse_duration(const char *s, double *out);
  * SL_EXIT_USAGE after saying why (as sub). */
 int sl_cli_opt_workers(const char *sub, const char *v, int *out);
 int sl_cli_opt_batch_size(const char *sub, const char *v, int *out);
+/* SHEETLOAD_MAX_MEMORY, when set, into l->max_memory (an option may
+ * override it). 0, or SL_EXIT_USAGE after saying why (as sub). */
+struct sheetload_limits;
+int sl_cli_env_memory(const char *sub, struct sheetload_limits *l);
 /* Parses a CSV delimiter: one byte other than '"', CR and LF, or "tab" or
  * "\t" for TAB; 0 or -1. */
 int sl_cli_parse_delimiter(const char *s, char *out);

@@ -249,13 +249,8 @@ static int parse_args(int argc, char **argv, struct cat_args *a)
     int c;
     unsigned long long mem;
     memset(a, 0, sizeof *a);
-    const char *envmem = getenv("SHEETLOAD_MAX_MEMORY");
-    if (envmem && *envmem) {
-        if (sl_cli_parse_memory(envmem, &mem))
-            return sl_cli_usage_error("cat", "SHEETLOAD_MAX_MEMORY '%s' is not a size of at least "
-                                             "1MiB or 'unlimited'", envmem);
-        a->ro.limits.max_memory = mem;
-    }
+    if (sl_cli_env_memory("cat", &a->ro.limits))
+        return SL_EXIT_USAGE;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":s:lo:d:e:m:h", lo, NULL)) != -1) {

@@ -333,14 +333,8 @@ static int check_args(const struct args *a)
 static int parse(int argc, char **argv, struct args *a)
 {
     int c, rc;
-    unsigned long long mem;
-    const char *envmem = getenv("SHEETLOAD_MAX_MEMORY");
-    if (envmem && *envmem) {
-        if (sl_cli_parse_memory(envmem, &mem))
-            return sl_cli_usage_error("import", "SHEETLOAD_MAX_MEMORY '%s' is not a size of at "
-                                      "least 1MiB or 'unlimited'", envmem);
-        a->o.limits.max_memory = mem;
-    }
+    if (sl_cli_env_memory("import", &a->o.limits))
+        return SL_EXIT_USAGE;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":qh", long_opts, NULL)) != -1) {

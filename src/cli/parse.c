@@ -121,3 +121,16 @@ int sl_cli_opt_batch_size(const char *sub, const char *v, int *out)
 {
     return opt_count(sub, "--batch-size", v, SHEETLOAD_MAX_BATCH_SIZE, out);
 }
+
+int sl_cli_env_memory(const char *sub, struct sheetload_limits *l)
+{
+    unsigned long long mem;
+    const char *env = getenv("SHEETLOAD_MAX_MEMORY");
+    if (!env || !*env)
+        return 0;
+    if (sl_cli_parse_memory(env, &mem))
+        return sl_cli_usage_error(sub, "SHEETLOAD_MAX_MEMORY '%s' is not a size of at least 1MiB "
+                                  "or 'unlimited'", env);
+    l->max_memory = mem;
+    return 0;
+}
