@@ -14,7 +14,10 @@
 #  4. as 2, with a per-row method stopped after its statement wrote a row
 #     and its ledger row but before it committed: the taker waits for those
 #     rows in flight before it reads the ledger (without that wait the
-#     table gets them twice).
+#     table gets them twice);
+#  5. as 4, with kill -9 of the holder and --batch-size 1 (the kill trials'
+#     concurrent/batch-size-1 case): its statements stopped at the gate
+#     outlive it in their backends and commit after the takeover.
 set -u
 . "$SL_SRC/tests/lib.sh"
 pg_fresh_db
@@ -22,4 +25,5 @@ python3 "$SL_SRC/tests/fault/concurrent.py" takeover pg "$DB" "$T" || fail "kill
 python3 "$SL_SRC/tests/fault/concurrent.py" fence pg "$DB" "$T" || fail "fencing failed (see above)"
 python3 "$SL_SRC/tests/fault/concurrent.py" done pg "$DB" "$T" || fail "waiting for a holder that completes failed (see above)"
 python3 "$SL_SRC/tests/fault/concurrent.py" inflight pg "$DB" "$T" || fail "a takeover with rows in flight failed (see above)"
+python3 "$SL_SRC/tests/fault/concurrent.py" inflight-kill pg "$DB" "$T" || fail "kill -9 with per-row statements in flight failed (see above)"
 done_ok

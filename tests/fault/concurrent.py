@@ -5,6 +5,8 @@
 #   concurrent.py takeover pg DBURL WORK kill -9 of the holder; a --wait takes over
 #   concurrent.py done pg DBURL WORK     the holder completes; a --wait exits 3
 #   concurrent.py inflight pg DBURL WORK as fence, the holder's batches in flight
+#   concurrent.py inflight-kill pg DBURL WORK  kill -9 of a per-row holder
+#                                        (--batch-size 1) with rows in flight
 #   concurrent.py fence pg DBURL WORK    the holder's control connection is
 #                                        terminated while its writers load
 #   concurrent.py serve pg DBURL WORK    two 'sheetload serve' on one database
@@ -223,7 +225,7 @@ def create_table(db, work):
 
 def takeover(target, db, work, mode):
     fence = mode in ("fence", "inflight")
-    method = "batch"
+    method, batch = "batch", 100
     fl.pg_reset(db)
     base = create_table(db, work)
     d = fl.gen(work, 2000, 10, 300, tag="tk")
@@ -233,20 +235,27 @@ def takeover(target, db, work, mode):
     # wrote both, before it commits, so the takeover happens while those
     # rows are in flight: they commit after it, and the taker must wait for
     # them before it reads the ledger, or it inserts them again.
-    if mode == "inflight":
+    # inflight-kill: the same with kill -9 of the holder (its statements
+    # stopped at the gate outlive it in their backends and commit when the
+    # gate opens, after the taker committed its takeover), --batch-size 1:
+    # every row in flight is a batch of its own that the ledger the taker
+    # reads must already show as done.
+    if mode in ("inflight", "inflight-kill"):
         method = "concurrent"
         gate = Gate(db, 300, "sheetload_batches", "after insert or update")
+        if mode == "inflight-kill":
+            batch = 1
     else:
         gate = Gate(db, 500)
     try:
-        holder = start(fl.import_cmd(d["csv"], db, method, 100, 2, os.path.join(work, "h.rej")),
+        holder = start(fl.import_cmd(d["csv"], db, method, batch, 2, os.path.join(work, "h.rej")),
                        work, "holder", env={"PGAPPNAME": "slgate"})
         wait_until("the holder to commit batches and block at the gate",
                    lambda: holder_blocked(db) and pg_one(
                        db, "select count(*) from sheetload_batches where import_id = "
                            "(select max(id) from sheetload_imports)") not in ("", "0"),
                    [holder])
-        cmd = fl.import_cmd(d["csv"], db, method, 100, 2, os.path.join(work, "w.rej"),
+        cmd = fl.import_cmd(d["csv"], db, method, batch, 2, os.path.join(work, "w.rej"),
                             extra=["--wait"])
         cmd.remove("--quiet")  # its notice says when it waits
         waiter = start(cmd, work, "waiter")
@@ -264,7 +273,15 @@ def takeover(target, db, work, mode):
             fl.compare(fl.pg_rows(db), base + exp["good"], "after the holder completed")
             fl.log("wait for a holder that completes: ok (the waiter exits 3)")
             return
-        if not fence:
+        if mode == "inflight-kill":
+            holder.kill()
+            holder.wait()
+            wait_until("the waiter to take the import over",
+                       lambda: pg_one(db, "select count(*) from sheetload_imports where "
+                                          "pid = %d" % waiter.pid) not in ("", "0"),
+                       [waiter])
+            gate.open()
+        elif not fence:
             holder.kill()
             holder.wait()
             gate.open()
@@ -305,7 +322,7 @@ def takeover(target, db, work, mode):
                 p.wait()
     want = base + exp["good"]
     fl.compare(fl.pg_rows(db), want, "after the takeover")
-    fl.log("%s: ok (%d rows exactly once)" % ("fence" if fence else "takeover",
+    fl.log("%s: ok (%d rows exactly once)" % (mode if mode != "done" else "takeover",
                                               sum(want.values())))
 
 
@@ -511,7 +528,7 @@ def main():
             ddl(target, db, work)
         elif mode == "serve":
             serve(target, db, work)
-        elif mode in ("takeover", "fence", "done", "inflight"):
+        elif mode in ("takeover", "fence", "done", "inflight", "inflight-kill"):
             takeover(target, db, work, mode)
         else:
             raise fl.Fail("unknown mode %r" % mode)
