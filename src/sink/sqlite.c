@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/alloc.h"
 #include "base/buf.h"
@@ -485,12 +486,23 @@ int sl_sqlite_open(struct sl_sink **out, const char *path, struct sl_error *err)
     }
     sqlite3_extended_result_codes(q->db, 1);
     sqlite3_busy_timeout(q->db, 10000);
+    /* Several importers opening one new database at once race to switch it
+     * to WAL; SQLite answers SQLITE_BUSY there without calling the busy
+     * handler (it would deadlock), so the switch is retried here for as long
+     * as the busy timeout (t_concurrent_same saw it 1 round in 20). */
     struct sl_error e = {0};
-    if (run(q, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768", 0,
-            NULL, NULL, NULL, &e)) {
-        ret = sl_err_set(err, e.code == SL_ERETRY ? SL_ERETRY : SL_EDBCONN,
-                         "cannot use SQLite database '%s': %s", path, e.msg);
-        goto fail;
+    for (int tries = 0;; tries++) {
+        memset(&e, 0, sizeof e);
+        if (!run(q, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768",
+                 0, NULL, NULL, NULL, &e))
+            break;
+        if (e.code != SL_ERETRY || tries >= 400) {
+            ret = sl_err_set(err, e.code == SL_ERETRY ? SL_ERETRY : SL_EDBCONN,
+                             "cannot use SQLite database '%s': %s", path, e.msg);
+            goto fail;
+        }
+        struct timespec pause = {0, 25 * 1000 * 1000}; /* 400 x 25 ms = the busy timeout */
+        nanosleep(&pause, NULL);
     }
     *out = &q->base;
     return 0;
