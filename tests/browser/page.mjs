@@ -208,11 +208,22 @@ async function historyPart(page) {
 }
 
 const parts = { smoke, token, notsheet, flow, cancel, history: historyPart };
-const browser = await puppeteer.launch({
+// Chromium's first start on a busy or fresh machine can take longer than
+// puppeteer's 30 s default (a CI run timed out there once while every other
+// step passed): give it 120 s and one more try before failing.
+const launchOpts = {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
+  timeout: 120000,
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--lang=en-US'],
-});
+};
+let browser;
+try {
+  browser = await puppeteer.launch(launchOpts);
+} catch (e) {
+  console.error(`chromium did not start (${e.message}); trying once more`);
+  browser = await puppeteer.launch(launchOpts);
+}
 let rc = 0;
 try {
   const page = await open(browser, +(process.env.WIDTH || 1280));
