@@ -24,32 +24,32 @@ extern "C" {
 
 /* Error codes: 0 is success, every failure is negative.
  * X(name, value, text) gives SHEETLOAD_<name>. */
-#define SHEETLOAD_ERRORS(X)                                                 \
-    X(OK, 0, "success")                                                     \
-    X(ENOMEM, -1, "out of memory")                                          \
-    X(EINVAL, -2, "invalid argument")                                       \
-    X(EIO, -3, "input/output error")                                        \
-    X(EFORMAT, -4, "unrecognised file format")                              \
-    X(EZIP, -5, "broken zip archive")                                       \
-    X(EXML, -6, "malformed XML")                                            \
-    X(ELIMIT, -7, "a resource limit was exceeded")                          \
-    X(EUTF8, -8, "invalid UTF-8")                                           \
-    X(ECSV, -9, "malformed CSV")                                            \
-    X(ENOTFOUND, -10, "not found")                                          \
-    X(EXLSX, -11, "broken workbook")                                        \
-    X(EDB, -12, "database error")                                           \
-    X(EDBDATA, -13, "the database refused the data")                        \
-    X(EDBCONN, -14, "database connection failed")                           \
-    X(ESCHEMA, -15, "the table does not fit the file")                      \
-    X(ECANCELED, -16, "cancelled")                                          \
-    X(ETIMEDOUT, -17, "deadline exceeded")                                  \
-    X(ECLOSED, -18, "channel closed")                                       \
-    X(EAGAIN, -19, "would block")                                           \
-    X(EEXISTS, -20, "already imported")                                     \
-    X(EMAXERR, -21, "too many rejected rows")                               \
-    X(EBUSY, -22, "busy")                                                   \
-    X(ERETRY, -23, "transient failure; retry")                              \
-    X(ECHARSET, -24, "text not valid in the file's encoding")               \
+#define SHEETLOAD_ERRORS(X)                                   \
+    X(OK, 0, "success")                                       \
+    X(ENOMEM, -1, "out of memory")                            \
+    X(EINVAL, -2, "invalid argument")                         \
+    X(EIO, -3, "input/output error")                          \
+    X(EFORMAT, -4, "unrecognised file format")                \
+    X(EZIP, -5, "broken zip archive")                         \
+    X(EXML, -6, "malformed XML")                              \
+    X(ELIMIT, -7, "a resource limit was exceeded")            \
+    X(EUTF8, -8, "invalid UTF-8")                             \
+    X(ECSV, -9, "malformed CSV")                              \
+    X(ENOTFOUND, -10, "not found")                            \
+    X(EXLSX, -11, "broken workbook")                          \
+    X(EDB, -12, "database error")                             \
+    X(EDBDATA, -13, "the database refused the data")          \
+    X(EDBCONN, -14, "database connection failed")             \
+    X(ESCHEMA, -15, "the table does not fit the file")        \
+    X(ECANCELED, -16, "cancelled")                            \
+    X(ETIMEDOUT, -17, "deadline exceeded")                    \
+    X(ECLOSED, -18, "channel closed")                         \
+    X(EAGAIN, -19, "would block")                             \
+    X(EEXISTS, -20, "already imported")                       \
+    X(EMAXERR, -21, "too many rejected rows")                 \
+    X(EBUSY, -22, "busy")                                     \
+    X(ERETRY, -23, "transient failure; retry")                \
+    X(ECHARSET, -24, "text not valid in the file's encoding") \
     X(EFENCED, -25, "another run owns this import now")
 
 enum sheetload_code {
@@ -64,13 +64,13 @@ const char *sheetload_strerror(int code);
 /* An error for people, filled by whoever sees the problem first. Empty
  * strings and zero numbers mean "not known". */
 struct sheetload_error {
-    int code;           /* enum sheetload_code */
-    char msg[1024];     /* one line: what went wrong and what to do */
-    char file[256];     /* input file or zip part */
+    int code;       /* enum sheetload_code */
+    char msg[1024]; /* one line: what went wrong and what to do */
+    char file[256]; /* input file or zip part */
     char sheet[128];
-    long long row;      /* 1-based source row, 0 = none */
-    int col;            /* 1-based column, 0 = none */
-    char sqlstate[6];   /* SQLSTATE of a database error */
+    long long row;    /* 1-based source row, 0 = none */
+    int col;          /* 1-based column, 0 = none */
+    char sqlstate[6]; /* SQLSTATE of a database error */
 };
 
 enum sheetload_method {
@@ -99,36 +99,36 @@ int sheetload_indexes_parse(const char *name);
 
 /* The bounds of sheetload_opts.workers and .batch_size (0 = the default);
  * every front end checks its options against these. */
-#define SHEETLOAD_MAX_WORKERS 64
+#define SHEETLOAD_MAX_WORKERS    64
 #define SHEETLOAD_MAX_BATCH_SIZE 1000000
 
 /* Limits for untrusted input; 0 means the default. */
 struct sheetload_limits {
-    uint64_t max_entry_bytes;   /* inflated size of one zip entry */
-    uint64_t max_total_bytes;   /* inflated size of all entries read */
-    uint32_t max_ratio;         /* inflated / compressed of one entry */
-    uint32_t max_entries;       /* entries in the archive */
-    uint32_t max_depth;         /* XML nesting */
-    uint64_t max_cell_bytes;    /* one cell's text */
-    uint64_t max_sst_bytes;     /* shared strings' text in memory */
-    uint32_t max_fields;        /* fields in one CSV row (0 = 16384, Excel's columns) */
-    uint64_t max_memory;        /* the import's memory budget in bytes (0 = 256 MiB;
-                                 * SHEETLOAD_MEMORY_UNBOUNDED = none): an .xlsx's shared
-                                 * strings that do not fit spill to a temporary file */
+    uint64_t max_entry_bytes; /* inflated size of one zip entry */
+    uint64_t max_total_bytes; /* inflated size of all entries read */
+    uint32_t max_ratio;       /* inflated / compressed of one entry */
+    uint32_t max_entries;     /* entries in the archive */
+    uint32_t max_depth;       /* XML nesting */
+    uint64_t max_cell_bytes;  /* one cell's text */
+    uint64_t max_sst_bytes;   /* shared strings' text in memory */
+    uint32_t max_fields;      /* fields in one CSV row (0 = 16384, Excel's columns) */
+    uint64_t max_memory;      /* the import's memory budget in bytes (0 = 256 MiB;
+                               * SHEETLOAD_MEMORY_UNBOUNDED = none): an .xlsx's shared
+                               * strings that do not fit spill to a temporary file */
 };
 #define SHEETLOAD_MEMORY_UNBOUNDED UINT64_MAX
 
 /* A snapshot of progress, passed to the progress callback (borrowed). */
 struct sheetload_progress {
-    long long rows_done;        /* rows accounted for (inserted+rejected+blank) */
+    long long rows_done; /* rows accounted for (inserted+rejected+blank) */
     long long rows_inserted;
     long long rows_rejected;
-    long long bytes_read;       /* of the input file (compressed for xlsx) */
-    long long bytes_total;      /* size of the input file */
+    long long bytes_read;  /* of the input file (compressed for xlsx) */
+    long long bytes_total; /* size of the input file */
     double elapsed_s;
     double rows_per_s;
-    double percent;             /* 0..100 by bytes read; -1 unknown */
-    long long import_id;        /* the ledger's id of this import; 0 in a dry run */
+    double percent;      /* 0..100 by bytes read; -1 unknown */
+    long long import_id; /* the ledger's id of this import; 0 in a dry run */
 };
 
 /* A stop handle (opaque), the in-process way to cancel: sheetload_stop()
@@ -157,43 +157,43 @@ void sheetload_stop_free(struct sheetload_stop *c);
 #define SHEETLOAD_HEADER_SCAN 20 /* rows looked at to find it */
 
 struct sheetload_opts {
-    const char *file;           /* path of the .xlsx/.csv; required */
-    const char *display_name;   /* name to report (an upload's name); NULL = file */
-    const char *db;             /* target; NULL: $DATABASE_URL, else sqlite:businesses.db */
-    const char *table;          /* NULL = the default table "businesses" */
-    const char *columns;        /* "a,b,c": map cells by position, not by header */
-    long long header_row;       /* 1-based row of the header, or SHEETLOAD_HEADER_AUTO/_NONE */
-    const char *map;            /* "Header cell=column,...": the user's matches (an empty
-                                 * column ignores that cell); also one per line */
-    const char *map_file;       /* a file of "Header cell=column" lines ('#' comments) */
-    const char *encoding;       /* CSV text encoding for iconv (cp1252, macintosh, ...);
-                                 * NULL = UTF-8, or what a byte-order mark says */
-    const char *sheet;          /* name or 1-based number; NULL = first sheet */
-    int method;                 /* enum sheetload_method */
-    int workers;                /* writer connections; 0 = default */
-    int batch_size;             /* rows per batch; 0 = default */
-    char delimiter;             /* CSV delimiter; 0 = detect */
-    const char *rejects_path;   /* NULL = NAME.rejects.csv beside the input */
-    long long max_errors;       /* stop after this many rejects; 0 = no limit */
-    long long max_rows;         /* SHEETLOAD_ELIMIT past this many data rows; 0 = no limit */
-    double timeout_s;           /* deadline for the whole import; 0 = none */
-    int dry_run;                /* read, convert, validate; write nothing */
-    int indexes;                /* enum sheetload_indexes */
-    int force;                  /* import even if this file was imported */
-    int restart;                /* abandon an unfinished import of this file */
-    long long resume_id;        /* resume this import; 0 = automatic */
-    int wait;                   /* another run is importing this very file:
-                                 * wait for it to end, then end as the ledger
-                                 * says (else SHEETLOAD_EBUSY at once) */
-    const char *node;           /* this runner's name in the ledger (a serve
-                                 * node's); NULL = none */
-    long long parent_id;        /* a follow-up of this import (fixed rejects); recorded
-                                 * in the ledger; 0 = none */
+    const char *file;         /* path of the .xlsx/.csv; required */
+    const char *display_name; /* name to report (an upload's name); NULL = file */
+    const char *db;           /* target; NULL: $DATABASE_URL, else sqlite:businesses.db */
+    const char *table;        /* NULL = the default table "businesses" */
+    const char *columns;      /* "a,b,c": map cells by position, not by header */
+    long long header_row;     /* 1-based row of the header, or SHEETLOAD_HEADER_AUTO/_NONE */
+    const char *map;          /* "Header cell=column,...": the user's matches (an empty
+                               * column ignores that cell); also one per line */
+    const char *map_file;     /* a file of "Header cell=column" lines ('#' comments) */
+    const char *encoding;     /* CSV text encoding for iconv (cp1252, macintosh, ...);
+                               * NULL = UTF-8, or what a byte-order mark says */
+    const char *sheet;        /* name or 1-based number; NULL = first sheet */
+    int method;               /* enum sheetload_method */
+    int workers;              /* writer connections; 0 = default */
+    int batch_size;           /* rows per batch; 0 = default */
+    char delimiter;           /* CSV delimiter; 0 = detect */
+    const char *rejects_path; /* NULL = NAME.rejects.csv beside the input */
+    long long max_errors;     /* stop after this many rejects; 0 = no limit */
+    long long max_rows;       /* SHEETLOAD_ELIMIT past this many data rows; 0 = no limit */
+    double timeout_s;         /* deadline for the whole import; 0 = none */
+    int dry_run;              /* read, convert, validate; write nothing */
+    int indexes;              /* enum sheetload_indexes */
+    int force;                /* import even if this file was imported */
+    int restart;              /* abandon an unfinished import of this file */
+    long long resume_id;      /* resume this import; 0 = automatic */
+    int wait;                 /* another run is importing this very file:
+                               * wait for it to end, then end as the ledger
+                               * says (else SHEETLOAD_EBUSY at once) */
+    const char *node;         /* this runner's name in the ledger (a serve
+                               * node's); NULL = none */
+    long long parent_id;      /* a follow-up of this import (fixed rejects); recorded
+                               * in the ledger; 0 = none */
     struct sheetload_limits limits;
-    const char *tmp_dir;        /* where a shared-strings spill goes; NULL = $TMPDIR, else /tmp */
+    const char *tmp_dir;         /* where a shared-strings spill goes; NULL = $TMPDIR, else /tmp */
     struct sheetload_stop *stop; /* borrowed; NULL = none; sheetload_stop(stop) stops the import */
     void (*progress)(const struct sheetload_progress *p, void *arg);
-    void *progress_arg;         /* called from one thread, ~4 times a second */
+    void *progress_arg; /* called from one thread, ~4 times a second */
 };
 
 /* How a header cell was matched to a column (sheetload_match_header). */
@@ -214,9 +214,9 @@ const char *sheetload_match_how_name(int how);
 
 /* The decision for one header cell. */
 struct sheetload_match {
-    int column;      /* index into the target columns; -1 = none */
-    int how;         /* enum sheetload_match_how */
-    char why[160];   /* one line for people: "'Tel.' is a synonym of 'phone'" */
+    int column;    /* index into the target columns; -1 = none */
+    int how;       /* enum sheetload_match_how */
+    char why[160]; /* one line for people: "'Tel.' is a synonym of 'phone'" */
 };
 
 /* The matcher every front end uses: header cells (UTF-8, borrowed) against
@@ -240,39 +240,39 @@ struct sheetload_header_cell {
 
 /* Who holds the claim on a file being imported right now (SHEETLOAD_EBUSY). */
 struct sheetload_holder {
-    long long import_id;        /* its ledger id; 0 = not recorded yet */
-    char started[40];           /* UTC, as the ledger has it */
+    long long import_id; /* its ledger id; 0 = not recorded yet */
+    char started[40];    /* UTC, as the ledger has it */
     char host[64];
     long pid;
-    char node[64];              /* "" = not a serve node */
+    char node[64]; /* "" = not a serve node */
 };
 
 struct sheetload_stats {
-    long long total_records;    /* = success_count + error_count + skipped_blank */
-    long long success_count;    /* rows inserted */
-    long long error_count;      /* rows rejected */
-    long long skipped_blank;    /* rows with every cell empty */
+    long long total_records; /* = success_count + error_count + skipped_blank */
+    long long success_count; /* rows inserted */
+    long long error_count;   /* rows rejected */
+    long long skipped_blank; /* rows with every cell empty */
     double duration_s;
     double records_per_second;
     char method[16];
     int workers;
     int batch_size;
-    char file[512];             /* display name */
-    char sha256[65];            /* of the input file, hex */
-    char target[512];           /* the target, password removed */
+    char file[512];   /* display name */
+    char sha256[65];  /* of the input file, hex */
+    char target[512]; /* the target, password removed */
     char table[128];
-    char rejects_path[512];     /* "" when nothing was rejected */
-    long long import_id;        /* ledger id; 0 with --dry-run; with SHEETLOAD_EEXISTS the
-                                 * import that already loaded the file */
-    long long batches_skipped;  /* batches already in the ledger (resume) */
+    char rejects_path[512];    /* "" when nothing was rejected */
+    long long import_id;       /* ledger id; 0 with --dry-run; with SHEETLOAD_EEXISTS the
+                                * import that already loaded the file */
+    long long batches_skipped; /* batches already in the ledger (resume) */
     int resumed;
-    int cancelled;              /* stopped by cancel, deadline or max-errors */
-    long long header_row;       /* the header's row; 0 = none (data from the first row) */
-    long long skipped_above;    /* rows above the header, skipped (not in total_records) */
-    char encoding[32];          /* CSV: the encoding read ("UTF-8", "UTF-16LE", "CP1252") */
-    int nheader_cells;          /* header cells reported below (at most the max) */
+    int cancelled;           /* stopped by cancel, deadline or max-errors */
+    long long header_row;    /* the header's row; 0 = none (data from the first row) */
+    long long skipped_above; /* rows above the header, skipped (not in total_records) */
+    char encoding[32];       /* CSV: the encoding read ("UTF-8", "UTF-16LE", "CP1252") */
+    int nheader_cells;       /* header cells reported below (at most the max) */
     struct sheetload_header_cell header_cells[SHEETLOAD_MAX_REPORTED_CELLS];
-    struct sheetload_error err; /* why the import stopped, when it did */
+    struct sheetload_error err;     /* why the import stopped, when it did */
     struct sheetload_holder holder; /* SHEETLOAD_EBUSY: the running import */
 };
 
@@ -307,31 +307,31 @@ enum sheetload_cell_kind {
     SHEETLOAD_CELL_EMPTY = 0, /* no value: missing, empty string, no cached result */
     SHEETLOAD_CELL_STRING,
     SHEETLOAD_CELL_NUMBER,
-    SHEETLOAD_CELL_DATE,      /* date, date-time or time, rendered as ISO 8601 text */
+    SHEETLOAD_CELL_DATE, /* date, date-time or time, rendered as ISO 8601 text */
     SHEETLOAD_CELL_BOOL,
-    SHEETLOAD_CELL_ERROR,     /* #N/A, #DIV/0!, ... */
+    SHEETLOAD_CELL_ERROR, /* #N/A, #DIV/0!, ... */
 };
 
 struct sheetload_cell {
     const char *text; /* NUL-terminated UTF-8 (may contain U+0000 in xlsx: use len) */
     size_t len;
-    int kind;         /* enum sheetload_cell_kind */
+    int kind; /* enum sheetload_cell_kind */
 };
 
 /* One source row. cells[0] is column A (or the first CSV field). ncells is
  * the last column with a value + 1 (xlsx; trailing empty cells dropped) or
  * the number of fields (CSV). */
 struct sheetload_row {
-    long long num;    /* 1-based row number in the source */
+    long long num; /* 1-based row number in the source */
     size_t ncells;
     const struct sheetload_cell *cells;
 };
 
 /* All-zero means the defaults. Pointers are borrowed for the open call. */
 struct sheetload_read_opts {
-    const char *sheet;      /* xlsx, xls: name or 1-based number; NULL = the first */
-    char delimiter;         /* csv: 0 = detect among , ; TAB */
-    const char *encoding;   /* csv: iconv name; NULL = UTF-8 (a BOM decides anyway) */
+    const char *sheet;    /* xlsx, xls: name or 1-based number; NULL = the first */
+    char delimiter;       /* csv: 0 = detect among , ; TAB */
+    const char *encoding; /* csv: iconv name; NULL = UTF-8 (a BOM decides anyway) */
     struct sheetload_limits limits;
 };
 
@@ -367,8 +367,8 @@ enum sheetload_format {
  * name (may be NULL): the name the file came with; a name that claims a
  * workbook (.xlsx, .xlsm, .xls) must hold one. encoding (may be NULL): the
  * user's word on a CSV's text encoding. */
-int sheetload_sniff(const void *head, size_t n, const char *name, const char *encoding,
-                    char *why, size_t cap);
+int sheetload_sniff(const void *head, size_t n, const char *name, const char *encoding, char *why,
+                    size_t cap);
 
 /* ---- questions to a database (each opens and closes its own connection;
  * db as in sheetload_opts: NULL = $DATABASE_URL, else the default) ---- */
@@ -381,15 +381,15 @@ int sheetload_ping(const char *db, struct sheetload_error *err);
  * one import. Empty strings mean "not known". */
 struct sheetload_import_info {
     long long id;
-    char status[16];       /* running, completed, failed, cancelled, abandoned */
+    char status[16]; /* running, completed, failed, cancelled, abandoned */
     char method[16];
-    char file[512];        /* the name it was imported under */
+    char file[512]; /* the name it was imported under */
     char started_at[40];
-    char finished_at[40];  /* "" while running */
+    char finished_at[40]; /* "" while running */
     char table[128];
     long long total_records, success_count, error_count, skipped_blank; /* at its end */
     long long rows_done, rows_inserted, rows_rejected;                  /* batches so far */
-    char message[1024];    /* why it failed or stopped */
+    char message[1024]; /* why it failed or stopped */
 };
 /* Fills info for import id; SHEETLOAD_ENOTFOUND when the ledger has none. */
 int sheetload_import_info(const char *db, long long id, struct sheetload_import_info *info,
@@ -419,15 +419,15 @@ size_t sheetload_versions(char *buf, size_t cap);
 
 /* What an import would do, before anything is written. Pointers borrowed. */
 struct sheetload_preview_opts {
-    const char *file;           /* required */
-    const char *display_name;   /* NULL = file */
-    const char *db;             /* target; read only to learn a --table's columns */
-    const char *table;          /* NULL = businesses */
-    const char *sheet;          /* name or 1-based number; NULL = first */
-    const char *columns;        /* the mapping to check, as opts.columns ("a,,c": one
-                                 * name or nothing per sheet column); NULL = suggest */
-    int rows;                   /* data rows returned; 0 = 20 */
-    int problems;               /* rejected rows returned; 0 = 10 */
+    const char *file;         /* required */
+    const char *display_name; /* NULL = file */
+    const char *db;           /* target; read only to learn a --table's columns */
+    const char *table;        /* NULL = businesses */
+    const char *sheet;        /* name or 1-based number; NULL = first */
+    const char *columns;      /* the mapping to check, as opts.columns ("a,,c": one
+                               * name or nothing per sheet column); NULL = suggest */
+    int rows;                 /* data rows returned; 0 = 20 */
+    int problems;             /* rejected rows returned; 0 = 10 */
     struct sheetload_limits limits;
     struct sheetload_stop *stop; /* borrowed; NULL = none; stops the dry run */
 };

@@ -81,9 +81,9 @@ static void test_norm(void)
 /* A plan for the businesses table with the sheet's columns in model order. */
 static void biz_plan(struct sl_plan *p, size_t ncells)
 {
-    static const char *names[] = {"name", "category", "phone", "email", "address",
-                                  "city", "country", "website", "description",
-                                  "created_at", "updated_at"};
+    static const char *names[] = {"name",        "category",   "phone",     "email",
+                                  "address",     "city",       "country",   "website",
+                                  "description", "created_at", "updated_at"};
     static int map[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
     memset(p, 0, sizeof *p);
     p->default_table = 1;

@@ -141,8 +141,7 @@ static void read_args(const char *dir, struct sl_reader_opts *opts)
             static char enc[256]; /* one case at a time */
             snprintf(enc, sizeof enc, "%s", line + 9);
             opts->encoding = enc;
-        }
-        else
+        } else
             T_FAIL("%s: unknown args line '%s'", dir, line);
     }
     fclose(f);
@@ -196,8 +195,8 @@ int main(void)
             run(dir, via, &opts, input, in_len, &out, msg, sizeof msg);
             int ok = 1;
             if (experr && strcmp(msg, experr)) {
-                fprintf(stderr, "%s (%s): error\n  got:  '%s'\n  want: '%s'\n", names[i],
-                        vias[via], msg, experr);
+                fprintf(stderr, "%s (%s): error\n  got:  '%s'\n  want: '%s'\n", names[i], vias[via],
+                        msg, experr);
                 ok = 0;
             }
             if (!experr && msg[0]) {
@@ -220,6 +219,7 @@ int main(void)
         free(names[i]);
     }
     sl_buf_release(&out);
-    fprintf(stderr, "csv corpus: %d passed, %d failed (%zu cases, 3 ways each)\n", passed, failed, nn);
+    fprintf(stderr, "csv corpus: %d passed, %d failed (%zu cases, 3 ways each)\n", passed, failed,
+            nn);
     return failed ? 1 : 0;
 }

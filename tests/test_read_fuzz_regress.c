@@ -4,11 +4,10 @@
  * plus the shared xlsx corpus (fuzz_xlsx) and tests/corpus/csv inputs
  * (fuzz_csv) when present, and every worksheet and shared-strings part of
  * the shared corpus through the differential fuzz_scan (expat against the
- * scanner, fed whole and in pieces of 1, 7 and 64 bytes). A crash, a sanitizer report or a trap in a
- * plus the shared xlsx corpus (fuzz_xlsx), tests/corpus/xls (fuzz_xls and
- * fuzz_xlsx, which detects it) and tests/corpus/csv inputs (fuzz_csv) when
- * present. A crash, a sanitizer report or a trap in a
- * target's own checks fails the test (SQLite's fuzzcheck habit). */
+ * scanner, fed whole and in pieces of 1, 7 and 64 bytes). A crash, a sanitizer report or a trap in
+ * a plus the shared xlsx corpus (fuzz_xlsx), tests/corpus/xls (fuzz_xls and fuzz_xlsx, which
+ * detects it) and tests/corpus/csv inputs (fuzz_csv) when present. A crash, a sanitizer report or a
+ * trap in a target's own checks fails the test (SQLite's fuzzcheck habit). */
 #define _GNU_SOURCE 1
 #include <dirent.h>
 #include <stdint.h>
@@ -154,10 +153,8 @@ int main(void)
         const char *name;
         target_fn fn;
     } targets[] = {
-        {"fuzz_xlsx", fuzz_xlsx_one},
-        {"fuzz_xls", fuzz_xls_one},
-        {"fuzz_csv", fuzz_csv_one},
-        {"fuzz_cellfmt", fuzz_cellfmt_one},
+        {"fuzz_xlsx", fuzz_xlsx_one}, {"fuzz_xls", fuzz_xls_one},
+        {"fuzz_csv", fuzz_csv_one},   {"fuzz_cellfmt", fuzz_cellfmt_one},
         {"fuzz_scan", fuzz_scan_one},
     };
     if (!src)

@@ -151,7 +151,8 @@ static void alloc_failures(const char *path, const char *want, size_t wlen)
         int rc = sl_test_xlsx_to_csv(path, NULL, &out, &err);
         long failed = sl_alloc_failures();
         sl_alloc_fail_after(-1);
-        if (rc == 0 && !out.err && (out.len != wlen || memcmp(out.data ? out.data : "", want, wlen)))
+        if (rc == 0 && !out.err &&
+            (out.len != wlen || memcmp(out.data ? out.data : "", want, wlen)))
             T_FAIL("allocation %ld failed: wrong output without an error", n);
         if (rc != 0 && failed == 0)
             T_FAIL("error %d with no allocation failure: %s", rc, err.msg);
@@ -221,12 +222,15 @@ int main(void)
             size_t ls = k;
             while (ls > 0 && exp[ls - 1] != '\n')
                 ls--;
-            fprintf(stderr, "FAIL %s: differs at byte %zu (got %zu bytes, want %zu)\n  want: %.120s\n  got:  %.120s\n",
+            fprintf(stderr,
+                    "FAIL %s: differs at byte %zu (got %zu bytes, want %zu)\n  want: %.120s\n  "
+                    "got:  %.120s\n",
                     names[i], k, out.len, elen, exp + ls, out.data ? out.data + ls : "");
             fail++;
         } else {
             pass++;
-            if (!strcmp(names[i], "poi-sample.strict.xlsx") || !strcmp(names[i], "sheetjs-LONumbers.xlsx"))
+            if (!strcmp(names[i], "poi-sample.strict.xlsx") ||
+                !strcmp(names[i], "sheetjs-LONumbers.xlsx"))
                 alloc_failures(path, exp, elen);
         }
         free(exp);

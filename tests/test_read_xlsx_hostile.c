@@ -24,33 +24,51 @@
 #endif
 
 static const char *gen_py =
-"import os, sys, struct, zipfile, zlib\n"
+    "import os, sys, struct, zipfile, zlib\n"
     "D = sys.argv[1]\n"
-    "CT = '<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>'\n"
-    "RELS = ('<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">'\n"
-    "        '<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>')\n"
-    "WB = ('<?xml version=\"1.0\"?><workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" '\n"
-    "      'xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets>'\n"
-    "      '<sheet name=\"Data\" sheetId=\"1\" r:id=\"rId1\"/><sheet name=\"Other\" sheetId=\"2\" r:id=\"rId2\"/></sheets></workbook>')\n"
-    "WBRELS = ('<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">'\n"
-    "          '<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/>'\n"
-    "          '<Relationship Id=\"rId2\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet2.xml\"/>'\n"
-    "          '<Relationship Id=\"rId3\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings\" Target=\"sharedStrings.xml\"/></Relationships>')\n"
-    "HEAD = '<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>'\n"
+    "CT = '<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types "
+    "xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>'\n"
+    "RELS = ('<?xml version=\"1.0\"?><Relationships "
+    "xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">'\n"
+    "        '<Relationship Id=\"rId1\" "
+    "Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" "
+    "Target=\"xl/workbook.xml\"/></Relationships>')\n"
+    "WB = ('<?xml version=\"1.0\"?><workbook "
+    "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" '\n"
+    "      "
+    "'xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets>'\n"
+    "      '<sheet name=\"Data\" sheetId=\"1\" r:id=\"rId1\"/><sheet name=\"Other\" sheetId=\"2\" "
+    "r:id=\"rId2\"/></sheets></workbook>')\n"
+    "WBRELS = ('<?xml version=\"1.0\"?><Relationships "
+    "xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">'\n"
+    "          '<Relationship Id=\"rId1\" "
+    "Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" "
+    "Target=\"worksheets/sheet1.xml\"/>'\n"
+    "          '<Relationship Id=\"rId2\" "
+    "Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" "
+    "Target=\"worksheets/sheet2.xml\"/>'\n"
+    "          '<Relationship Id=\"rId3\" "
+    "Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings\" "
+    "Target=\"sharedStrings.xml\"/></Relationships>')\n"
+    "HEAD = '<?xml version=\"1.0\"?><worksheet "
+    "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>'\n"
     "TAIL = '</sheetData></worksheet>'\n"
-    "SST_HEAD = '<?xml version=\"1.0\"?><sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">'\n"
+    "SST_HEAD = '<?xml version=\"1.0\"?><sst "
+    "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">'\n"
     "\n"
     "_plain = zipfile._get_compressor\n"
     "def rle_compressor(on=True):\n"
     "    # zlib's run-length strategy: fast on the runs of one byte made here\n"
-    "    zipfile._get_compressor = (lambda t, l=None: zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_RLE)) if on else _plain\n"
+    "    zipfile._get_compressor = (lambda t, l=None: zlib.compressobj(9, zlib.DEFLATED, -15, 9, "
+    "zlib.Z_RLE)) if on else _plain\n"
     "\n"
     "def book(name, sheet=None, sst=None, drop=(), streams=None, bs=False):\n"
     "    \"\"\"A workbook; sheet/sst are str or bytes; streams: {part: iterator of bytes}.\"\"\"\n"
     "    with zipfile.ZipFile(os.path.join(D, name), 'w', zipfile.ZIP_DEFLATED) as z:\n"
     "        parts = {'[Content_Types].xml': CT, '_rels/.rels': RELS, 'xl/workbook.xml': WB,\n"
     "                 'xl/_rels/workbook.xml.rels': WBRELS,\n"
-    "                 'xl/worksheets/sheet2.xml': HEAD + '<row r=\"1\"><c r=\"A1\"><v>2</v></c></row>' + TAIL}\n"
+    "                 'xl/worksheets/sheet2.xml': HEAD + '<row r=\"1\"><c "
+    "r=\"A1\"><v>2</v></c></row>' + TAIL}\n"
     "        if sheet is not None:\n"
     "            parts['xl/worksheets/sheet1.xml'] = sheet\n"
     "        if sst is not None:\n"
@@ -67,7 +85,8 @@ static const char *gen_py =
     "    with open(os.path.join(D, name), 'wb') as f:\n"
     "        f.write(data)\n"
     "\n"
-    "ok_sheet = HEAD + '<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\"><v>1.5</v></c></row>' + TAIL\n"
+    "ok_sheet = HEAD + '<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c "
+    "r=\"B1\"><v>1.5</v></c></row>' + TAIL\n"
     "ok_sst = SST_HEAD + '<si><t>hello</t></si></sst>'\n"
     "book('ok.xlsx', ok_sheet, ok_sst)\n"
     "# Every part name written with backslashes, as some producers do.\n"
@@ -81,17 +100,26 @@ static const char *gen_py =
     "book('nosheetpart.xlsx', None, ok_sst)\n"
     "book('cutxml.xlsx', ok_sheet[:len(ok_sheet) - 40], ok_sst)\n"
     "laughs = ('<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">'\n"
-    "          + ''.join('<!ENTITY lol%d \"%s\">' % (i, ('&lol%d;' % (i - 1) if i > 1 else '&lol;') * 10) for i in range(1, 10))\n"
-    "          + ']><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>'\n"
-    "          '<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>&lol9;</t></is></c></row>' + TAIL)\n"
+    "          + ''.join('<!ENTITY lol%d \"%s\">' % (i, ('&lol%d;' % (i - 1) if i > 1 else "
+    "'&lol;') * 10) for i in range(1, 10))\n"
+    "          + ']><worksheet "
+    "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>'\n"
+    "          '<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>&lol9;</t></is></c></row>' + "
+    "TAIL)\n"
     "book('laughs.xlsx', laughs, ok_sst)\n"
-    "book('laughs_sst.xlsx', ok_sheet, laughs.replace('<worksheet', '<sst').replace('</sheetData></worksheet>', '</sst>'))\n"
+    "book('laughs_sst.xlsx', ok_sheet, laughs.replace('<worksheet', "
+    "'<sst').replace('</sheetData></worksheet>', '</sst>'))\n"
     "book('deep.xlsx', HEAD + '<x>' * 200000 + '</x>' * 200000 + TAIL, ok_sst)\n"
-    "book('sstpast.xlsx', HEAD + '<row r=\"3\"><c r=\"A3\"><v>1</v></c><c r=\"D3\" t=\"s\"><v>7</v></c></row>' + TAIL, ok_sst)\n"
-    "book('sstnan.xlsx', HEAD + '<row r=\"2\"><c r=\"B2\" t=\"s\"><v>abc</v></c></row>' + TAIL, ok_sst)\n"
-    "book('rowpast.xlsx', HEAD + '<row r=\"1048576\"><c><v>1</v></c></row><row><c><v>2</v></c></row>' + TAIL, ok_sst)\n"
-    "book('colpast.xlsx', HEAD + '<row r=\"2\"><c r=\"XFD2\"><v>1</v></c><c r=\"XFE2\"><v>2</v></c></row>' + TAIL, ok_sst)\n"
-    "book('nosst.xlsx', HEAD + '<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>' + TAIL, None)\n"
+    "book('sstpast.xlsx', HEAD + '<row r=\"3\"><c r=\"A3\"><v>1</v></c><c r=\"D3\" "
+    "t=\"s\"><v>7</v></c></row>' + TAIL, ok_sst)\n"
+    "book('sstnan.xlsx', HEAD + '<row r=\"2\"><c r=\"B2\" t=\"s\"><v>abc</v></c></row>' + TAIL, "
+    "ok_sst)\n"
+    "book('rowpast.xlsx', HEAD + '<row "
+    "r=\"1048576\"><c><v>1</v></c></row><row><c><v>2</v></c></row>' + TAIL, ok_sst)\n"
+    "book('colpast.xlsx', HEAD + '<row r=\"2\"><c r=\"XFD2\"><v>1</v></c><c "
+    "r=\"XFE2\"><v>2</v></c></row>' + TAIL, ok_sst)\n"
+    "book('nosst.xlsx', HEAD + '<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>' + TAIL, "
+    "None)\n"
     "# 100 MB of text in one cell; a 30,000-byte period (inside deflate's 32 KiB\n"
     "# window) keeps it near 100:1, under the ratio limit, so the cell limit acts.\n"
     "import random\n"
@@ -106,10 +134,13 @@ static const char *gen_py =
     "    [(SST_HEAD + '<si><t>').encode()] + [unit] * big + [b'</t></si></sst>'])})\n"
     "rle_compressor(False)\n"
     "n = 10000000\n"
-    "book('sst10m.xlsx', HEAD + '<row r=\"1\"><c r=\"A1\" t=\"s\"><v>%d</v></c><c r=\"B1\" t=\"s\"><v>%d</v></c>'\n"
-    "     '<c r=\"C1\"><v>42</v></c></row><row r=\"2\"><c r=\"A2\" t=\"s\"><v>5000000</v></c></row>' % (n, n - 1) + TAIL,\n"
+    "book('sst10m.xlsx', HEAD + '<row r=\"1\"><c r=\"A1\" t=\"s\"><v>%d</v></c><c r=\"B1\" "
+    "t=\"s\"><v>%d</v></c>'\n"
+    "     '<c r=\"C1\"><v>42</v></c></row><row r=\"2\"><c r=\"A2\" "
+    "t=\"s\"><v>5000000</v></c></row>' % (n, n - 1) + TAIL,\n"
     "     None, streams={'xl/sharedStrings.xml': iter(\n"
-    "         [SST_HEAD.encode()] + [b'<si><t/></si>' * 100000] * (n // 100000) + [b'<si><t>end</t></si></sst>'])})\n"
+    "         [SST_HEAD.encode()] + [b'<si><t/></si>' * 100000] * (n // 100000) + "
+    "[b'<si><t>end</t></si></sst>'])})\n"
     "rle_compressor()\n"
     "gib = 1536\n"
     "book('bomb.xlsx', None, ok_sst, streams={'xl/worksheets/sheet1.xml': iter(\n"
@@ -120,7 +151,8 @@ static const char *gen_py =
     "    z.writestr('xl/worksheets/sheet1.xml', HEAD + ' ' * (64 << 20) + TAIL)\n"
     "b = bytearray(open(os.path.join(D, 'liar.xlsx'), 'rb').read())\n"
     "name = b'xl/worksheets/sheet1.xml'\n"
-    "i = b.find(b'PK\\x01\\x02' + b'\\x00' * 0)  # patch the sheet's central entry and local header\n"
+    "i = b.find(b'PK\\x01\\x02' + b'\\x00' * 0)  # patch the sheet's central entry and local "
+    "header\n"
     "while i >= 0:\n"
     "    nl = struct.unpack('<H', b[i + 28:i + 30])[0]\n"
     "    if b[i + 46:i + 46 + nl] == name:\n"
@@ -165,7 +197,8 @@ static const char *gen_py =
     "    comp = struct.unpack('<I', b[i + 20:i + 24])[0]\n"
     "    struct.pack_into('<I', b, i + 20, comp - 8)\n"
     "    struct.pack_into('<I', b, loc + 18, comp - 8)\n"
-    "book('cutdeflate.xlsx', HEAD + '<row r=\"1\"><c r=\"A1\"><v>7</v></c></row>' * 3000 + TAIL, ok_sst)\n"
+    "book('cutdeflate.xlsx', HEAD + '<row r=\"1\"><c r=\"A1\"><v>7</v></c></row>' * 3000 + TAIL, "
+    "ok_sst)\n"
     "patch('cutdeflate.xlsx', 'cutdeflate.xlsx', b'xl/worksheets/sheet1.xml', cut)\n"
     "\n";
 
@@ -202,9 +235,9 @@ static int read_all(const char *name, const struct sheetload_limits *lim, char *
 
 struct hcase {
     const char *file;
-    int code;          /* expected result */
-    const char *want;  /* substring of the message */
-    long max_rss_mb;   /* peak RSS of the child */
+    int code;         /* expected result */
+    const char *want; /* substring of the message */
+    long max_rss_mb;  /* peak RSS of the child */
 };
 
 static const struct hcase cases[] = {
@@ -213,24 +246,53 @@ static const struct hcase cases[] = {
     {"notzip.xlsx", SL_EZIP, "not a zip archive", 64},
     {"empty.xlsx", SL_EZIP, "is empty", 64},
     {"truncated.xlsx", SL_EZIP, "is a truncated zip archive", 64},
-    {"noworkbook.xlsx", SL_EXLSX, "no workbook: '_rels/.rels' names none and there is no 'xl/workbook.xml' (the archive holds 1: 'hello.txt')", 64},
-    {"nosheetpart.xlsx", SL_EXLSX, "'xl/worksheets/sheet1.xml': sheet 'Data' is named in 'xl/_rels/workbook.xml.rels' but the archive has no such part (it holds 6: '[Content_Types].xml', '_rels/.rels', 'xl/workbook.xml', 'xl/_rels/workbook.xml.rels', 'xl/worksheets/sheet2.xml', 'xl/sharedStrings.xml')", 64},
+    {"noworkbook.xlsx", SL_EXLSX,
+     "no workbook: '_rels/.rels' names none and there is no 'xl/workbook.xml' (the archive holds "
+     "1: 'hello.txt')",
+     64},
+    {"nosheetpart.xlsx", SL_EXLSX,
+     "'xl/worksheets/sheet1.xml': sheet 'Data' is named in 'xl/_rels/workbook.xml.rels' but the "
+     "archive has no such part (it holds 6: '[Content_Types].xml', '_rels/.rels', "
+     "'xl/workbook.xml', 'xl/_rels/workbook.xml.rels', 'xl/worksheets/sheet2.xml', "
+     "'xl/sharedStrings.xml')",
+     64},
     {"cutxml.xlsx", SL_EXML, "'xl/worksheets/sheet1.xml' line 1: ", 64},
     {"laughs.xlsx", SL_EXML, "'xl/worksheets/sheet1.xml' line 1: has a DTD", 64},
     {"laughs_sst.xlsx", SL_EXML, "'xl/sharedStrings.xml' line 1: has a DTD", 64},
-    {"deep.xlsx", SL_ELIMIT, "'xl/worksheets/sheet1.xml' line 1: XML nested deeper than the limit of 256", 64},
-    {"sstpast.xlsx", SL_EXLSX, "sheet 'Data', row 3, column D: 'xl/worksheets/sheet1.xml' line 1: shared string 7 does not exist (the table has 1 strings)", 64},
-    {"sstnan.xlsx", SL_EXLSX, "row 2, column B: 'xl/worksheets/sheet1.xml' line 1: shared string index 'abc' is not a number", 64},
-    {"rowpast.xlsx", SL_EXLSX, "row 1048577: 'xl/worksheets/sheet1.xml' line 1: row 1048577 passes row 1,048,576, the last one a sheet can have; the workbook is malformed", 64},
-    {"colpast.xlsx", SL_EXLSX, "row 2, column XFE: 'xl/worksheets/sheet1.xml' line 1: a cell passes column XFD (16,384), the last one a sheet can have; the workbook is malformed", 64},
+    {"deep.xlsx", SL_ELIMIT,
+     "'xl/worksheets/sheet1.xml' line 1: XML nested deeper than the limit of 256", 64},
+    {"sstpast.xlsx", SL_EXLSX,
+     "sheet 'Data', row 3, column D: 'xl/worksheets/sheet1.xml' line 1: shared string 7 does not "
+     "exist (the table has 1 strings)",
+     64},
+    {"sstnan.xlsx", SL_EXLSX,
+     "row 2, column B: 'xl/worksheets/sheet1.xml' line 1: shared string index 'abc' is not a "
+     "number",
+     64},
+    {"rowpast.xlsx", SL_EXLSX,
+     "row 1048577: 'xl/worksheets/sheet1.xml' line 1: row 1048577 passes row 1,048,576, the last "
+     "one a sheet can have; the workbook is malformed",
+     64},
+    {"colpast.xlsx", SL_EXLSX,
+     "row 2, column XFE: 'xl/worksheets/sheet1.xml' line 1: a cell passes column XFD (16,384), the "
+     "last one a sheet can have; the workbook is malformed",
+     64},
     {"nosst.xlsx", SL_EXLSX, "shared string 0 does not exist", 64},
-    {"bigcell_inline.xlsx", SL_ELIMIT, "row 1, column A: 'xl/worksheets/sheet1.xml' line 1: a text passes the limit of 67108864 bytes for one cell", 200},
-    {"bigcell_sst.xlsx", SL_ELIMIT, "'xl/sharedStrings.xml' line 1: a text passes the limit of 67108864 bytes for one cell", 200},
-    {"bomb.xlsx", SL_ELIMIT, "'xl/worksheets/sheet1.xml': compression ratio passes the limit of 1000:1 (a zip bomb?)", 64},
+    {"bigcell_inline.xlsx", SL_ELIMIT,
+     "row 1, column A: 'xl/worksheets/sheet1.xml' line 1: a text passes the limit of 67108864 "
+     "bytes for one cell",
+     200},
+    {"bigcell_sst.xlsx", SL_ELIMIT,
+     "'xl/sharedStrings.xml' line 1: a text passes the limit of 67108864 bytes for one cell", 200},
+    {"bomb.xlsx", SL_ELIMIT,
+     "'xl/worksheets/sheet1.xml': compression ratio passes the limit of 1000:1 (a zip bomb?)", 64},
     {"sst10m.xlsx", 0, "", 160},
     {"crc.xlsx", SL_EZIP, "'xl/worksheets/sheet1.xml': broken zip entry", 64},
     {"cutdeflate.xlsx", SL_EZIP, "'xl/worksheets/sheet1.xml': broken zip entry", 64},
-    {"liarsst.xlsx", SL_EZIP, "'xl/sharedStrings.xml': inflates to more than the 1000 bytes its zip header declares; the file is broken", 64},
+    {"liarsst.xlsx", SL_EZIP,
+     "'xl/sharedStrings.xml': inflates to more than the 1000 bytes its zip header declares; the "
+     "file is broken",
+     64},
 };
 
 static int run_case(const struct hcase *c)
@@ -253,9 +315,8 @@ static int run_case(const struct hcase *c)
         fprintf(stderr, "%s: got '%s','%s'\n", c->file, first[0][0], first[0][1]);
         return 1;
     }
-    if (!strcmp(c->file, "sst10m.xlsx") &&
-        (strcmp(first[0][0], "end") || first[0][1][0] || strcmp(first[0][2], "42") ||
-         first[1][0][0])) {
+    if (!strcmp(c->file, "sst10m.xlsx") && (strcmp(first[0][0], "end") || first[0][1][0] ||
+                                            strcmp(first[0][2], "42") || first[1][0][0])) {
         fprintf(stderr, "sst10m.xlsx: got '%s','%s','%s' / '%s'\n", first[0][0], first[0][1],
                 first[0][2], first[1][0]);
         return 1;
@@ -286,7 +347,10 @@ static int in_child(int (*fn)(const void *), const void *arg, long *rss_mb)
     return WEXITSTATUS(st);
 }
 
-static int case_fn(const void *arg) { return run_case(arg); }
+static int case_fn(const void *arg)
+{
+    return run_case(arg);
+}
 
 /* The headers of liar.xlsx say 1000 bytes; 64 MiB come out. With the entry
  * limit at 16 MiB it must be stopped while inflating. */
@@ -334,7 +398,8 @@ static int sheet_fn(const void *arg)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "%s/sl-xlsx-hostile.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(dir, sizeof dir, "%s/sl-xlsx-hostile.XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     T_OK(mkdtemp(dir));
     char script[300], cmd[700];
     snprintf(script, sizeof script, "%s/gen.py", dir);

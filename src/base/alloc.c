@@ -20,10 +20,22 @@ static int should_fail(void)
     return 0;
 }
 
-void *sl_malloc(size_t n) { return should_fail() ? NULL : malloc(n ? n : 1); }
-void *sl_calloc(size_t n, size_t size) { return should_fail() ? NULL : calloc(n ? n : 1, size ? size : 1); }
-void *sl_realloc(void *p, size_t n) { return should_fail() ? NULL : realloc(p, n ? n : 1); }
-void sl_free(void *p) { free(p); }
+void *sl_malloc(size_t n)
+{
+    return should_fail() ? NULL : malloc(n ? n : 1);
+}
+void *sl_calloc(size_t n, size_t size)
+{
+    return should_fail() ? NULL : calloc(n ? n : 1, size ? size : 1);
+}
+void *sl_realloc(void *p, size_t n)
+{
+    return should_fail() ? NULL : realloc(p, n ? n : 1);
+}
+void sl_free(void *p)
+{
+    free(p);
+}
 
 char *sl_strndup(const char *s, size_t n)
 {
@@ -35,7 +47,10 @@ char *sl_strndup(const char *s, size_t n)
     return p;
 }
 
-char *sl_strdup(const char *s) { return sl_strndup(s, strlen(s)); }
+char *sl_strdup(const char *s)
+{
+    return sl_strndup(s, strlen(s));
+}
 
 void sl_alloc_fail_after(long n)
 {
@@ -43,4 +58,7 @@ void sl_alloc_fail_after(long n)
     atomic_store(&budget, n < 0 ? -1 : n);
 }
 
-long sl_alloc_failures(void) { return atomic_load(&failures); }
+long sl_alloc_failures(void)
+{
+    return atomic_load(&failures);
+}

@@ -12,7 +12,10 @@
 /* Monotonic nanoseconds since an arbitrary point. */
 int64_t sl_now_ns(void);
 /* Seconds as a double, for statistics. */
-static inline double sl_ns_to_s(int64_t ns) { return (double)ns / 1e9; }
+static inline double sl_ns_to_s(int64_t ns)
+{
+    return (double)ns / 1e9;
+}
 /* now + seconds, saturating; seconds <= 0 gives SL_NEVER. */
 int64_t sl_deadline_after(double seconds);
 /* A deadline as a CLOCK_MONOTONIC timespec (for pthread_cond_timedwait on a

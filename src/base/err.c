@@ -8,7 +8,9 @@
 const char *sheetload_strerror(int code)
 {
     switch (code) {
-#define SL_X_(name, value, text) case value: return text;
+#define SL_X_(name, value, text) \
+    case value:                  \
+        return text;
         SHEETLOAD_ERRORS(SL_X_)
 #undef SL_X_
     }
@@ -82,11 +84,11 @@ void sl_err_format(const struct sl_error *err, char *buf, size_t cap)
 {
     size_t off = 0;
     buf[0] = '\0';
-#define ADD(...)                                                             \
-    do {                                                                     \
+#define ADD(...)                                                              \
+    do {                                                                      \
         int n_ = snprintf(buf + off, off < cap ? cap - off : 0, __VA_ARGS__); \
-        if (n_ > 0)                                                          \
-            off += (size_t)n_;                                               \
+        if (n_ > 0)                                                           \
+            off += (size_t)n_;                                                \
     } while (0)
     if (err->file[0])
         ADD("'%s'", err->file);

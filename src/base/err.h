@@ -14,7 +14,7 @@ enum sl_code {
 #undef SL_X_
 };
 /* Inside the library the public error type is struct sl_error. */
-#define sl_error sheetload_error
+#define sl_error    sheetload_error
 #define sl_strerror sheetload_strerror
 
 /* Sets err->code and err->msg (printf format) unless err is NULL or already

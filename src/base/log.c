@@ -13,8 +13,14 @@
 static atomic_int level = SL_LOG_INFO;
 static atomic_int json;
 
-void sl_log_set_json(int on) { atomic_store(&json, on != 0); }
-int sl_log_is_json(void) { return atomic_load(&json); }
+void sl_log_set_json(int on)
+{
+    atomic_store(&json, on != 0);
+}
+int sl_log_is_json(void)
+{
+    return atomic_load(&json);
+}
 
 static const char *const json_levels[] = {"debug", "info", "warning", "error", "error"};
 
@@ -72,7 +78,10 @@ static size_t json_escape(char *out, size_t cap, const char *msg)
     return n;
 }
 
-void sl_log_set_level(enum sl_log_level l) { atomic_store(&level, (int)l); }
+void sl_log_set_level(enum sl_log_level l)
+{
+    atomic_store(&level, (int)l);
+}
 
 void sl_log(enum sl_log_level l, const char *fmt, ...)
 {

@@ -14,9 +14,9 @@ int sl_log_is_json(void);
  * "time" and "level" first; in text mode does nothing. */
 void sl_log_obj(enum sl_log_level level, const char *obj);
 void sl_log(enum sl_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#define sl_debug(...) sl_log(SL_LOG_DEBUG, __VA_ARGS__)
-#define sl_info(...) sl_log(SL_LOG_INFO, __VA_ARGS__)
-#define sl_warn(...) sl_log(SL_LOG_WARNING, __VA_ARGS__)
+#define sl_debug(...)  sl_log(SL_LOG_DEBUG, __VA_ARGS__)
+#define sl_info(...)   sl_log(SL_LOG_INFO, __VA_ARGS__)
+#define sl_warn(...)   sl_log(SL_LOG_WARNING, __VA_ARGS__)
 #define sl_errlog(...) sl_log(SL_LOG_ERROR, __VA_ARGS__)
 
 #endif

@@ -392,8 +392,8 @@ struct bench {
     char dir[512], genfile[600], dbfile[600], dbtarget[640], outp[600], errp[600], shown[512];
     char line[1024];
     const char *db, *file;
-    int scratch;        /* db is a scratch SQLite file in dir */
-    long long expect;   /* rows each import must insert; -1 = the first run's total */
+    int scratch;      /* db is a scratch SQLite file in dir */
+    long long expect; /* rows each import must insert; -1 = the first run's total */
 };
 
 static void remove_scratch_db(const char *dbfile)
@@ -443,9 +443,10 @@ static int bench_input(struct bench *b)
     char rows[32];
     snprintf(rows, sizeof rows, "%lld", b->o.rows);
     snprintf(b->genfile, sizeof b->genfile, "%s/businesses-%lld.xlsx", b->dir, b->o.rows);
-    char *gav[] = {"sheetload", "gen",     "--rows", rows,
-                   "--seed",    "1",       "-o",     b->genfile,
-                   b->o.inline_strings ? "--inline-strings" : NULL, NULL};
+    char *gav[] = {"sheetload", "gen",      "--rows",
+                   rows,        "--seed",   "1",
+                   "-o",        b->genfile, b->o.inline_strings ? "--inline-strings" : NULL,
+                   NULL};
     fprintf(stderr, "sheetload bench: generating %lld rows into '%s'\n", b->o.rows, b->genfile);
     int grc = run_child(gav, b->outp, b->errp, NULL);
     if (grc != 0) {

@@ -26,7 +26,7 @@
 #include "cli/cli.h"
 
 #define HOLD_MAX (16u << 20)
-#define OUT_CAP (1u << 20)
+#define OUT_CAP  (1u << 20)
 
 /* The output: a reused buffer written in large chunks. */
 struct out {
@@ -59,7 +59,8 @@ static void out_put(struct out *o, const char *s, size_t n)
 
 static void out_commas(struct out *o, size_t n)
 {
-    static const char commas[64] = ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,";
+    static const char commas[64] =
+        ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,";
     while (n > 0) {
         size_t k = n < sizeof commas ? n : sizeof commas;
         out_put(o, commas, k);
@@ -120,11 +121,11 @@ struct held {
 
 struct cat {
     struct out out;
-    struct sl_buf hold;    /* struct held + text, back to back */
-    struct sl_buf line;    /* the current row's text */
-    size_t maxc;           /* C: the widest row with a value */
-    int streaming;         /* C is fixed: rows go straight out */
-    uint64_t empties;      /* empty rows waiting for a row with a value */
+    struct sl_buf hold; /* struct held + text, back to back */
+    struct sl_buf line; /* the current row's text */
+    size_t maxc;        /* C: the widest row with a value */
+    int streaming;      /* C is fixed: rows go straight out */
+    uint64_t empties;   /* empty rows waiting for a row with a value */
 };
 
 static void emit(struct cat *k, uint64_t empties, size_t w, const char *text, size_t len)
@@ -197,36 +198,37 @@ static int take(struct cat *k, const struct sheetload_row *row, size_t w)
 
 static void help(void)
 {
-    printf("Usage: sheetload cat FILE [OPTIONS]\n"
-           "\n"
-           "Prints one sheet of FILE (.xlsx, .xls or .csv, recognised by content; '-' reads\n"
-           "standard input) as CSV: UTF-8, ',' between fields, LF after every record, a field quoted\n"
-           "only when it holds , \" CR or LF. Rows 1..R and columns A..C, where R and C are\n"
-           "the last row and column holding a value; an empty sheet prints nothing.\n"
-           "\n"
-           "Options:\n"
-           "  -s, --sheet NAME|N     the sheet by name or 1-based position (default: the\n"
-           "                         first sheet in workbook order)\n"
-           "  -l, --list-sheets      print the sheet names, one per line, and exit\n"
-           "  -o, --output FILE      write to FILE instead of standard output\n"
-           "  -d, --delimiter C      CSV input: the delimiter (',' ';' TAB as \\t, or any\n"
-           "                         byte); default: detected from the first record\n"
-           "  -e, --encoding NAME    CSV input: its text encoding (cp1252, macintosh,\n"
-           "                         utf-16, ...; any iconv name); default: UTF-8, or what\n"
-           "                         a byte-order mark says\n"
-           "  -m, --max-memory SIZE  memory budget (256MiB default; KiB, MiB, GiB;\n"
-           "                         'unlimited'): an .xlsx's shared strings past it\n"
-           "                         spill to a file in $TMPDIR (else /tmp)\n"
-           "                         [SHEETLOAD_MAX_MEMORY]\n"
-           "  -h, --help             show this help\n"
-           "\n"
-           "Output is exact for any sheet whose CSV fits in 16 MiB. A larger sheet is\n"
-           "streamed once 16 MiB is held: its column count C is fixed by the widest row of\n"
-           "that first part (the header row, in practice), and a later row with values\n"
-           "beyond column C is written with all its fields rather than lose them.\n"
-           "\n"
-           "Exit status: 0 done, 1 the file could not be read (one line on stderr names\n"
-           "the file, sheet, row and column), 2 usage error.\n");
+    printf(
+        "Usage: sheetload cat FILE [OPTIONS]\n"
+        "\n"
+        "Prints one sheet of FILE (.xlsx, .xls or .csv, recognised by content; '-' reads\n"
+        "standard input) as CSV: UTF-8, ',' between fields, LF after every record, a field quoted\n"
+        "only when it holds , \" CR or LF. Rows 1..R and columns A..C, where R and C are\n"
+        "the last row and column holding a value; an empty sheet prints nothing.\n"
+        "\n"
+        "Options:\n"
+        "  -s, --sheet NAME|N     the sheet by name or 1-based position (default: the\n"
+        "                         first sheet in workbook order)\n"
+        "  -l, --list-sheets      print the sheet names, one per line, and exit\n"
+        "  -o, --output FILE      write to FILE instead of standard output\n"
+        "  -d, --delimiter C      CSV input: the delimiter (',' ';' TAB as \\t, or any\n"
+        "                         byte); default: detected from the first record\n"
+        "  -e, --encoding NAME    CSV input: its text encoding (cp1252, macintosh,\n"
+        "                         utf-16, ...; any iconv name); default: UTF-8, or what\n"
+        "                         a byte-order mark says\n"
+        "  -m, --max-memory SIZE  memory budget (256MiB default; KiB, MiB, GiB;\n"
+        "                         'unlimited'): an .xlsx's shared strings past it\n"
+        "                         spill to a file in $TMPDIR (else /tmp)\n"
+        "                         [SHEETLOAD_MAX_MEMORY]\n"
+        "  -h, --help             show this help\n"
+        "\n"
+        "Output is exact for any sheet whose CSV fits in 16 MiB. A larger sheet is\n"
+        "streamed once 16 MiB is held: its column count C is fixed by the widest row of\n"
+        "that first part (the header row, in practice), and a later row with values\n"
+        "beyond column C is written with all its fields rather than lose them.\n"
+        "\n"
+        "Exit status: 0 done, 1 the file could not be read (one line on stderr names\n"
+        "the file, sheet, row and column), 2 usage error.\n");
 }
 
 /* cat's options. */
@@ -240,11 +242,10 @@ struct cat_args {
 static int parse_args(int argc, char **argv, struct cat_args *a)
 {
     static const struct option lo[] = {
-        {"sheet", required_argument, NULL, 's'},  {"list-sheets", no_argument, NULL, 'l'},
-        {"output", required_argument, NULL, 'o'}, {"delimiter", required_argument, NULL, 'd'},
-        {"encoding", required_argument, NULL, 'e'}, {"help", no_argument, NULL, 'h'},
-        {"max-memory", required_argument, NULL, 'm'},
-        {NULL, 0, NULL, 0},
+        {"sheet", required_argument, NULL, 's'},      {"list-sheets", no_argument, NULL, 'l'},
+        {"output", required_argument, NULL, 'o'},     {"delimiter", required_argument, NULL, 'd'},
+        {"encoding", required_argument, NULL, 'e'},   {"help", no_argument, NULL, 'h'},
+        {"max-memory", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0},
     };
     int c;
     unsigned long long mem;
@@ -255,29 +256,46 @@ static int parse_args(int argc, char **argv, struct cat_args *a)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":s:lo:d:e:m:h", lo, NULL)) != -1) {
         switch (c) {
-        case 's': a->ro.sheet = optarg; break;
-        case 'l': a->list = 1; break;
-        case 'o': a->outpath = optarg; break;
-        case 'e': a->ro.encoding = optarg; break;
+        case 's':
+            a->ro.sheet = optarg;
+            break;
+        case 'l':
+            a->list = 1;
+            break;
+        case 'o':
+            a->outpath = optarg;
+            break;
+        case 'e':
+            a->ro.encoding = optarg;
+            break;
         case 'm':
             if (sl_cli_parse_memory(optarg, &mem))
-                return sl_cli_usage_error("cat", "--max-memory '%s' is not a size of at least 1MiB "
-                                                 "(e.g. 256MiB) or 'unlimited'", optarg);
+                return sl_cli_usage_error("cat",
+                                          "--max-memory '%s' is not a size of at least 1MiB "
+                                          "(e.g. 256MiB) or 'unlimited'",
+                                          optarg);
             a->ro.limits.max_memory = mem;
             break;
         case 'd':
             if (sl_cli_parse_delimiter(optarg, &a->ro.delimiter))
-                return sl_cli_usage_error("cat", "--delimiter needs one character such as ';' "
-                                                 "or '\\t', not '%s'", optarg);
+                return sl_cli_usage_error("cat",
+                                          "--delimiter needs one character such as ';' "
+                                          "or '\\t', not '%s'",
+                                          optarg);
             break;
-        case 'h': help(); return -1;
-        case ':': return sl_cli_usage_error("cat", "option '%s' needs a value", argv[optind - 1]);
-        default: return sl_cli_usage_error("cat", "unknown option '%s'", argv[optind - 1]);
+        case 'h':
+            help();
+            return -1;
+        case ':':
+            return sl_cli_usage_error("cat", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return sl_cli_usage_error("cat", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind >= argc)
-        return sl_cli_usage_error("cat", "no input file: give FILE.xlsx, FILE.xls, FILE.csv or - for "
-                                         "standard input");
+        return sl_cli_usage_error("cat",
+                                  "no input file: give FILE.xlsx, FILE.xls, FILE.csv or - for "
+                                  "standard input");
     if (optind + 1 < argc)
         return sl_cli_usage_error("cat", "one input file only; unexpected '%s'", argv[optind + 1]);
     a->path = argv[optind];
@@ -293,7 +311,8 @@ static int cat_rows(struct cat *k, struct sheetload_reader *r, struct sl_error *
     int n;
     while ((n = sheetload_reader_next(r, &row, err)) == 1) {
         size_t w = row.ncells;
-        while (w > 0 && (row.cells[w - 1].kind == SHEETLOAD_CELL_EMPTY || row.cells[w - 1].len == 0))
+        while (w > 0 &&
+               (row.cells[w - 1].kind == SHEETLOAD_CELL_EMPTY || row.cells[w - 1].len == 0))
             w--;
         if (row.num > last + 1)
             k->empties += (uint64_t)(row.num - last - 1); /* rows the sheet leaves out */

@@ -267,8 +267,8 @@ static int xlsx_row(void *arg, long long sheet_row, const struct sl_gen_row *r)
     char t[40];
     for (int c = SL_GEN_NCOLS; c < x->o->text_columns; c++) {
         note_text(x->o->seed, sheet_row - 2, c, t);
-        lxw_error e = worksheet_write_string(x->ws, (lxw_row_t)(sheet_row - 1), (lxw_col_t)c, t,
-                                             NULL);
+        lxw_error e =
+            worksheet_write_string(x->ws, (lxw_row_t)(sheet_row - 1), (lxw_col_t)c, t, NULL);
         if (e) {
             x->err = e;
             return -1;
@@ -343,10 +343,14 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
 {
     enum { OPT_INLINE = 256, OPT_BADLIST, OPT_TEXTCOLS };
     static const struct option lo[] = {
-        {"rows", required_argument, NULL, 'n'},    {"bad", required_argument, NULL, 'b'},
-        {"seed", required_argument, NULL, 's'},    {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},  {"inline-strings", no_argument, NULL, OPT_INLINE},
-        {"bad-list", required_argument, NULL, OPT_BADLIST}, {"help", no_argument, NULL, 'h'},
+        {"rows", required_argument, NULL, 'n'},
+        {"bad", required_argument, NULL, 'b'},
+        {"seed", required_argument, NULL, 's'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"inline-strings", no_argument, NULL, OPT_INLINE},
+        {"bad-list", required_argument, NULL, OPT_BADLIST},
+        {"help", no_argument, NULL, 'h'},
         {"text-columns", required_argument, NULL, OPT_TEXTCOLS},
         {NULL, 0, NULL, 0},
     };
@@ -373,7 +377,8 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
             errno = 0;
             unsigned long long s = strtoull(optarg, &end, 0);
             if (errno || !*optarg || *end || *optarg == '-')
-                return sl_cli_usage_error("gen", "--seed needs a non-negative integer, not '%s'", optarg);
+                return sl_cli_usage_error("gen", "--seed needs a non-negative integer, not '%s'",
+                                          optarg);
             o->seed = s;
             break;
         }
@@ -383,20 +388,33 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
             else if (!strcasecmp(optarg, "xlsx"))
                 o->format = FMT_XLSX;
             else
-                return sl_cli_usage_error("gen", "--format must be 'xlsx' or 'csv', not '%s'", optarg);
+                return sl_cli_usage_error("gen", "--format must be 'xlsx' or 'csv', not '%s'",
+                                          optarg);
             break;
-        case 'o': o->out = optarg; break;
-        case OPT_INLINE: o->inline_strings = 1; break;
-        case OPT_BADLIST: o->bad_list = optarg; break;
+        case 'o':
+            o->out = optarg;
+            break;
+        case OPT_INLINE:
+            o->inline_strings = 1;
+            break;
+        case OPT_BADLIST:
+            o->bad_list = optarg;
+            break;
         case OPT_TEXTCOLS:
             if (sl_cli_parse_long(optarg, SL_GEN_NCOLS + 1, 16384, &v))
-                return sl_cli_usage_error("gen", "--text-columns needs a count from %d to 16384, "
-                                                 "not '%s'", SL_GEN_NCOLS + 1, optarg);
+                return sl_cli_usage_error("gen",
+                                          "--text-columns needs a count from %d to 16384, "
+                                          "not '%s'",
+                                          SL_GEN_NCOLS + 1, optarg);
             o->text_columns = (int)v;
             break;
-        case 'h': help(); return -1;
-        case ':': return sl_cli_usage_error("gen", "option '%s' needs a value", argv[optind - 1]);
-        default: return sl_cli_usage_error("gen", "unknown option '%s'", argv[optind - 1]);
+        case 'h':
+            help();
+            return -1;
+        case ':':
+            return sl_cli_usage_error("gen", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return sl_cli_usage_error("gen", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
@@ -409,16 +427,21 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
         else if (ends_with(o->out, ".csv") || !strcmp(o->out, "-"))
             o->format = FMT_CSV;
         else
-            return sl_cli_usage_error("gen", "cannot tell the format of '%s' from its name: "
-                                             "use a .xlsx or .csv name, or --format", o->out);
+            return sl_cli_usage_error("gen",
+                                      "cannot tell the format of '%s' from its name: "
+                                      "use a .xlsx or .csv name, or --format",
+                                      o->out);
     }
     if (o->bad > o->rows)
         return sl_cli_usage_error("gen", "--bad %lld is more than --rows %lld", o->bad, o->rows);
     if (o->format == FMT_XLSX && o->rows > XLSX_MAX_DATA_ROWS)
-        return sl_cli_usage_error("gen", "an xlsx sheet holds at most %lld data rows, not %lld; "
-                                         "write a .csv for more", XLSX_MAX_DATA_ROWS, o->rows);
+        return sl_cli_usage_error("gen",
+                                  "an xlsx sheet holds at most %lld data rows, not %lld; "
+                                  "write a .csv for more",
+                                  XLSX_MAX_DATA_ROWS, o->rows);
     if (o->format == FMT_XLSX && !strcmp(o->out, "-"))
-        return sl_cli_usage_error("gen", "xlsx cannot be written to standard output; give -o FILE.xlsx");
+        return sl_cli_usage_error("gen",
+                                  "xlsx cannot be written to standard output; give -o FILE.xlsx");
     if (o->inline_strings && o->format != FMT_XLSX)
         return sl_cli_usage_error("gen", "--inline-strings applies to xlsx only");
     return 0;

@@ -24,17 +24,18 @@
 #include "base/log.h"
 #include "cli/cli.h"
 
-
 static void help(void)
 {
     printf(
         "Usage: sheetload import FILE [OPTIONS]\n"
         "\n"
-        "Loads a spreadsheet (.xlsx, .xls or .csv) into PostgreSQL or SQLite. Every good row goes into\n"
+        "Loads a spreadsheet (.xlsx, .xls or .csv) into PostgreSQL or SQLite. Every good row goes "
+        "into\n"
         "the table exactly once; every bad row is explained in a rejects file.\n"
         "\n"
         "Target:\n"
-        "  --db URL            postgres://..., postgresql://..., a libpq keyword string (\"\" = libpq's\n"
+        "  --db URL            postgres://..., postgresql://..., a libpq keyword string (\"\" = "
+        "libpq's\n"
         "                      PG* variables), sqlite:PATH or a path ending in .db/.sqlite.\n"
         "                      Default: $DATABASE_URL, else sqlite:businesses.db\n"
         "  --table T           load into the existing table T instead of 'businesses'; values go\n"
@@ -49,7 +50,8 @@ static void help(void)
         "                      punctuation, accents and a unit in parentheses, and for\n"
         "                      'businesses' by common synonyms (Company, Tel., E-mail, Town, ...)\n"
         "  --map-file FILE     the same, one 'Header cell=column' per line ('#' comments)\n"
-        "  --columns a,b,c     map the sheet's columns by position (an empty name skips a column);\n"
+        "  --columns a,b,c     map the sheet's columns by position (an empty name skips a "
+        "column);\n"
         "                      a row that names exactly these columns is skipped as the header\n"
         "  --encoding NAME     CSV text encoding (cp1252, macintosh, latin1, utf-16, ...; any\n"
         "                      iconv name). Default: UTF-8, or what a byte-order mark says\n"
@@ -57,7 +59,8 @@ static void help(void)
         "  --delimiter C       CSV delimiter (default: detected among , ; TAB); 'tab' for TAB\n"
         "\n"
         "How:\n"
-        "  --method M          sequential | concurrent | batch | copy (default: copy for PostgreSQL,\n"
+        "  --method M          sequential | concurrent | batch | copy (default: copy for "
+        "PostgreSQL,\n"
         "                      batch for SQLite)\n"
         "  --workers N         writer connections (default: CPUs, at most 8; SQLite: always 1)\n"
         "  --batch-size B      rows per batch and per transaction (default 5000)\n"
@@ -78,23 +81,27 @@ static void help(void)
         "  An interrupted import is resumed by running the same command again: the batches the\n"
         "  import ledger (table sheetload_batches) holds are skipped, no row goes in twice.\n"
         "  --resume ID         resume import ID (see sheetload_imports)\n"
-        "  --restart           abandon an unfinished import of this file and start again; the rows\n"
+        "  --restart           abandon an unfinished import of this file and start again; the "
+        "rows\n"
         "                      it already inserted STAY in the table\n"
         "  --force             import a file that was already imported completely into the table\n"
         "  --wait              when another importer (a process, a server, another machine) is\n"
         "                      importing this very file into this table right now, wait for it to\n"
-        "                      end, then end as the ledger says: exit 3 if it completed, take over\n"
+        "                      end, then end as the ledger says: exit 3 if it completed, take "
+        "over\n"
         "                      and resume if it died or failed (without --wait: exit 3 at once)\n"
         "\n"
         "Output:\n"
         "  --rejects FILE      where rejected rows go (default NAME.rejects.csv beside the input,\n"
-        "                      written only when a row was rejected): row,reason,sqlstate,cells...\n"
+        "                      written only when a row was rejected): "
+        "row,reason,sqlstate,cells...\n"
         "  --json              print the statistics as JSON on stdout\n"
         "  -q, --quiet         no progress line, no warnings\n"
         "  -h, --help          this help\n"
         "\n"
         "A progress line (rows, rows/s, percent, ETA) is shown on stderr when it is a terminal.\n"
-        "The first SIGINT (Ctrl-C) or SIGTERM stops cleanly: batches in flight commit or roll back\n"
+        "The first SIGINT (Ctrl-C) or SIGTERM stops cleanly: batches in flight commit or roll "
+        "back\n"
         "whole and the statistics are printed; a second one exits at once (the ledger still\n"
         "lets the next run resume).\n"
         "\n"
@@ -127,7 +134,8 @@ static void *sig_main(void *arg)
             return NULL;
         int expected = 0;
         if (atomic_compare_exchange_strong(&sw->signo, &expected, sig)) {
-            static const char m[] = "\nsheetload import: stopping cleanly (again to quit at once)\n";
+            static const char m[] =
+                "\nsheetload import: stopping cleanly (again to quit at once)\n";
             ssize_t w = write(2, m, sizeof m - 1);
             (void)w;
             sheetload_stop(sw->stop);
@@ -179,9 +187,31 @@ struct args {
 
 /* The long options; a value above 255 names an option without a short form. */
 enum {
-    O_DB = 256, O_METHOD, O_TABLE, O_COLUMNS, O_HEADER, O_MAP, O_MAP_FILE, O_ENCODING, O_SHEET,
-    O_WORKERS, O_BATCH, O_DELIM, O_REJECTS, O_MAX_ERRORS, O_MAX_ROWS, O_TIMEOUT, O_RESUME,
-    O_DRY_RUN, O_INDEXES, O_KEEP_INDEXES, O_FORCE, O_RESTART, O_WAIT, O_JSON, O_MAX_MEMORY
+    O_DB = 256,
+    O_METHOD,
+    O_TABLE,
+    O_COLUMNS,
+    O_HEADER,
+    O_MAP,
+    O_MAP_FILE,
+    O_ENCODING,
+    O_SHEET,
+    O_WORKERS,
+    O_BATCH,
+    O_DELIM,
+    O_REJECTS,
+    O_MAX_ERRORS,
+    O_MAX_ROWS,
+    O_TIMEOUT,
+    O_RESUME,
+    O_DRY_RUN,
+    O_INDEXES,
+    O_KEEP_INDEXES,
+    O_FORCE,
+    O_RESTART,
+    O_WAIT,
+    O_JSON,
+    O_MAX_MEMORY
 };
 
 static const struct option long_opts[] = {
@@ -232,17 +262,29 @@ static int set_target(struct args *a, int opt, const char *v)
     long long n;
     int m;
     switch (opt) {
-    case O_DB: a->o.db = v; return 0;
+    case O_DB:
+        a->o.db = v;
+        return 0;
     case O_TABLE:
         if (!*v)
             return sl_cli_usage_error("import", "--table needs a table name");
         a->o.table = v;
         return 0;
-    case O_COLUMNS: a->o.columns = v; return 0;
-    case O_MAP: a->o.map = v; return 0;
-    case O_MAP_FILE: a->o.map_file = v; return 0;
-    case O_SHEET: a->o.sheet = v; return 0;
-    case O_REJECTS: a->o.rejects_path = v; return 0;
+    case O_COLUMNS:
+        a->o.columns = v;
+        return 0;
+    case O_MAP:
+        a->o.map = v;
+        return 0;
+    case O_MAP_FILE:
+        a->o.map_file = v;
+        return 0;
+    case O_SHEET:
+        a->o.sheet = v;
+        return 0;
+    case O_REJECTS:
+        a->o.rejects_path = v;
+        return 0;
     case O_ENCODING:
         if (!*v)
             return sl_cli_usage_error("import", "--encoding needs an encoding name (e.g. cp1252)");
@@ -250,8 +292,10 @@ static int set_target(struct args *a, int opt, const char *v)
         return 0;
     case O_DELIM:
         if (sl_cli_parse_delimiter(v, &a->o.delimiter))
-            return sl_cli_usage_error("import", "--delimiter '%s' must be one character (or "
-                                      "'tab')", v);
+            return sl_cli_usage_error("import",
+                                      "--delimiter '%s' must be one character (or "
+                                      "'tab')",
+                                      v);
         return 0;
     case O_HEADER:
         if (!strcmp(v, "auto"))
@@ -261,13 +305,17 @@ static int set_target(struct args *a, int opt, const char *v)
         else if (sl_cli_parse_long(v, 1, 1048576, &n) == 0)
             a->o.header_row = n;
         else
-            return sl_cli_usage_error("import", "--header '%s' must be auto, none or a row "
-                                      "number from 1 to 1048576", v);
+            return sl_cli_usage_error("import",
+                                      "--header '%s' must be auto, none or a row "
+                                      "number from 1 to 1048576",
+                                      v);
         return 0;
     case O_INDEXES:
         if ((m = sheetload_indexes_parse(v)) < 0)
-            return sl_cli_usage_error("import", "unknown --indexes '%s'; use auto, keep or "
-                                      "defer", v);
+            return sl_cli_usage_error("import",
+                                      "unknown --indexes '%s'; use auto, keep or "
+                                      "defer",
+                                      v);
         a->o.indexes = m;
         return 0;
     }
@@ -283,34 +331,59 @@ static int set_how(struct args *a, int opt, const char *v)
     switch (opt) {
     case O_METHOD:
         if ((m = sheetload_method_parse(v)) < 0)
-            return sl_cli_usage_error("import", "unknown method '%s'; use sequential, "
-                                      "concurrent, batch or copy", v);
+            return sl_cli_usage_error("import",
+                                      "unknown method '%s'; use sequential, "
+                                      "concurrent, batch or copy",
+                                      v);
         a->o.method = m;
         return 0;
-    case O_WORKERS: return sl_cli_opt_workers("import", v, &a->o.workers);
-    case O_BATCH: return sl_cli_opt_batch_size("import", v, &a->o.batch_size);
-    case O_MAX_ERRORS: return count_arg("--max-errors", v, "a positive number", &a->o.max_errors);
-    case O_MAX_ROWS: return count_arg("--max-rows", v, "a positive number", &a->o.max_rows);
-    case O_RESUME: return count_arg("--resume", v, "an import id", &a->o.resume_id);
+    case O_WORKERS:
+        return sl_cli_opt_workers("import", v, &a->o.workers);
+    case O_BATCH:
+        return sl_cli_opt_batch_size("import", v, &a->o.batch_size);
+    case O_MAX_ERRORS:
+        return count_arg("--max-errors", v, "a positive number", &a->o.max_errors);
+    case O_MAX_ROWS:
+        return count_arg("--max-rows", v, "a positive number", &a->o.max_rows);
+    case O_RESUME:
+        return count_arg("--resume", v, "an import id", &a->o.resume_id);
     case O_MAX_MEMORY:
         if (sl_cli_parse_memory(v, &mem))
-            return sl_cli_usage_error("import", "--max-memory '%s' is not a size of at least 1MiB "
-                                      "(e.g. 256MiB) or 'unlimited'", v);
+            return sl_cli_usage_error("import",
+                                      "--max-memory '%s' is not a size of at least 1MiB "
+                                      "(e.g. 256MiB) or 'unlimited'",
+                                      v);
         a->o.limits.max_memory = mem;
         return 0;
     case O_TIMEOUT:
         if (sl_cli_parse_duration(v, &d) || d <= 0)
-            return sl_cli_usage_error("import", "--timeout '%s' is not a duration (e.g. 30s, "
-                                      "500ms, 5m)", v);
+            return sl_cli_usage_error("import",
+                                      "--timeout '%s' is not a duration (e.g. 30s, "
+                                      "500ms, 5m)",
+                                      v);
         a->o.timeout_s = d;
         return 0;
-    case O_DRY_RUN: a->o.dry_run = 1; return 0;
-    case O_KEEP_INDEXES: a->o.indexes = SHEETLOAD_INDEXES_KEEP; return 0;
-    case O_FORCE: a->o.force = 1; return 0;
-    case O_RESTART: a->o.restart = 1; return 0;
-    case O_WAIT: a->o.wait = 1; return 0;
-    case O_JSON: a->json = 1; return 0;
-    case 'q': a->quiet = 1; return 0;
+    case O_DRY_RUN:
+        a->o.dry_run = 1;
+        return 0;
+    case O_KEEP_INDEXES:
+        a->o.indexes = SHEETLOAD_INDEXES_KEEP;
+        return 0;
+    case O_FORCE:
+        a->o.force = 1;
+        return 0;
+    case O_RESTART:
+        a->o.restart = 1;
+        return 0;
+    case O_WAIT:
+        a->o.wait = 1;
+        return 0;
+    case O_JSON:
+        a->json = 1;
+        return 0;
+    case 'q':
+        a->quiet = 1;
+        return 0;
     }
     return NOT_MINE;
 }
@@ -324,7 +397,7 @@ static int check_args(const struct args *a)
         return sl_cli_usage_error("import", "--restart, --resume and --force exclude each other");
     if (a->o.dry_run && (a->o.restart || a->o.resume_id))
         return sl_cli_usage_error("import", "--dry-run writes nothing, so it cannot resume or "
-                                  "restart");
+                                            "restart");
     return 0;
 }
 
@@ -345,8 +418,10 @@ static int parse(int argc, char **argv, struct args *a)
         if (c == ':')
             return sl_cli_usage_error("import", "option '%s' needs a value", argv[optind - 1]);
         if (c == '?')
-            return sl_cli_usage_error("import", "unknown option '%s' (or one that takes no "
-                                      "value given one)", argv[optind - 1]);
+            return sl_cli_usage_error("import",
+                                      "unknown option '%s' (or one that takes no "
+                                      "value given one)",
+                                      argv[optind - 1]);
         if ((rc = set_target(a, c, optarg)) == NOT_MINE)
             rc = set_how(a, c, optarg);
         if (rc)
@@ -460,15 +535,16 @@ int sl_cmd_import(int argc, char **argv)
     if (rc) {
         char line[1400];
         sl_err_format(&st.err, line, sizeof line);
-        fprintf(stderr, "sheetload import: %s%s\n",
-                rc == SL_ECANCELED || rc == SL_ETIMEDOUT || rc == SL_EMAXERR ? "" : "error: ",
-                line);
+        fprintf(
+            stderr, "sheetload import: %s%s\n",
+            rc == SL_ECANCELED || rc == SL_ETIMEDOUT || rc == SL_EMAXERR ? "" : "error: ", line);
     }
     if (a.json) {
         static char buf[65536];
         sheetload_stats_json(&st, buf, sizeof buf);
         printf("%s\n", buf);
-    } else if (rc != SL_EEXISTS && rc != SL_EBUSY && (st.total_records || rc == 0 || st.import_id)) {
+    } else if (rc != SL_EEXISTS && rc != SL_EBUSY &&
+               (st.total_records || rc == 0 || st.import_id)) {
         summary(&st, rc, a.o.dry_run);
     }
     fflush(stdout);

@@ -9,8 +9,8 @@ const char *const sl_gen_header[SL_GEN_NCOLS] = {
 };
 
 static const char *const kind_names[SL_GEN_NKINDS] = {
-    "good",         "missing_name", "email_no_at",   "email_two_at",
-    "email_space",  "email_no_dot", "website_space", "blank",
+    "good",        "missing_name", "email_no_at",   "email_two_at",
+    "email_space", "email_no_dot", "website_space", "blank",
 };
 
 const char *sl_gen_kind_name(int kind)
@@ -48,35 +48,37 @@ static unsigned rbelow(struct rng *r, unsigned n)
 /* ---- word lists ---------------------------------------------------------- */
 
 static const char *const categories[] = {
-    "Restaurant", "Café", "Bakery", "Bookshop", "Florist", "Plumbing", "Electrician",
-    "Dentist", "Pharmacy", "Hair Salon", "Hardware", "Law Firm", "Accounting", "Car Repair",
-    "Veterinary", "Fitness", "Hotel", "Grocery", "Butcher", "Photography", "Tailor",
-    "Optician", "Pet Shop", "Travel Agency", "Real Estate", "IT Services", "Printing",
-    "Music School", "Brewery", "Dry Cleaning", "Toy Store", "Wine Bar",
+    "Restaurant",  "Café",        "Bakery",     "Bookshop",     "Florist",  "Plumbing",
+    "Electrician", "Dentist",     "Pharmacy",   "Hair Salon",   "Hardware", "Law Firm",
+    "Accounting",  "Car Repair",  "Veterinary", "Fitness",      "Hotel",    "Grocery",
+    "Butcher",     "Photography", "Tailor",     "Optician",     "Pet Shop", "Travel Agency",
+    "Real Estate", "IT Services", "Printing",   "Music School", "Brewery",  "Dry Cleaning",
+    "Toy Store",   "Wine Bar",
 };
 
 /* A noun per category for business names ("Müller Bakery"). */
 static const char *const cat_nouns[] = {
-    "Kitchen", "Coffee House", "Bakery", "Books", "Flowers", "Plumbing", "Electric",
-    "Dental Care", "Pharmacy", "Hair Studio", "Hardware", "Legal", "Accounting",
-    "Auto Repair", "Animal Clinic", "Gym", "Hotel", "Market", "Butchery", "Photo Studio",
-    "Tailoring", "Eyewear", "Pets", "Travel", "Realty", "IT Solutions", "Print Shop",
-    "Music School", "Brewing Co.", "Cleaners", "Toys", "Wine Bar",
+    "Kitchen",    "Coffee House", "Bakery",        "Books",        "Flowers",     "Plumbing",
+    "Electric",   "Dental Care",  "Pharmacy",      "Hair Studio",  "Hardware",    "Legal",
+    "Accounting", "Auto Repair",  "Animal Clinic", "Gym",          "Hotel",       "Market",
+    "Butchery",   "Photo Studio", "Tailoring",     "Eyewear",      "Pets",        "Travel",
+    "Realty",     "IT Solutions", "Print Shop",    "Music School", "Brewing Co.", "Cleaners",
+    "Toys",       "Wine Bar",
 };
 
 static const char *const surnames[] = {
-    "Smith", "Müller", "García", "Sørensen", "Dubois", "Nakamura", "Rossi", "Novak",
-    "O'Brien", "Johansson", "Kowalski", "Fernández", "Schäfer", "Jensen", "Papadopoulos",
-    "Yılmaz", "Nguyen", "Brown", "Lefèvre", "Østergaard", "Wagner", "Silva", "Kim",
-    "Patel", "Andersen", "Moreau", "Horváth", "Costa", "Dvořák", "Taylor", "Łukasiewicz",
-    "Fischer", "Martin", "Bianchi", "Ivanova", "Hughes", "Sato", "Novotná", "Zimmermann",
-    "Walsh",
+    "Smith",        "Müller",  "García",      "Sørensen",   "Dubois",    "Nakamura",   "Rossi",
+    "Novak",        "O'Brien", "Johansson",   "Kowalski",   "Fernández", "Schäfer",    "Jensen",
+    "Papadopoulos", "Yılmaz",  "Nguyen",      "Brown",      "Lefèvre",   "Østergaard", "Wagner",
+    "Silva",        "Kim",     "Patel",       "Andersen",   "Moreau",    "Horváth",    "Costa",
+    "Dvořák",       "Taylor",  "Łukasiewicz", "Fischer",    "Martin",    "Bianchi",    "Ivanova",
+    "Hughes",       "Sato",    "Novotná",     "Zimmermann", "Walsh",
 };
 
 static const char *const adjectives[] = {
-    "Golden", "Green", "Blue", "Little", "Royal", "Happy", "Old Town", "Northern",
-    "Sunny", "Silver", "Urban", "Corner", "Riverside", "Crown", "Bright", "Maple",
-    "Harbour", "Alpine", "Coastal", "Red",
+    "Golden",   "Green", "Blue",    "Little", "Royal",   "Happy",     "Old Town",
+    "Northern", "Sunny", "Silver",  "Urban",  "Corner",  "Riverside", "Crown",
+    "Bright",   "Maple", "Harbour", "Alpine", "Coastal", "Red",
 };
 
 static const char *const suffixes[] = {
@@ -90,39 +92,65 @@ struct country {
 };
 
 static const struct country countries[] = {
-    {"United States", "+1", "com"},        {"Canada", "+1", "ca"},
-    {"Mexico", "+52", "mx"},               {"Brazil", "+55", "com.br"},
-    {"Argentina", "+54", "com.ar"},        {"Chile", "+56", "cl"},
-    {"Colombia", "+57", "co"},             {"Peru", "+51", "pe"},
-    {"United Kingdom", "+44", "co.uk"},    {"Ireland", "+353", "ie"},
-    {"France", "+33", "fr"},               {"Germany", "+49", "de"},
-    {"Austria", "+43", "at"},              {"Switzerland", "+41", "ch"},
-    {"Italy", "+39", "it"},                {"Spain", "+34", "es"},
-    {"Portugal", "+351", "pt"},            {"Netherlands", "+31", "nl"},
-    {"Belgium", "+32", "be"},              {"Luxembourg", "+352", "lu"},
-    {"Denmark", "+45", "dk"},              {"Norway", "+47", "no"},
-    {"Sweden", "+46", "se"},               {"Finland", "+358", "fi"},
-    {"Iceland", "+354", "is"},             {"Poland", "+48", "pl"},
-    {"Czechia", "+420", "cz"},             {"Slovakia", "+421", "sk"},
-    {"Hungary", "+36", "hu"},              {"Romania", "+40", "ro"},
-    {"Greece", "+30", "gr"},               {"Türkiye", "+90", "com.tr"},
-    {"Estonia", "+372", "ee"},             {"Latvia", "+371", "lv"},
-    {"Lithuania", "+370", "lt"},           {"Japan", "+81", "jp"},
-    {"South Korea", "+82", "kr"},          {"China", "+86", "cn"},
-    {"India", "+91", "in"},                {"Vietnam", "+84", "vn"},
-    {"Thailand", "+66", "th"},             {"Singapore", "+65", "sg"},
-    {"Australia", "+61", "com.au"},        {"New Zealand", "+64", "co.nz"},
-    {"South Africa", "+27", "co.za"},      {"Kenya", "+254", "co.ke"},
-    {"Nigeria", "+234", "com.ng"},         {"Morocco", "+212", "ma"},
-    {"Egypt", "+20", "eg"},                {"Israel", "+972", "co.il"},
-    {"Côte d'Ivoire", "+225", "ci"},       {"Réunion", "+262", "re"},
+    {"United States", "+1", "com"},
+    {"Canada", "+1", "ca"},
+    {"Mexico", "+52", "mx"},
+    {"Brazil", "+55", "com.br"},
+    {"Argentina", "+54", "com.ar"},
+    {"Chile", "+56", "cl"},
+    {"Colombia", "+57", "co"},
+    {"Peru", "+51", "pe"},
+    {"United Kingdom", "+44", "co.uk"},
+    {"Ireland", "+353", "ie"},
+    {"France", "+33", "fr"},
+    {"Germany", "+49", "de"},
+    {"Austria", "+43", "at"},
+    {"Switzerland", "+41", "ch"},
+    {"Italy", "+39", "it"},
+    {"Spain", "+34", "es"},
+    {"Portugal", "+351", "pt"},
+    {"Netherlands", "+31", "nl"},
+    {"Belgium", "+32", "be"},
+    {"Luxembourg", "+352", "lu"},
+    {"Denmark", "+45", "dk"},
+    {"Norway", "+47", "no"},
+    {"Sweden", "+46", "se"},
+    {"Finland", "+358", "fi"},
+    {"Iceland", "+354", "is"},
+    {"Poland", "+48", "pl"},
+    {"Czechia", "+420", "cz"},
+    {"Slovakia", "+421", "sk"},
+    {"Hungary", "+36", "hu"},
+    {"Romania", "+40", "ro"},
+    {"Greece", "+30", "gr"},
+    {"Türkiye", "+90", "com.tr"},
+    {"Estonia", "+372", "ee"},
+    {"Latvia", "+371", "lv"},
+    {"Lithuania", "+370", "lt"},
+    {"Japan", "+81", "jp"},
+    {"South Korea", "+82", "kr"},
+    {"China", "+86", "cn"},
+    {"India", "+91", "in"},
+    {"Vietnam", "+84", "vn"},
+    {"Thailand", "+66", "th"},
+    {"Singapore", "+65", "sg"},
+    {"Australia", "+61", "com.au"},
+    {"New Zealand", "+64", "co.nz"},
+    {"South Africa", "+27", "co.za"},
+    {"Kenya", "+254", "co.ke"},
+    {"Nigeria", "+234", "com.ng"},
+    {"Morocco", "+212", "ma"},
+    {"Egypt", "+20", "eg"},
+    {"Israel", "+972", "co.il"},
+    {"Côte d'Ivoire", "+225", "ci"},
+    {"Réunion", "+262", "re"},
 };
 
 static const char *const syllables[] = {
-    "ber", "lin", "ham", "ton", "ford", "mar", "sel", "vik", "stad", "gå", "rö", "mün",
-    "ville", "ly", "on", "nan", "tes", "ro", "ma", "ka", "zu", "no", "ha", "ra",
-    "el", "dor", "wick", "bur", "gen", "sø", "kø", "bé", "ze", "li", "ta", "mo",
-    "ven", "ric", "aix", "por", "to", "sa", "lé", "ná", "dal", "holm", "mouth", "field",
+    "ber",   "lin", "ham",  "ton", "ford", "mar", "sel", "vik", "stad", "gå",   "rö",    "mün",
+    "ville", "ly",  "on",   "nan", "tes",  "ro",  "ma",  "ka",  "zu",   "no",   "ha",    "ra",
+    "el",    "dor", "wick", "bur", "gen",  "sø",  "kø",  "bé",  "ze",   "li",   "ta",    "mo",
+    "ven",   "ric", "aix",  "por", "to",   "sa",  "lé",  "ná",  "dal",  "holm", "mouth", "field",
 };
 
 static const char *const city_tails[] = {
@@ -130,9 +158,10 @@ static const char *const city_tails[] = {
 };
 
 static const char *const street_names[] = {
-    "Main", "Oak", "Church", "Station", "Market", "Mill", "Park", "King", "Queen", "Bridge",
-    "Garden", "Harbour", "Lindenallee", "Hauptstraße", "Rue de la Paix", "Via Roma",
-    "Calle Mayor", "Nørregade", "Storgatan", "Elm", "Cedar", "Hill", "Lake", "Victoria",
+    "Main",        "Oak",         "Church",         "Station",  "Market",      "Mill",
+    "Park",        "King",        "Queen",          "Bridge",   "Garden",      "Harbour",
+    "Lindenallee", "Hauptstraße", "Rue de la Paix", "Via Roma", "Calle Mayor", "Nørregade",
+    "Storgatan",   "Elm",         "Cedar",          "Hill",     "Lake",        "Victoria",
 };
 
 static const char *const street_kinds[] = {
@@ -140,8 +169,8 @@ static const char *const street_kinds[] = {
 };
 
 static const char *const openings[] = {
-    "Family-owned", "Award-winning", "Friendly", "Independent", "Locally loved",
-    "Well-established", "Modern", "Traditional", "Small but busy", "Trusted",
+    "Family-owned",     "Award-winning", "Friendly",    "Independent",    "Locally loved",
+    "Well-established", "Modern",        "Traditional", "Small but busy", "Trusted",
 };
 
 static const char *const fragments[] = {
@@ -332,12 +361,24 @@ void sl_gen_row(uint64_t seed, long long i, int kind, struct sl_gen_row *row)
     /* name */
     size_t s = field_begin(&o);
     switch (style) {
-    case 0: putf(&o, "%s %s", sur, cat_nouns[cat]); break;
-    case 1: putf(&o, "%s %s %s", adj, cat_nouns[cat], PICK(&r, suffixes)); break;
-    case 2: putf(&o, "%s & %s %s", sur, sur2, PICK(&r, suffixes)); break;
-    case 3: putf(&o, "The %s %s", adj, cat_nouns[cat]); break;
-    case 4: putf(&o, "%s's %s", sur, cat_nouns[cat]); break;
-    default: putf(&o, "%s %s", adj, sur); break;
+    case 0:
+        putf(&o, "%s %s", sur, cat_nouns[cat]);
+        break;
+    case 1:
+        putf(&o, "%s %s %s", adj, cat_nouns[cat], PICK(&r, suffixes));
+        break;
+    case 2:
+        putf(&o, "%s & %s %s", sur, sur2, PICK(&r, suffixes));
+        break;
+    case 3:
+        putf(&o, "The %s %s", adj, cat_nouns[cat]);
+        break;
+    case 4:
+        putf(&o, "%s's %s", sur, cat_nouns[cat]);
+        break;
+    default:
+        putf(&o, "%s %s", adj, sur);
+        break;
     }
     size_t name_start = s;
     field_end(&o, 0, s);
@@ -356,9 +397,17 @@ void sl_gen_row(uint64_t seed, long long i, int kind, struct sl_gen_row *row)
     /* phone */
     s = field_begin(&o);
     switch (rbelow(&r, 3)) {
-    case 0: putf(&o, "%s %03u %03u %04u", cn->dial, 100 + rbelow(&r, 900), rbelow(&r, 1000), rbelow(&r, 10000)); break;
-    case 1: putf(&o, "%s-%u-%04u-%04u", cn->dial, 1 + rbelow(&r, 99), rbelow(&r, 10000), rbelow(&r, 10000)); break;
-    default: putf(&o, "(%03u) %03u-%04u", 200 + rbelow(&r, 800), rbelow(&r, 1000), rbelow(&r, 10000)); break;
+    case 0:
+        putf(&o, "%s %03u %03u %04u", cn->dial, 100 + rbelow(&r, 900), rbelow(&r, 1000),
+             rbelow(&r, 10000));
+        break;
+    case 1:
+        putf(&o, "%s-%u-%04u-%04u", cn->dial, 1 + rbelow(&r, 99), rbelow(&r, 10000),
+             rbelow(&r, 10000));
+        break;
+    default:
+        putf(&o, "(%03u) %03u-%04u", 200 + rbelow(&r, 800), rbelow(&r, 1000), rbelow(&r, 10000));
+        break;
     }
     field_end(&o, 2, s);
 
@@ -381,11 +430,21 @@ void sl_gen_row(uint64_t seed, long long i, int kind, struct sl_gen_row *row)
     s = field_begin(&o);
     const char *local = PICK(&r, mail_locals);
     switch (kind) {
-    case SL_GEN_EMAIL_NO_AT: putf(&o, "%s%lld.%s", local, i + 2, host); break;
-    case SL_GEN_EMAIL_TWO_AT: putf(&o, "%s%lld@@%s", local, i + 2, host); break;
-    case SL_GEN_EMAIL_SPACE: putf(&o, "%s %lld@%s", local, i + 2, host); break;
-    case SL_GEN_EMAIL_NO_DOT: putf(&o, "%s%lld@localhost", local, i + 2); break;
-    default: putf(&o, "%s%lld@%s", local, i + 2, host); break;
+    case SL_GEN_EMAIL_NO_AT:
+        putf(&o, "%s%lld.%s", local, i + 2, host);
+        break;
+    case SL_GEN_EMAIL_TWO_AT:
+        putf(&o, "%s%lld@@%s", local, i + 2, host);
+        break;
+    case SL_GEN_EMAIL_SPACE:
+        putf(&o, "%s %lld@%s", local, i + 2, host);
+        break;
+    case SL_GEN_EMAIL_NO_DOT:
+        putf(&o, "%s%lld@localhost", local, i + 2);
+        break;
+    default:
+        putf(&o, "%s%lld@%s", local, i + 2, host);
+        break;
     }
     field_end(&o, 3, s);
 

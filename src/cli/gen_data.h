@@ -18,13 +18,13 @@ extern const char *const sl_gen_header[SL_GEN_NCOLS];
 
 enum sl_gen_kind {
     SL_GEN_GOOD = 0,
-    SL_GEN_MISSING_NAME,   /* name empty */
-    SL_GEN_EMAIL_NO_AT,    /* no-at-sign.example.com */
-    SL_GEN_EMAIL_TWO_AT,   /* two@@example.com */
-    SL_GEN_EMAIL_SPACE,    /* "info 12@x.com" */
-    SL_GEN_EMAIL_NO_DOT,   /* info12@localhost (no dot in the domain) */
-    SL_GEN_WEBSITE_SPACE,  /* "www.my shop.com" */
-    SL_GEN_BLANK,          /* every cell empty: skipped, not an error */
+    SL_GEN_MISSING_NAME,  /* name empty */
+    SL_GEN_EMAIL_NO_AT,   /* no-at-sign.example.com */
+    SL_GEN_EMAIL_TWO_AT,  /* two@@example.com */
+    SL_GEN_EMAIL_SPACE,   /* "info 12@x.com" */
+    SL_GEN_EMAIL_NO_DOT,  /* info12@localhost (no dot in the domain) */
+    SL_GEN_WEBSITE_SPACE, /* "www.my shop.com" */
+    SL_GEN_BLANK,         /* every cell empty: skipped, not an error */
     SL_GEN_NKINDS
 };
 
@@ -43,8 +43,8 @@ void sl_gen_row(uint64_t seed, long long i, int kind, struct sl_gen_row *r);
 
 /* The placement of K bad rows among N data rows. */
 struct sl_gen_plan {
-    long long rows; /* N */
-    long long bad;  /* K (<= N) */
+    long long rows;   /* N */
+    long long bad;    /* K (<= N) */
     long long next_k; /* iterator state */
 };
 void sl_gen_plan_init(struct sl_gen_plan *p, long long rows, long long bad);

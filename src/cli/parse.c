@@ -38,9 +38,10 @@ int sl_cli_parse_size(const char *s, unsigned long long *out)
         const char *unit;
         double mul;
     } units[] = {
-        {"", 1},           {"b", 1},          {"kb", 1e3},       {"mb", 1e6},
-        {"gb", 1e9},       {"tb", 1e12},      {"k", 1024.0},     {"m", 1048576.0},
-        {"g", 1073741824.0}, {"kib", 1024.0}, {"mib", 1048576.0}, {"gib", 1073741824.0},
+        {"", 1},         {"b", 1},           {"kb", 1e3},
+        {"mb", 1e6},     {"gb", 1e9},        {"tb", 1e12},
+        {"k", 1024.0},   {"m", 1048576.0},   {"g", 1073741824.0},
+        {"kib", 1024.0}, {"mib", 1048576.0}, {"gib", 1073741824.0},
     };
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
         if (!strcasecmp(end, units[i].unit)) {
@@ -129,8 +130,10 @@ int sl_cli_env_memory(const char *sub, struct sheetload_limits *l)
     if (!env || !*env)
         return 0;
     if (sl_cli_parse_memory(env, &mem))
-        return sl_cli_usage_error(sub, "SHEETLOAD_MAX_MEMORY '%s' is not a size of at least 1MiB "
-                                  "or 'unlimited'", env);
+        return sl_cli_usage_error(sub,
+                                  "SHEETLOAD_MAX_MEMORY '%s' is not a size of at least 1MiB "
+                                  "or 'unlimited'",
+                                  env);
     l->max_memory = mem;
     return 0;
 }

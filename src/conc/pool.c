@@ -37,8 +37,8 @@ struct sl_pool {
     struct sl_chan *results;
     pthread_t *threads;
     struct worker *workers;
-    int started;      /* threads created */
-    int live_ok;      /* live initialised */
+    int started;       /* threads created */
+    int live_ok;       /* live initialised */
     struct sl_wg live; /* workers not yet finished */
 };
 

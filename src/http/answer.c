@@ -46,8 +46,13 @@ void sl_http_scrub(const struct sl_http_server *s, const char *in, const char *d
 static int client_facing(int code)
 {
     switch (code) {
-    case SL_EDB: case SL_EDBCONN: case SL_ERETRY: case SL_EIO: case SL_ENOMEM:
-    case SL_ECLOSED: case SL_EAGAIN:
+    case SL_EDB:
+    case SL_EDBCONN:
+    case SL_ERETRY:
+    case SL_EIO:
+    case SL_ENOMEM:
+    case SL_ECLOSED:
+    case SL_EAGAIN:
         return 0;
     }
     return 1;

@@ -22,22 +22,22 @@ struct sl_http_opts {
     const char *upload_dir;        /* NULL = a private mkdtemp dir, removed at stop */
     double shutdown_timeout_s;     /* grace for running imports at stop; < 0 = 30 s */
     double conn_timeout_s;         /* idle connection timeout; 0 = 60 s */
-    int method_default;            /* enum sheetload_method used when ?method= is absent; 0 = batch */
-    const char *token;             /* NULL or "" = no authentication */
-    int recent_jobs;               /* finished jobs kept in memory; 0 = 100 */
-    const char *node;              /* this server's name in /health and the ledger;
-                                    * NULL = "HOST:PORT" (HOST:pid PID for port 0) */
-    int max_per_ip;                /* connections from one address; 0 = 16 */
-    double header_timeout_s;       /* a request's headers must arrive within; 0 = 10 s */
-    double body_timeout_s;         /* a body must advance 16 KiB within; 0 = 30 s */
-    int log_json;                  /* one JSON object per log line */
-    long long max_rows;            /* rows of one import; 0 = no limit */
-    double preview_ttl_s;          /* an uploaded preview is kept this long after its
-                                    * last use; 0 = 1 hour */
+    int method_default;      /* enum sheetload_method used when ?method= is absent; 0 = batch */
+    const char *token;       /* NULL or "" = no authentication */
+    int recent_jobs;         /* finished jobs kept in memory; 0 = 100 */
+    const char *node;        /* this server's name in /health and the ledger;
+                              * NULL = "HOST:PORT" (HOST:pid PID for port 0) */
+    int max_per_ip;          /* connections from one address; 0 = 16 */
+    double header_timeout_s; /* a request's headers must arrive within; 0 = 10 s */
+    double body_timeout_s;   /* a body must advance 16 KiB within; 0 = 30 s */
+    int log_json;            /* one JSON object per log line */
+    long long max_rows;      /* rows of one import; 0 = no limit */
+    double preview_ttl_s;    /* an uploaded preview is kept this long after its
+                              * last use; 0 = 1 hour */
     unsigned long long preview_space; /* bytes all previews may hold; 0 = 1 GB */
-    uint64_t max_memory;           /* one import's budget (sheetload_limits.max_memory); 0 = 256 MiB */
-    uint64_t max_memory_total;     /* all running imports together; 0 = max_jobs x max_memory;
-                                    * each import gets min(max_memory, total / max_jobs) */
+    uint64_t max_memory;       /* one import's budget (sheetload_limits.max_memory); 0 = 256 MiB */
+    uint64_t max_memory_total; /* all running imports together; 0 = max_jobs x max_memory;
+                                * each import gets min(max_memory, total / max_jobs) */
 };
 
 struct sl_http_server;

@@ -3,11 +3,10 @@
  *
  * Threads: libmicrohttpd runs one thread per connection (the access handler
  * may block while a synchronous /upload imports); the job table runs
- * max_jobs worker threads; conns.c runs one watchdog thread. Locking: one mutex, jobs.mu, guards the job
- * table, the queue and every field of every job marked (mu) below. It is
- * never held while calling sheetload_import, libmicrohttpd or the database;
- * sheetload_stop is called under it (lock order: jobs.mu before the
- * handle's internal locks, which never call back out).
+ * max_jobs worker threads; conns.c runs one watchdog thread. Locking: one mutex, jobs.mu, guards
+ * the job table, the queue and every field of every job marked (mu) below. It is never held while
+ * calling sheetload_import, libmicrohttpd or the database; sheetload_stop is called under it (lock
+ * order: jobs.mu before the handle's internal locks, which never call back out).
  */
 #ifndef SL_HTTP_INTERNAL_H
 #define SL_HTTP_INTERNAL_H
@@ -22,43 +21,47 @@
 #include "base/buf.h"
 #include "http/http.h"
 
-
-enum sl_job_state { SL_JOB_QUEUED, SL_JOB_RUNNING, SL_JOB_COMPLETED, SL_JOB_FAILED,
-                    SL_JOB_CANCELLED };
+enum sl_job_state {
+    SL_JOB_QUEUED,
+    SL_JOB_RUNNING,
+    SL_JOB_COMPLETED,
+    SL_JOB_FAILED,
+    SL_JOB_CANCELLED
+};
 
 /* How a client asked for its file to be read (query parameters of the
  * upload): given to sheetload_opts as they are. */
 struct sl_job_read {
-    char encoding[64];           /* ?encoding= ("" = UTF-8 or the BOM's) */
-    long long header_row;        /* ?header=auto|none|N */
-    char map[2048];              /* ?map=Cell=column,... */
+    char encoding[64];    /* ?encoding= ("" = UTF-8 or the BOM's) */
+    long long header_row; /* ?header=auto|none|N */
+    char map[2048];       /* ?map=Cell=column,... */
 };
 
 struct sl_job {
-    char id[32];                 /* immutable after creation */
-    int sync;                    /* from /upload: a connection waits for it */
-    int method;                  /* enum sheetload_method; immutable */
+    char id[32]; /* immutable after creation */
+    int sync;    /* from /upload: a connection waits for it */
+    int method;  /* enum sheetload_method; immutable */
     int force;
-    struct sl_job_read rd;       /* immutable */
-    char display[256];           /* the client's file name, for display only */
-    char path[PATH_MAX];         /* the uploaded file (ours; unlinked when the job ends) */
-    char rejects[PATH_MAX];      /* where the importer writes rejects (beside path) */
-    unsigned long long size;     /* bytes uploaded */
-    struct sheetload_stop *stop; /* child of the server's root; freed with the job */
-    time_t created;              /* wall clock, for listings */
-    int64_t started_ns;          /* (mu) */
-    int state;                   /* (mu) enum sl_job_state */
-    int cancel_requested;        /* (mu) DELETE or client gone */
+    struct sl_job_read rd;              /* immutable */
+    char display[256];                  /* the client's file name, for display only */
+    char path[PATH_MAX];                /* the uploaded file (ours; unlinked when the job ends) */
+    char rejects[PATH_MAX];             /* where the importer writes rejects (beside path) */
+    unsigned long long size;            /* bytes uploaded */
+    struct sheetload_stop *stop;        /* child of the server's root; freed with the job */
+    time_t created;                     /* wall clock, for listings */
+    int64_t started_ns;                 /* (mu) */
+    int state;                          /* (mu) enum sl_job_state */
+    int cancel_requested;               /* (mu) DELETE or client gone */
     struct sheetload_progress progress; /* (mu) last snapshot */
     struct sheetload_stats stats;       /* (mu) final, once state > RUNNING */
-    int rc;                      /* (mu) sheetload_import's result */
-    int refs;                    /* (mu) table + each waiting connection */
-    struct sl_job *next;         /* (mu) table list, newest first */
-    struct sl_job *qnext;        /* (mu) queue, oldest first */
-    struct sl_jobs *owner;       /* immutable */
+    int rc;                             /* (mu) sheetload_import's result */
+    int refs;                           /* (mu) table + each waiting connection */
+    struct sl_job *next;                /* (mu) table list, newest first */
+    struct sl_job *qnext;               /* (mu) queue, oldest first */
+    struct sl_jobs *owner;              /* immutable */
     /* From a preview (POST /previews/ID/import); immutable, NULL/"" = none. */
-    char *columns;               /* the mapping as opts.columns (owned) */
-    struct json_t *mapping;      /* the same as a JSON array (owned) */
+    char *columns;          /* the mapping as opts.columns (owned) */
+    struct json_t *mapping; /* the same as a JSON array (owned) */
     char sheet[256];
     long long header_row;
     char preview[32];
@@ -66,8 +69,8 @@ struct sl_job {
 
 /* What a new job imports beyond the file: all-zero = as /upload does. */
 struct sl_job_spec {
-    const char *columns;         /* copied */
-    struct json_t *mapping;      /* reference taken */
+    const char *columns;    /* copied */
+    struct json_t *mapping; /* reference taken */
     const char *sheet;
     long long header_row;
     const char *preview;
@@ -75,19 +78,19 @@ struct sl_job_spec {
 
 struct sl_jobs {
     pthread_mutex_t mu;
-    pthread_cond_t work;         /* signalled when the queue grows or stop */
-    pthread_cond_t done;         /* broadcast when a job ends (monotonic clock) */
-    struct sl_job *list;         /* (mu) */
-    struct sl_job *qhead, *qtail;/* (mu) */
-    int running;                 /* (mu) jobs in RUNNING */
-    int stopping;                /* (mu) no new jobs, workers exit when idle */
+    pthread_cond_t work;          /* signalled when the queue grows or stop */
+    pthread_cond_t done;          /* broadcast when a job ends (monotonic clock) */
+    struct sl_job *list;          /* (mu) */
+    struct sl_job *qhead, *qtail; /* (mu) */
+    int running;                  /* (mu) jobs in RUNNING */
+    int stopping;                 /* (mu) no new jobs, workers exit when idle */
     int nworkers;
     pthread_t *workers;
     unsigned long long seq;      /* (mu) job counter */
     int keep;                    /* finished jobs kept */
     struct sheetload_stop *root; /* cancelled at the end of the grace */
     const struct sl_http_server *srv;
-    struct sl_metrics *metrics;  /* the server's counters */
+    struct sl_metrics *metrics; /* the server's counters */
 };
 
 /* One TCP connection, from libmicrohttpd's STARTED notice to its CLOSED
@@ -108,17 +111,17 @@ struct sl_conn {
 
 /* Counters for GET /metrics; updated with relaxed atomics from any thread. */
 #define SL_METRIC_STATUSES 12
-#define SL_METRIC_BUCKETS 10
+#define SL_METRIC_BUCKETS  10
 struct sl_metrics {
     unsigned long long uploads[SL_METRIC_STATUSES]; /* by status, see metrics.c */
     unsigned long long requests;
-    unsigned long long imports[3];  /* completed, failed, cancelled */
+    unsigned long long imports[3]; /* completed, failed, cancelled */
     unsigned long long rows_inserted, rows_rejected;
     unsigned long long bytes_received;
     unsigned long long dur_buckets[SL_METRIC_BUCKETS + 1]; /* last = +Inf */
     unsigned long long dur_count;
     unsigned long long dur_sum_us;
-    unsigned long long conns_refused;  /* over a limit: 503 */
+    unsigned long long conns_refused;   /* over a limit: 503 */
     unsigned long long conns_timed_out; /* header or body deadline */
 };
 
@@ -126,12 +129,12 @@ struct sl_metrics {
 struct sl_preview;
 struct sl_previews {
     pthread_mutex_t mu;
-    pthread_cond_t cv;           /* wakes the sweeper (monotonic clock) */
-    struct sl_preview *list;     /* (mu) most recently used first */
-    unsigned long long bytes;    /* (mu) sizes of the listed files */
-    unsigned long long space;    /* immutable: the most bytes kept */
-    double ttl_s;                /* immutable: kept this long after the last use */
-    int stopping;                /* (mu) */
+    pthread_cond_t cv;        /* wakes the sweeper (monotonic clock) */
+    struct sl_preview *list;  /* (mu) most recently used first */
+    unsigned long long bytes; /* (mu) sizes of the listed files */
+    unsigned long long space; /* immutable: the most bytes kept */
+    double ttl_s;             /* immutable: kept this long after the last use */
+    int stopping;             /* (mu) */
     int started;
     pthread_t th;
 };
@@ -141,29 +144,29 @@ int sl_previews_init(struct sl_previews *pv, double ttl_s, unsigned long long sp
 void sl_previews_stop(struct sl_previews *pv);
 
 struct sl_http_server {
-    struct sl_http_opts o;       /* strings below are owned copies */
+    struct sl_http_opts o; /* strings below are owned copies */
     char *listen, *db, *token, *updir;
-    int updir_fd;                /* open O_DIRECTORY on the upload dir */
-    int updir_ours;              /* created by mkdtemp: removed at stop */
+    int updir_fd;   /* open O_DIRECTORY on the upload dir */
+    int updir_ours; /* created by mkdtemp: removed at stop */
     char url[128];
-    char node[64];               /* set before the daemon starts; read-only after */
+    char node[64]; /* set before the daemon starts; read-only after */
     struct MHD_Daemon *mhd;
     struct sl_jobs jobs;
     unsigned long long max_upload;
     /* conns.c: connections, limits, deadlines, drain at stop. Lock order:
      * cmu is a leaf (nothing else is taken under it). */
     pthread_mutex_t cmu;
-    pthread_cond_t cwake;        /* watchdog wake-up; drain progress */
-    struct sl_conn *conns;       /* (cmu) */
-    int nconns;                  /* (cmu) listed connections */
-    int inflight;                /* (cmu) requests begun and not completed */
-    int stopping;                /* (cmu) new requests get 503 */
-    int watch_stop;              /* (cmu) */
+    pthread_cond_t cwake;  /* watchdog wake-up; drain progress */
+    struct sl_conn *conns; /* (cmu) */
+    int nconns;            /* (cmu) listed connections */
+    int inflight;          /* (cmu) requests begun and not completed */
+    int stopping;          /* (cmu) new requests get 503 */
+    int watch_stop;        /* (cmu) */
     int watch_started;
     pthread_t watchdog;
     struct sl_metrics m;
     struct sl_previews previews;
-    pthread_mutex_t fix_mu;      /* one follow-up import at a time (fixes.c) */
+    pthread_mutex_t fix_mu; /* one follow-up import at a time (fixes.c) */
 };
 
 /* One request, from the first call of the access handler to the
@@ -173,30 +176,30 @@ struct sl_req {
     int64_t start_ns;
     char method[16];
     char path[256];
-    int status;                  /* of the response queued, 0 = none yet */
-    size_t bytes;                /* body bytes of the response */
-    int route;                   /* enum in server.c */
-    char arg[64];                /* the ID of /imports/ID */
-    int rejects;                 /* /imports/ID/rejects */
+    int status;   /* of the response queued, 0 = none yet */
+    size_t bytes; /* body bytes of the response */
+    int route;    /* enum in server.c */
+    char arg[64]; /* the ID of /imports/ID */
+    int rejects;  /* /imports/ID/rejects */
     /* upload */
     struct MHD_PostProcessor *pp;
-    int fd;                      /* temp file, -1 = none */
-    char tmp[PATH_MAX];          /* its path, "" = none */
+    int fd;             /* temp file, -1 = none */
+    char tmp[PATH_MAX]; /* its path, "" = none */
     char display[256];
-    int have_file;               /* a 'file' part began */
-    int file_done;               /* a second 'file' part is ignored */
+    int have_file; /* a 'file' part began */
+    int file_done; /* a second 'file' part is ignored */
     int too_big;
     int io_err;
     unsigned long long file_bytes;
     unsigned long long discarded;
     unsigned char head[SHEETLOAD_SNIFF_BYTES]; /* first bytes of the file, for sheetload_sniff */
     size_t headlen;
-    char form_method[16];        /* a 'method' form field, if any */
-    int has_method_field;        /* a 'method' field was sent */
-    int truncated;               /* the multipart body did not end properly */
-    struct sl_conn *conn;        /* borrowed; NULL if unknown */
-    char rid[20];                /* request id for logs and 500 answers */
-    char import_id[32];          /* the job of an upload, for the log */
+    char form_method[16]; /* a 'method' form field, if any */
+    int has_method_field; /* a 'method' field was sent */
+    int truncated;        /* the multipart body did not end properly */
+    struct sl_conn *conn; /* borrowed; NULL if unknown */
+    char rid[20];         /* request id for logs and 500 answers */
+    char import_id[32];   /* the job of an upload, for the log */
     /* a JSON body (previews, fixes) */
     int want_body;
     int body_too_big;
@@ -296,17 +299,16 @@ int sl_conns_count(struct sl_http_server *s);
 
 /* answer.c: text for clients. Replaces every path under the upload dir in
  * `in` by display, and makes the result valid UTF-8. */
-void sl_http_scrub(const struct sl_http_server *s, const char *in, const char *display,
-                   char *out, size_t cap);
+void sl_http_scrub(const struct sl_http_server *s, const char *in, const char *display, char *out,
+                   size_t cap);
 /* An import's error in one line, naming the client's file; an error that
  * is not about the file or its data (database down, server fault) is only
  * named, with ref (the job id) to find the log line. Returns 1 then. */
 int sl_http_import_error(const struct sl_http_server *s, const struct sl_error *e,
                          const char *display, const char *ref, char *out, size_t cap);
 /* The import's statistics (new) without target and rejects_file. */
-struct json_t *sl_http_stats_json(const struct sl_http_server *s,
-                                  const struct sheetload_stats *st, const char *display,
-                                  const char *ref);
+struct json_t *sl_http_stats_json(const struct sl_http_server *s, const struct sheetload_stats *st,
+                                  const char *display, const char *ref);
 /* A 500 (or a 503 from the database): the details go to the log under the
  * request id, the client gets the id. */
 int sl_reply_fault(struct sl_req *r, struct MHD_Connection *c, int status, const char *public_msg,
@@ -315,8 +317,8 @@ int sl_reply_fault(struct sl_req *r, struct MHD_Connection *c, int status, const
 /* metrics.c */
 void sl_metrics_upload(struct sl_http_server *s, int status);
 /* state: enum sl_job_state; secs: the import's duration. */
-void sl_metrics_import(struct sl_metrics *m, int state, long long inserted,
-                       long long rejected, double secs);
+void sl_metrics_import(struct sl_metrics *m, int state, long long inserted, long long rejected,
+                       double secs);
 int sl_route_metrics(struct sl_req *r, struct MHD_Connection *c);
 
 /* routes.c */

@@ -51,7 +51,10 @@ static void unref_locked(struct sl_job *job)
         job_free(job);
 }
 
-static int finished(int state) { return state > SL_JOB_RUNNING; }
+static int finished(int state)
+{
+    return state > SL_JOB_RUNNING;
+}
 
 const char *sl_job_state_name(int state)
 {
@@ -149,17 +152,17 @@ static void run(struct sl_jobs *j, struct sl_job *job)
     sl_metrics_import(j->metrics, state, ok, bad, secs);
 
     if (sl_log_is_json()) {
-        json_t *line = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:f}", "event", "import",
-                              "id", job->id, "file", job->display, "state",
-                              sl_job_state_name(state), "rows", (json_int_t)rows, "inserted",
-                              (json_int_t)ok, "rejected", (json_int_t)bad, "seconds", secs);
+        json_t *line =
+            json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:f}", "event", "import", "id", job->id, "file",
+                      job->display, "state", sl_job_state_name(state), "rows", (json_int_t)rows,
+                      "inserted", (json_int_t)ok, "rejected", (json_int_t)bad, "seconds", secs);
         if (line && job->stats.import_id)
             json_object_set_new(line, "import_id", json_integer(job->stats.import_id));
         if (line && state == SL_JOB_FAILED)
             json_object_set_new(line, "error", json_string(job->stats.err.msg));
-        char *text = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                                           JSON_REAL_PRECISION(15))
-                       : NULL;
+        char *text =
+            line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+                 : NULL;
         if (text)
             sl_log_obj(SL_LOG_INFO, text);
         free(text);
@@ -222,8 +225,7 @@ int sl_jobs_init(struct sl_jobs *j, const struct sl_http_server *srv, int worker
         int e = pthread_create(&j->workers[i], NULL, worker, j);
         if (e) {
             sl_jobs_stop(j, 0);
-            return sl_err_set(err, SL_EIO, "cannot start import worker %d: %s", i + 1,
-                              strerror(e));
+            return sl_err_set(err, SL_EIO, "cannot start import worker %d: %s", i + 1, strerror(e));
         }
         j->nworkers++;
     }
@@ -262,7 +264,8 @@ struct sl_job *sl_jobs_submit_spec(struct sl_jobs *j, const char *path, const ch
     sl_strlcpy(job->rejects, path, sizeof job->rejects);
     char *slash = strrchr(job->rejects, '/');
     if (slash)
-        sl_strlcpy(slash + 1, "rejects.csv", sizeof job->rejects - (size_t)(slash + 1 - job->rejects));
+        sl_strlcpy(slash + 1, "rejects.csv",
+                   sizeof job->rejects - (size_t)(slash + 1 - job->rejects));
     job->size = size;
     job->method = method;
     job->force = force;
@@ -389,8 +392,8 @@ struct sl_job *sl_jobs_get_import(struct sl_jobs *j, long long import_id)
 {
     pthread_mutex_lock(&j->mu);
     struct sl_job *job = j->list;
-    while (job && (job->stats.import_id ? job->stats.import_id : job->progress.import_id) !=
-                      import_id)
+    while (job &&
+           (job->stats.import_id ? job->stats.import_id : job->progress.import_id) != import_id)
         job = job->next;
     if (job)
         job->refs++;
@@ -417,8 +420,8 @@ static json_t *progress_json(const struct sl_job *job)
     json_object_set_new(o, "rows_inserted", json_integer(p->rows_inserted));
     json_object_set_new(o, "rows_rejected", json_integer(p->rows_rejected));
     json_object_set_new(o, "rows_per_second", json_real(p->rows_per_s));
-    json_object_set_new(o, "percent", job->state == SL_JOB_COMPLETED ? json_real(100.0)
-                                                                      : json_real(p->percent));
+    json_object_set_new(o, "percent",
+                        job->state == SL_JOB_COMPLETED ? json_real(100.0) : json_real(p->percent));
     json_object_set_new(o, "elapsed_s", json_real(p->elapsed_s));
     return o;
 }
@@ -432,9 +435,10 @@ json_t *sl_job_json_locked(const struct sl_job *job, int full)
     json_t *o = json_object();
     json_object_set_new(o, "id", json_string(job->id));
     json_object_set_new(o, "status", json_string(sl_job_state_name(job->state)));
-    json_object_set_new(o, "method", json_string(sheetload_method_name(job->method)
-                                                     ? sheetload_method_name(job->method)
-                                                     : "default"));
+    json_object_set_new(o, "method",
+                        json_string(sheetload_method_name(job->method)
+                                        ? sheetload_method_name(job->method)
+                                        : "default"));
     json_object_set_new(o, "file", json_string(job->display));
     json_object_set_new(o, "size", json_integer((json_int_t)job->size));
     json_object_set_new(o, "created_at", json_string(when));
@@ -456,8 +460,8 @@ json_t *sl_job_json_locked(const struct sl_job *job, int full)
             json_object_set_new(o, "error", json_string(msg));
         }
     if (full && finished(job->state))
-        json_object_set_new(o, "stats",
-                            sl_http_stats_json(job->owner->srv, &job->stats, job->display, job->id));
+        json_object_set_new(
+            o, "stats", sl_http_stats_json(job->owner->srv, &job->stats, job->display, job->id));
     return o;
 }
 

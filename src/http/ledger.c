@@ -53,8 +53,8 @@ int sl_http_ledger_get(const struct sl_http_server *s, const char *id, json_t **
     json_object_set_new(o, "table", str(in.table));
     json_object_set_new(o, "stats",
                         json_pack("{s:I,s:I,s:I,s:I}", "total_records", in.total_records,
-                                  "success_count", in.success_count, "error_count",
-                                  in.error_count, "skipped_blank", in.skipped_blank));
+                                  "success_count", in.success_count, "error_count", in.error_count,
+                                  "skipped_blank", in.skipped_blank));
     if (in.message[0])
         json_object_set_new(o, "error", json_string(in.message));
     json_object_set_new(o, "source", json_string("ledger"));

@@ -488,9 +488,8 @@ static int start_import(struct sl_req *r, struct MHD_Connection *c, struct sl_pr
         struct sl_error err;
         sl_err_clear(&err);
         int force = json_is_true(json_object_get(b, "force"));
-        struct sl_job *job =
-            sl_jobs_submit_spec(&s->jobs, path, p->display, p->size, method, force, NULL, 0,
-                                &spec, &err);
+        struct sl_job *job = sl_jobs_submit_spec(&s->jobs, path, p->display, p->size, method, force,
+                                                 NULL, 0, &spec, &err);
         if (!job) {
             sl_upload_remove(path);
             ret = sl_reply_error(r, c,

@@ -62,15 +62,29 @@ static int truthy(const char *v)
 int sl_http_status_for(int rc)
 {
     switch (rc) {
-    case SL_EFORMAT: case SL_EINVAL:
+    case SL_EFORMAT:
+    case SL_EINVAL:
         return MHD_HTTP_BAD_REQUEST;
-    case SL_EEXISTS: case SL_EBUSY: case SL_EFENCED:
+    case SL_EEXISTS:
+    case SL_EBUSY:
+    case SL_EFENCED:
         return MHD_HTTP_CONFLICT;
-    case SL_EZIP: case SL_EXML: case SL_EXLSX: case SL_ECSV: case SL_EUTF8: case SL_ECHARSET:
+    case SL_EZIP:
+    case SL_EXML:
+    case SL_EXLSX:
+    case SL_ECSV:
+    case SL_EUTF8:
+    case SL_ECHARSET:
     case SL_ELIMIT:
-    case SL_ENOTFOUND: case SL_ESCHEMA: case SL_EMAXERR: case SL_EDBDATA:
+    case SL_ENOTFOUND:
+    case SL_ESCHEMA:
+    case SL_EMAXERR:
+    case SL_EDBDATA:
         return MHD_HTTP_UNPROCESSABLE_CONTENT;
-    case SL_ECANCELED: case SL_ETIMEDOUT: case SL_EDBCONN: case SL_ERETRY:
+    case SL_ECANCELED:
+    case SL_ETIMEDOUT:
+    case SL_EDBCONN:
+    case SL_ERETRY:
         return MHD_HTTP_SERVICE_UNAVAILABLE;
     }
     return MHD_HTTP_INTERNAL_SERVER_ERROR;
@@ -84,9 +98,10 @@ static int reply_sync_result(struct sl_req *r, struct MHD_Connection *c, struct 
     const char *mname = st->method[0] ? st->method : sheetload_method_name(job->method);
     if (state == SL_JOB_COMPLETED)
         return sl_reply_json(r, c, MHD_HTTP_OK,
-                             json_pack("{s:s,s:s,s:s,s:o}", "message", "Import completed successfully",
-                                       "method", mname ? mname : "", "id", job->id,
-                                       "stats", sl_http_stats_json(r->srv, st, job->display, job->id)));
+                             json_pack("{s:s,s:s,s:s,s:o}", "message",
+                                       "Import completed successfully", "method",
+                                       mname ? mname : "", "id", job->id, "stats",
+                                       sl_http_stats_json(r->srv, st, job->display, job->id)));
     if (rc == SL_EFORMAT)
         return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "Only Excel files allowed");
     if (!rc)
@@ -173,9 +188,9 @@ int sl_upload_refusal(struct sl_req *r, struct MHD_Connection *c)
     char why[512], detail[900];
     if (!sheetload_sniff(r->head, r->headlen, r->display, rd.encoding, why, sizeof why)) {
         snprintf(detail, sizeof detail, "'%s' is %s", r->display, why);
-        return sl_reply_json(r, c, MHD_HTTP_BAD_REQUEST,
-                             json_pack("{s:s,s:s}", "error", "Only Excel files allowed", "detail",
-                                       detail));
+        return sl_reply_json(
+            r, c, MHD_HTTP_BAD_REQUEST,
+            json_pack("{s:s,s:s}", "error", "Only Excel files allowed", "detail", detail));
     }
     return -1;
 }
@@ -197,28 +212,30 @@ int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
 
     struct sl_error err;
     sl_err_clear(&err);
-    struct sl_job *job = sl_jobs_submit(&s->jobs, r->tmp, r->display, r->file_bytes, method, force,
-                                        &rd, sync, &err);
+    struct sl_job *job =
+        sl_jobs_submit(&s->jobs, r->tmp, r->display, r->file_bytes, method, force, &rd, sync, &err);
     if (!job)
-        return sl_reply_error(r, c, err.code == SL_ECANCELED ? MHD_HTTP_SERVICE_UNAVAILABLE
-                                                             : MHD_HTTP_INTERNAL_SERVER_ERROR,
+        return sl_reply_error(r, c,
+                              err.code == SL_ECANCELED ? MHD_HTTP_SERVICE_UNAVAILABLE
+                                                       : MHD_HTTP_INTERNAL_SERVER_ERROR,
                               "%s", err.msg);
     r->tmp[0] = '\0'; /* the job owns the file now */
     sl_strlcpy(r->import_id, job->id, sizeof r->import_id);
     if (!sync) {
         char loc[96];
         snprintf(loc, sizeof loc, "/imports/%s", job->id);
-        int ret = sl_reply_json_hdr(r, c, MHD_HTTP_ACCEPTED,
-                                    json_pack("{s:s,s:s,s:s}", "id", job->id, "status", "queued",
-                                              "location", loc),
-                                    MHD_HTTP_HEADER_LOCATION, loc);
+        int ret = sl_reply_json_hdr(
+            r, c, MHD_HTTP_ACCEPTED,
+            json_pack("{s:s,s:s,s:s}", "id", job->id, "status", "queued", "location", loc),
+            MHD_HTTP_HEADER_LOCATION, loc);
         sl_jobs_release(&s->jobs, job);
         return ret;
     }
     /* No idle timeout while the import runs; set again (which restarts the
      * timer) before the answer goes out. */
     MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     int fd = ci ? ci->connect_fd : -1;
     sl_jobs_wait(&s->jobs, job, fd >= 0 ? client_gone : NULL, &fd);
     MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)s->o.conn_timeout_s);
@@ -323,9 +340,9 @@ static int ledger_delete(struct sl_req *r, struct MHD_Connection *c)
     if (rc)
         return ledger_error(r, c, rc, &err);
     int running = !strcmp(status, "running");
-    return sl_reply_json(r, c, running ? MHD_HTTP_ACCEPTED : MHD_HTTP_OK,
-                         json_pack("{s:s,s:s}", "id", r->arg, "status",
-                                   running ? "cancelling" : status));
+    return sl_reply_json(
+        r, c, running ? MHD_HTTP_ACCEPTED : MHD_HTTP_OK,
+        json_pack("{s:s,s:s}", "id", r->arg, "status", running ? "cancelling" : status));
 }
 
 int sl_route_delete(struct sl_req *r, struct MHD_Connection *c)
@@ -338,8 +355,8 @@ int sl_route_delete(struct sl_req *r, struct MHD_Connection *c)
     int state, rc;
     sl_jobs_snapshot(j, job, &state, &rc, NULL);
     int code = was == SL_JOB_RUNNING ? MHD_HTTP_ACCEPTED : MHD_HTTP_OK;
-    const char *shown = was == SL_JOB_RUNNING && state == SL_JOB_RUNNING ? "cancelling"
-                                                                        : sl_job_state_name(state);
+    const char *shown =
+        was == SL_JOB_RUNNING && state == SL_JOB_RUNNING ? "cancelling" : sl_job_state_name(state);
     int ret = sl_reply_json(r, c, code, json_pack("{s:s,s:s}", "id", job->id, "status", shown));
     sl_jobs_release(j, job);
     return ret;

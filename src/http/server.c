@@ -30,13 +30,27 @@
 #include "base/utf8.h"
 #include "http/internal.h"
 
-enum { R_NONE, R_HEALTH, R_UPLOAD, R_IMPORTS, R_IMPORT, R_REJECTS, R_PAGE, R_INFO, R_METRICS,
-       R_PREVIEWS, R_PREVIEW, R_PREVIEW_IMPORT, R_FIXES, R_HISTORY };
+enum {
+    R_NONE,
+    R_HEALTH,
+    R_UPLOAD,
+    R_IMPORTS,
+    R_IMPORT,
+    R_REJECTS,
+    R_PAGE,
+    R_INFO,
+    R_METRICS,
+    R_PREVIEWS,
+    R_PREVIEW,
+    R_PREVIEW_IMPORT,
+    R_FIXES,
+    R_HISTORY
+};
 
 /* Connections libmicrohttpd accepts beyond --max-connections (and beyond
  * the per-address limit) so that the client is answered 503 rather than
  * left waiting; past these it refuses at accept. */
-#define CONN_RESERVE 16
+#define CONN_RESERVE   16
 #define PER_IP_RESERVE 4
 /* At stop, how long answers already made may take to be sent. */
 #define DRAIN_NS (10LL * 1000 * 1000 * 1000)
@@ -114,10 +128,9 @@ int sl_reply_fault(struct sl_req *r, struct MHD_Connection *c, int status, const
 {
     sl_errlog("http: request %s: %s %s: %d: %s", r->rid, r->method, r->path, status, detail);
     char msg[512];
-    snprintf(msg, sizeof msg, "%s; the server log has the details under request_id %s",
-             public_msg, r->rid);
-    return sl_reply_json(r, c, status,
-                         json_pack("{s:s,s:s}", "error", msg, "request_id", r->rid));
+    snprintf(msg, sizeof msg, "%s; the server log has the details under request_id %s", public_msg,
+             r->rid);
+    return sl_reply_json(r, c, status, json_pack("{s:s,s:s}", "error", msg, "request_id", r->rid));
 }
 
 /* Constant-time over the expected token: the time does not depend on how
@@ -222,8 +235,10 @@ int sl_http_method_arg(const char *name, int dflt, int *out)
     static const struct {
         const char *name;
         int m;
-    } names[] = {{"sequential", SHEETLOAD_SEQUENTIAL}, {"concurrent", SHEETLOAD_CONCURRENT},
-                 {"batch", SHEETLOAD_BATCH},           {"copy", SHEETLOAD_COPY}};
+    } names[] = {{"sequential", SHEETLOAD_SEQUENTIAL},
+                 {"concurrent", SHEETLOAD_CONCURRENT},
+                 {"batch", SHEETLOAD_BATCH},
+                 {"copy", SHEETLOAD_COPY}};
     if (!name || !*name) {
         *out = dflt;
         return 0;
@@ -235,8 +250,6 @@ int sl_http_method_arg(const char *name, int dflt, int *out)
         }
     return -1;
 }
-
-
 
 /* The first call for a request: route, authenticate, refuse what can be
  * refused before reading a body. */
@@ -298,15 +311,17 @@ static enum MHD_Result first_call(struct sl_http_server *s, struct sl_req *r,
     const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "method");
     if ((q && !*q) || sl_http_method_arg(q, s->o.method_default, &m))
         return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, SL_HTTP_INVALID_METHOD);
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
         char *end;
         errno = 0;
         unsigned long long v = strtoull(cl, &end, 10);
         if (!errno && !*end && v > s->max_upload + MULTIPART_SLACK)
-            return sl_reply_error(r, c, MHD_HTTP_CONTENT_TOO_LARGE,
-                                  "upload of %llu bytes is over the limit of %llu bytes (--max-upload)",
-                                  v, s->max_upload);
+            return sl_reply_error(
+                r, c, MHD_HTTP_CONTENT_TOO_LARGE,
+                "upload of %llu bytes is over the limit of %llu bytes (--max-upload)", v,
+                s->max_upload);
     }
     if (sl_upload_begin(r, c))
         return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "No file uploaded");
@@ -347,9 +362,8 @@ static enum MHD_Result dispatch(struct sl_req *r, struct MHD_Connection *c)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct sl_http_server *s = cls;
     struct sl_req *r = *con_cls;
@@ -407,11 +421,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     sl_upload_discard(r);
     sl_buf_release(&r->body);
     double ms = (double)(sl_now_ns() - r->start_ns) / 1e6;
-    const char *why = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
+    const char *why = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK   ? ""
                       : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? "client closed the connection"
                       : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
                       : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
-                      : "connection error";
+                                                                      : "connection error";
     if (sl_log_is_json()) {
         json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:f}", "event", "request", "request_id",
                               r->rid, "method", r->method, "path", r->path, "status", r->status,
@@ -420,8 +434,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
             json_object_set_new(o, "import_id", json_string(r->import_id));
         if (o && *why)
             json_object_set_new(o, "end", json_string(why));
-        char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
-                       : NULL;
+        char *text =
+            o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;
         if (text)
             sl_log_obj(SL_LOG_INFO, text);
         free(text);
@@ -471,8 +485,8 @@ static int parse_listen(const char *spec, struct sockaddr_in *sa, struct sl_erro
     errno = 0;
     long p = strtol(port, &end, 10);
     if (!*port || *end || errno || p < 0 || p > 65535)
-        return sl_err_set(err, SL_EINVAL, "--listen '%s': port '%s' is not a number 0-65535",
-                          spec, port);
+        return sl_err_set(err, SL_EINVAL, "--listen '%s': port '%s' is not a number 0-65535", spec,
+                          port);
     memset(sa, 0, sizeof *sa);
     sa->sin_family = AF_INET;
     sa->sin_port = htons((uint16_t)p);
@@ -485,7 +499,10 @@ static int parse_listen(const char *spec, struct sockaddr_in *sa, struct sl_erro
     return 0;
 }
 
-static char *dup_or_null(const char *s) { return s ? sl_strdup(s) : NULL; }
+static char *dup_or_null(const char *s)
+{
+    return s ? sl_strdup(s) : NULL;
+}
 
 /* The node's name (docs/scaling.md): given, else host and port, else (port
  * 0: known only once bound, after requests may arrive) host and pid. */
@@ -562,8 +579,7 @@ int sl_http_start(struct sl_http_server **out, const struct sl_http_opts *opts,
     name_node(s, &sa);
     if ((rc = sl_updir_open(s, err)))
         goto fail;
-    if ((rc = sl_previews_init(&s->previews,
-                               s->o.preview_ttl_s > 0 ? s->o.preview_ttl_s : 3600,
+    if ((rc = sl_previews_init(&s->previews, s->o.preview_ttl_s > 0 ? s->o.preview_ttl_s : 3600,
                                s->o.preview_space ? s->o.preview_space : 1000ULL * 1000 * 1000,
                                err)))
         goto fail_previews;
@@ -574,17 +590,14 @@ int sl_http_start(struct sl_http_server **out, const struct sl_http_opts *opts,
         goto fail_jobs;
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-    s->mhd = MHD_start_daemon(flags, ntohs(sa.sin_port), NULL, NULL, on_request, s,
-                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-                              MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                              MHD_OPTION_CONNECTION_LIMIT,
-                              (unsigned)(s->o.max_connections + CONN_RESERVE),
-                              MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                              (unsigned)(s->o.max_per_ip + PER_IP_RESERVE),
-                              MHD_OPTION_NOTIFY_CONNECTION, sl_conns_notify, s,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.conn_timeout_s,
-                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
-                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+    s->mhd = MHD_start_daemon(
+        flags, ntohs(sa.sin_port), NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+        s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)(s->o.max_connections + CONN_RESERVE), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)(s->o.max_per_ip + PER_IP_RESERVE), MHD_OPTION_NOTIFY_CONNECTION, sl_conns_notify,
+        s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.conn_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_END);
     if (!s->mhd) {
         rc = sl_err_set(err, SL_EIO, "cannot listen on '%s': %s (is the port in use?)", s->listen,
                         strerror(errno ? errno : EADDRINUSE));
@@ -609,7 +622,10 @@ fail:
     return rc;
 }
 
-const char *sl_http_url(const struct sl_http_server *s) { return s->url; }
+const char *sl_http_url(const struct sl_http_server *s)
+{
+    return s->url;
+}
 
 void sl_http_stop(struct sl_http_server *s)
 {

@@ -53,15 +53,16 @@ int sl_updir_open(struct sl_http_server *s, struct sl_error *err)
         char tmpl[PATH_MAX];
         snprintf(tmpl, sizeof tmpl, "%s/sheetload-uploads.XXXXXX", tmp && *tmp ? tmp : "/tmp");
         if (!mkdtemp(tmpl))
-            return sl_err_set(err, SL_EIO, "cannot create an upload directory '%s': %s; set --upload-dir",
-                              tmpl, strerror(errno));
+            return sl_err_set(err, SL_EIO,
+                              "cannot create an upload directory '%s': %s; set --upload-dir", tmpl,
+                              strerror(errno));
         s->updir = sl_strdup(tmpl);
         s->updir_ours = 1;
     } else {
         s->updir = sl_strdup(s->o.upload_dir);
         if (s->updir && mkdir(s->updir, 0700) && errno != EEXIST)
-            return sl_err_set(err, SL_EIO, "cannot create upload directory '%s': %s",
-                              s->updir, strerror(errno));
+            return sl_err_set(err, SL_EIO, "cannot create upload directory '%s': %s", s->updir,
+                              strerror(errno));
     }
     if (!s->updir)
         return sl_err_set(err, SL_ENOMEM, "out of memory");
@@ -74,12 +75,12 @@ int sl_updir_open(struct sl_http_server *s, struct sl_error *err)
         return sl_err_set(err, SL_EIO, "cannot stat upload directory '%s': %s", s->updir,
                           strerror(errno));
     if (st.st_uid != geteuid())
-        return sl_err_set(err, SL_EINVAL,
-                          "upload directory '%s' belongs to another user; use a directory of your own",
-                          s->updir);
+        return sl_err_set(
+            err, SL_EINVAL,
+            "upload directory '%s' belongs to another user; use a directory of your own", s->updir);
     if ((st.st_mode & 077) && fchmod(s->updir_fd, 0700))
-        return sl_err_set(err, SL_EIO, "cannot make upload directory '%s' private: %s",
-                          s->updir, strerror(errno));
+        return sl_err_set(err, SL_EIO, "cannot make upload directory '%s' private: %s", s->updir,
+                          strerror(errno));
     return 0;
 }
 

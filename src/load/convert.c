@@ -90,7 +90,8 @@ int sl_validate_website(const char *s, char *why, size_t cap)
         return why_set(why, cap, "website", s, "is not an http:// or https:// address");
     const char *dot = memchr(host, '.', n);
     if (n == 0 || !dot || host[0] == '.' || host[n - 1] == '.')
-        return why_set(why, cap, "website", s, "is neither an http(s) URL nor a host name with a dot");
+        return why_set(why, cap, "website", s,
+                       "is neither an http(s) URL nor a host name with a dot");
     return 0;
 }
 

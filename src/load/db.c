@@ -157,8 +157,7 @@ int sheetload_drop_table(const char *db, const char *table, int only_if_empty, l
         if (!rc && n > 0) {
             *rows = n;
             sl_target_redact(target, shown, sizeof shown);
-            rc = sl_err_set(err, SL_EEXISTS, "table '%s' in '%s' holds %lld rows", table, shown,
-                            n);
+            rc = sl_err_set(err, SL_EEXISTS, "table '%s' in '%s' holds %lld rows", table, shown, n);
         }
     }
     snprintf(q, sizeof q, "DROP TABLE IF EXISTS %s", id);

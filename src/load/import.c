@@ -261,11 +261,13 @@ static int open_ledger(struct run *r, int *resumed)
         if (rc)
             return rc;
         if (strcmp(sha, st->sha256))
-            return sl_err_set(err, SL_EINVAL, "import %lld was of another file (SHA-256 %.12s..., "
+            return sl_err_set(err, SL_EINVAL,
+                              "import %lld was of another file (SHA-256 %.12s..., "
                               "this file is %.12s...); --resume needs the same file",
                               o->resume_id, sha, st->sha256);
         if (strcmp(table, r->plan.table) || strcmp(sheet, r->sheet))
-            return sl_err_set(err, SL_EINVAL, "import %lld loaded sheet '%s' into table '%s'; "
+            return sl_err_set(err, SL_EINVAL,
+                              "import %lld loaded sheet '%s' into table '%s'; "
                               "give the same --sheet and --table to resume it",
                               o->resume_id, sheet, table);
         if (!strcmp(li.status, "completed")) {
@@ -275,7 +277,8 @@ static int open_ledger(struct run *r, int *resumed)
         }
         *resumed = 1;
     } else if (st->sha256[0]) {
-        if (o->restart && (rc = sl_ledger_abandon(r->ctl, st->sha256, r->plan.table, r->sheet, err)))
+        if (o->restart &&
+            (rc = sl_ledger_abandon(r->ctl, st->sha256, r->plan.table, r->sheet, err)))
             return rc;
         rc = sl_ledger_find(r->ctl, st->sha256, r->plan.table, r->sheet, "running,failed,cancelled",
                             &li, err);
@@ -302,7 +305,8 @@ static int open_ledger(struct run *r, int *resumed)
         if (li.batch_size > 0 && li.batch_size != r->plan.batch_size) {
             if (r->o->batch_size)
                 sl_warn("resuming import %lld with its batch size %d (not %d): batches are cut "
-                        "by position", li.id, li.batch_size, r->plan.batch_size);
+                        "by position",
+                        li.id, li.batch_size, r->plan.batch_size);
             r->plan.batch_size = li.batch_size;
         }
         r->plan.import_id = li.id;
@@ -347,13 +351,15 @@ static int busy(struct run *r)
     char who[400] = "";
     if (h->import_id)
         snprintf(who, sizeof who, " by import %lld (started %.19s UTC on host '%s', pid %ld%s%s%s)",
-                 h->import_id, h->started, h->host, h->pid, h->node[0] ? ", node '" : "",
-                 h->node, h->node[0] ? "'" : "");
+                 h->import_id, h->started, h->host, h->pid, h->node[0] ? ", node '" : "", h->node,
+                 h->node[0] ? "'" : "");
     else if (h->host[0])
         snprintf(who, sizeof who, " by host '%s', pid %ld", h->host, h->pid);
     if (r->o->wait)
-        return sl_err_set(err, SL_EBUSY, "file '%s' is being imported into table '%s' right "
-                          "now%s; waiting for it to end", st->file, r->plan.table, who);
+        return sl_err_set(err, SL_EBUSY,
+                          "file '%s' is being imported into table '%s' right "
+                          "now%s; waiting for it to end",
+                          st->file, r->plan.table, who);
     return sl_err_set(err, SL_EBUSY,
                       "file '%s' is being imported into table '%s' right now%s; nothing was "
                       "written; try again when it has ended ('sheetload import --wait' waits "
@@ -486,8 +492,10 @@ static int prepare(struct run *r, const struct sl_lookahead *la, size_t *data_fr
         struct stat sb;
         sl_target_is_sqlite(r->target, &path);
         if (path && stat(path, &sb) != 0)
-            return sl_err_set(err, SL_ENOTFOUND, "table '%s' not found: the SQLite file '%s' does "
-                              "not exist", p->table, path);
+            return sl_err_set(err, SL_ENOTFOUND,
+                              "table '%s' not found: the SQLite file '%s' does "
+                              "not exist",
+                              p->table, path);
     }
     if (need_db && (rc = take_conn(r, 0, &r->ctl, err)))
         return rc;
@@ -497,9 +505,10 @@ static int prepare(struct run *r, const struct sl_lookahead *la, size_t *data_fr
             return sl_err_set(err, SL_ENOMEM, "out of memory");
         rc = sl_sink_table_columns(r->ctl, p->table, cols, SL_LOAD_MAX_COLS, &ncols, err);
         if (!rc && ncols == 0)
-            rc = sl_err_set(err, SL_ESCHEMA, "table '%s' does not exist in '%s'; create it first, "
-                            "or leave out --table to load into 'businesses'", p->table,
-                            r->st->target);
+            rc = sl_err_set(err, SL_ESCHEMA,
+                            "table '%s' does not exist in '%s'; create it first, "
+                            "or leave out --table to load into 'businesses'",
+                            p->table, r->st->target);
         if (!rc)
             rc = sl_schema_map(p, o, la, cols, ncols, r->st, data_from, err);
         sl_free(cols);
@@ -539,8 +548,10 @@ static int ctl_recover(struct run *r, struct sl_error *err)
          * deadline, --max-errors): the wait watches the caller's, so a
          * cancel or a server shutdown cuts it short. */
         if ((rc != SL_ERETRY && rc != SL_EDBCONN) || sl_backoff_wait(&bo, sl_stop_ctx(r->o->stop)))
-            return sl_err_set(err, rc, "lost the connection to the database and could not "
-                              "reconnect: %s", e.msg);
+            return sl_err_set(err, rc,
+                              "lost the connection to the database and could not "
+                              "reconnect: %s",
+                              e.msg);
     }
 }
 
@@ -587,9 +598,12 @@ static int open_input(struct run *r, struct sl_lookahead *la, size_t *data_from)
     r->ctx = sl_ctx_new(sl_stop_ctx(o->stop), sl_deadline_after(o->timeout_s));
     if (!r->ctx)
         return sl_err_set(err, SL_ENOMEM, "out of memory");
-    struct sl_reader_opts ro = {.sheet = o->sheet, .delimiter = o->delimiter, .limits = o->limits,
-                               .encoding = o->encoding, .tmp_dir = o->tmp_dir,
-                               .name = o->display_name};
+    struct sl_reader_opts ro = {.sheet = o->sheet,
+                                .delimiter = o->delimiter,
+                                .limits = o->limits,
+                                .encoding = o->encoding,
+                                .tmp_dir = o->tmp_dir,
+                                .name = o->display_name};
     if ((rc = sl_reader_open(&r->reader, o->file, &ro, err)))
         return rc;
     connect_early(r);
@@ -636,11 +650,20 @@ static int load_rows(struct run *r, const struct sl_lookahead *la, size_t data_f
     struct sheetload_stats *st = r->st;
     struct sl_error *err = &st->err;
     struct sl_pipeline_in in = {
-        .opts = o, .plan = &r->plan, .reader = r->reader,
-        .pre = la->rows + data_from, .npre = la->n - data_from,
-        .prev_row = data_from > 0 ? la->rows[data_from - 1].num : la->n ? la->rows[0].num - 1 : 0,
-        .sinks = r->sinks, .done = r->done, .ndone = r->ndone, .ctx = r->ctx,
-        .rejects = r->rejects, .t0 = r->t0,
+        .opts = o,
+        .plan = &r->plan,
+        .reader = r->reader,
+        .pre = la->rows + data_from,
+        .npre = la->n - data_from,
+        .prev_row = data_from > 0 ? la->rows[data_from - 1].num
+                    : la->n       ? la->rows[0].num - 1
+                                  : 0,
+        .sinks = r->sinks,
+        .done = r->done,
+        .ndone = r->ndone,
+        .ctx = r->ctx,
+        .rejects = r->rejects,
+        .t0 = r->t0,
     };
     if (!r->plan.dry_run)
         watch_start(r);
@@ -659,11 +682,15 @@ static int load_rows(struct run *r, const struct sl_lookahead *la, size_t data_f
             sl_err_set(err, rc, "the import was cancelled; it stopped cleanly");
     }
     if (atomic_load(&r->fenced) && rc != SL_EFENCED)
-        rc = sl_err_reset(err, SL_EFENCED, "lost the claim on import %lld: another run took it "
-                          "over; this run stopped and wrote nothing more", r->plan.import_id);
+        rc = sl_err_reset(err, SL_EFENCED,
+                          "lost the claim on import %lld: another run took it "
+                          "over; this run stopped and wrote nothing more",
+                          r->plan.import_id);
     else if (rc == SL_ECANCELED && atomic_load(&r->remote_cancel))
-        sl_err_reset(err, rc, "import %lld was cancelled through the ledger (DELETE "
-                     "/imports/%lld); it stopped cleanly", r->plan.import_id, r->plan.import_id);
+        sl_err_reset(err, rc,
+                     "import %lld was cancelled through the ledger (DELETE "
+                     "/imports/%lld); it stopped cleanly",
+                     r->plan.import_id, r->plan.import_id);
     st->cancelled = rc == SL_ECANCELED || rc == SL_ETIMEDOUT || rc == SL_EMAXERR;
     return rc;
 }

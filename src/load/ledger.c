@@ -19,14 +19,14 @@
  * 10): a ledger made by an older sheetload gets them by ALTER TABLE. The
  * last one is the marker that the ledger is up to date. */
 static const char *const imports_new_cols[][2] = {
-    {"owner", "text"},        /* the token of the run that owns the import */
-    {"host", "text"},         /* ... its host, process and serve node */
+    {"owner", "text"}, /* the token of the run that owns the import */
+    {"host", "text"},  /* ... its host, process and serve node */
     {"pid", "integer"},
     {"node", "text"},
     {"cancel_requested", "integer NOT NULL DEFAULT 0"}, /* DELETE /imports/ID on any node */
-    {"parent_id", "bigint"},  /* a follow-up (fixed rejects) of this import */
+    {"parent_id", "bigint"}, /* a follow-up (fixed rejects) of this import */
 };
-#define NNEW (sizeof imports_new_cols / sizeof imports_new_cols[0])
+#define NNEW   (sizeof imports_new_cols / sizeof imports_new_cols[0])
 #define MARKER "parent_id" /* the newest column: a ledger that has it has them all */
 
 static const char *const pg_ddl[] = {
@@ -180,10 +180,9 @@ int sl_ledger_find(struct sl_sink *s, const char *sha, const char *table, const 
 {
     const char *params[4] = {sha, table, sheet ? sheet : "", statuses};
     memset(out, 0, sizeof *out);
-    const char *sql =
-        "SELECT id, status, started_at, batch_size FROM sheetload_imports "
-        "WHERE file_sha256 = $1 AND target_table = $2 AND coalesce(sheet, '') = $3 "
-        "AND ',' || $4 || ',' LIKE '%,' || status || ',%' ORDER BY id DESC LIMIT 1";
+    const char *sql = "SELECT id, status, started_at, batch_size FROM sheetload_imports "
+                      "WHERE file_sha256 = $1 AND target_table = $2 AND coalesce(sheet, '') = $3 "
+                      "AND ',' || $4 || ',' LIKE '%,' || status || ',%' ORDER BY id DESC LIMIT 1";
     int rc = sl_sink_query(s, sql, 4, params, get_import_cb, out, err);
     if (rc)
         return rc;
@@ -256,9 +255,18 @@ int sl_ledger_start(struct sl_sink *s, const struct sl_plan *p, const struct sl_
     char parent[24];
     snprintf(pid, sizeof pid, "%ld", c->pid);
     snprintf(parent, sizeof parent, "%lld", p->parent_id);
-    const char *params[12] = {sha, file, sheet ? sheet : "", p->table,
-                              sheetload_method_name(p->method), bs, now, p->owner, c->host, pid,
-                              c->node[0] ? c->node : NULL, p->parent_id > 0 ? parent : NULL};
+    const char *params[12] = {sha,
+                              file,
+                              sheet ? sheet : "",
+                              p->table,
+                              sheetload_method_name(p->method),
+                              bs,
+                              now,
+                              p->owner,
+                              c->host,
+                              pid,
+                              c->node[0] ? c->node : NULL,
+                              p->parent_id > 0 ? parent : NULL};
     *id = 0;
     int rc = sl_sink_query(s,
                            "INSERT INTO sheetload_imports (file_sha256, file_name, sheet, "
@@ -285,8 +293,8 @@ int sl_ledger_resume(struct sl_sink *s, long long id, const struct sl_plan *p,
     char ids[32], pid[24];
     snprintf(ids, sizeof ids, "%lld", id);
     snprintf(pid, sizeof pid, "%ld", c->pid);
-    const char *params[6] = {ids, sheetload_method_name(p->method), p->owner, c->host, pid,
-                             c->node[0] ? c->node : NULL};
+    const char *params[6] = {ids, sheetload_method_name(p->method), p->owner, c->host,
+                             pid, c->node[0] ? c->node : NULL};
     int rc = sl_sink_exec(s,
                           "UPDATE sheetload_imports SET status = 'running', method = $2, "
                           "finished_at = NULL, owner = $3, host = $4, pid = $5, node = $6, "
@@ -362,9 +370,8 @@ int sl_ledger_watch(struct sl_sink *s, long long id, const char *owner, int *can
     struct watch w = {owner, cancel, owned};
     *cancel = 0;
     *owned = 0;
-    return sl_sink_query(s,
-                         "SELECT cancel_requested, owner FROM sheetload_imports WHERE id = $1", 1,
-                         params, watch_cb, &w, err);
+    return sl_sink_query(s, "SELECT cancel_requested, owner FROM sheetload_imports WHERE id = $1",
+                         1, params, watch_cb, &w, err);
 }
 
 struct batches {
@@ -377,7 +384,7 @@ static int batch_row(struct sl_ledger_batch *b, int ncols, const char *const *v)
     if (ncols < 6)
         return SL_EDB;
     long long *f[6] = {&b->batch_no, &b->rows_total, &b->rows_done,
-                       &b->inserted, &b->rejected, &b->blank};
+                       &b->inserted, &b->rejected,   &b->blank};
     for (int i = 0; i < 6; i++)
         *f[i] = v[i] ? num(v[i]) : 0;
     return 0;
@@ -472,22 +479,23 @@ const char sl_ledger_batch_sql[] =
  * its rows_done). RETURNING says whether it was written, and the cancel
  * flag. */
 #define PUT_BATCH                                                                            \
-    "INSERT INTO sheetload_batches (import_id, batch_no, first_row, last_row, "               \
-    "rows_total, rows_done, rows_inserted, rows_rejected, rows_blank) "                       \
-    "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM sheetload_imports "                       \
-    "WHERE id = $1 AND owner = $10 ON CONFLICT (import_id, batch_no) "                        \
-    "DO UPDATE SET rows_done = excluded.rows_done, rows_inserted = excluded.rows_inserted, "  \
-    "rows_rejected = excluded.rows_rejected, rows_blank = excluded.rows_blank "               \
-    "WHERE sheetload_batches.rows_done = $11 "                                                \
+    "INSERT INTO sheetload_batches (import_id, batch_no, first_row, last_row, "              \
+    "rows_total, rows_done, rows_inserted, rows_rejected, rows_blank) "                      \
+    "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM sheetload_imports "                      \
+    "WHERE id = $1 AND owner = $10 ON CONFLICT (import_id, batch_no) "                       \
+    "DO UPDATE SET rows_done = excluded.rows_done, rows_inserted = excluded.rows_inserted, " \
+    "rows_rejected = excluded.rows_rejected, rows_blank = excluded.rows_blank "              \
+    "WHERE sheetload_batches.rows_done = $11 "                                               \
     "RETURNING (SELECT cancel_requested FROM sheetload_imports WHERE id = $1)"
 static const char put_batch[] = PUT_BATCH;
 
 void sl_ledger_batch_params(struct sl_ledger_params *lp, const struct sl_plan *p,
-                            const struct sl_block *b, long long done, long long ins,
-                            long long rej, long long blank)
+                            const struct sl_block *b, long long done, long long ins, long long rej,
+                            long long blank)
 {
-    long long nums[11] = {p->import_id, b->batch_no, b->first_row, b->last_row,
-                          (long long)b->nrows, done, ins, rej, blank, 0, b->done};
+    long long nums[11] = {p->import_id, b->batch_no, b->first_row, b->last_row, (long long)b->nrows,
+                          done,         ins,         rej,          blank,       0,
+                          b->done};
     for (int i = 0; i < 11; i++) {
         snprintf(lp->v[i], sizeof lp->v[i], "%lld", nums[i]);
         lp->p[i] = lp->v[i];
@@ -508,8 +516,8 @@ static int put_cb(void *arg, int ncols, const char *const *v)
 }
 
 int sl_ledger_put_batch(struct sl_sink *s, const struct sl_plan *p, const struct sl_block *b,
-                        long long done, long long ins, long long rej, long long blank,
-                        int *cancel, struct sl_error *err)
+                        long long done, long long ins, long long rej, long long blank, int *cancel,
+                        struct sl_error *err)
 {
     struct sl_ledger_params lp;
     struct put o = {0, 0};
@@ -526,10 +534,14 @@ int sl_ledger_put_batch(struct sl_sink *s, const struct sl_plan *p, const struct
     struct sl_error e;
     sl_err_clear(&e);
     if (sl_ledger_watch(s, p->import_id, p->owner, &c, &owned, &e) == 0 && !owned)
-        return sl_err_set(err, SL_EFENCED, "lost the claim on import %lld: another run took it "
-                          "over; this run stops and writes nothing more", p->import_id);
-    return sl_err_set(err, SL_EDB, "batch %lld of import %lld is recorded already with other "
-                      "progress than this run's; stopping", b->batch_no, p->import_id);
+        return sl_err_set(err, SL_EFENCED,
+                          "lost the claim on import %lld: another run took it "
+                          "over; this run stops and writes nothing more",
+                          p->import_id);
+    return sl_err_set(err, SL_EDB,
+                      "batch %lld of import %lld is recorded already with other "
+                      "progress than this run's; stopping",
+                      b->batch_no, p->import_id);
 }
 
 int sl_ledger_put_reject(struct sl_sink *s, long long id, const struct sl_block *b,
@@ -544,8 +556,8 @@ int sl_ledger_put_reject(struct sl_sink *s, long long id, const struct sl_block 
     sl_csv_record(&vals, r->cells, r->ncells);
     if (vals.err)
         return sl_err_set(err, SL_ENOMEM, "out of memory recording a rejected row");
-    const char *params[6] = {ids, bn, rn, r->reason ? r->reason : "", r->sqlstate,
-                             vals.data ? vals.data : ""};
+    const char *params[6] = {
+        ids, bn, rn, r->reason ? r->reason : "", r->sqlstate, vals.data ? vals.data : ""};
     int rc = sl_sink_exec(s,
                           "INSERT INTO sheetload_rejects (import_id, batch_no, row_num, reason, "
                           "sqlstate, vals) VALUES ($1, $2, $3, $4, $5, $6) "
@@ -561,8 +573,7 @@ static int status_cb(void *arg, int ncols, const char *const *v)
     return 0;
 }
 
-int sheetload_cancel(const char *db, long long id, char *status, size_t cap,
-                     struct sl_error *err)
+int sheetload_cancel(const char *db, long long id, char *status, size_t cap, struct sl_error *err)
 {
     const char *env = getenv("DATABASE_URL");
     const char *target = db ? db : env && *env ? env : SL_LOAD_DEFAULT_TARGET;
@@ -592,13 +603,13 @@ int sl_ledger_finish(struct sl_sink *s, long long id, const char *owner, const c
                      const struct sheetload_stats *st, struct sl_error *err)
 {
     char v[6][32], now[48];
-    long long nums[6] = {id, st->total_records, st->success_count, st->error_count,
-                         st->skipped_blank, 0};
+    long long nums[6] = {
+        id, st->total_records, st->success_count, st->error_count, st->skipped_blank, 0};
     for (int i = 0; i < 5; i++)
         snprintf(v[i], sizeof v[i], "%lld", nums[i]);
     stamp(s, now, sizeof now);
-    const char *params[9] = {v[0], v[1], v[2], v[3], v[4], status, now,
-                             st->err.code ? st->err.msg : NULL, owner};
+    const char *params[9] = {
+        v[0], v[1], v[2], v[3], v[4], status, now, st->err.code ? st->err.msg : NULL, owner};
     return sl_sink_exec(s,
                         "UPDATE sheetload_imports SET total_records = $2, success_count = $3, "
                         "error_count = $4, skipped_blank = $5, status = $6, finished_at = $7, "

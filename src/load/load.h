@@ -16,24 +16,25 @@
 #include "sink/sink.h"
 
 /* Defaults, in one place (bench results tune them). */
-#define SL_LOAD_DEFAULT_TABLE "businesses"
-#define SL_LOAD_DEFAULT_TARGET "sqlite:businesses.db"
-#define SL_LOAD_DEFAULT_BATCH 5000
-#define SL_LOAD_MAX_BATCH SHEETLOAD_MAX_BATCH_SIZE
-#define SL_LOAD_DEFER_MIN_BYTES (16LL << 20) /* smaller inputs keep their indexes (PG) */
-#define SL_LOAD_DEFER_MIN_BYTES_SQLITE 0LL      /* ... SQLite: always defer */
-#define SL_LOAD_MAX_WRITERS 8      /* default writers: online CPUs, at most this */
-#define SL_LOAD_MAX_WORKERS SHEETLOAD_MAX_WORKERS     /* --workers upper bound */
-#define SL_LOAD_MAX_CONVERTERS 4   /* convert+validate threads: CPUs, at most this */
-#define SL_LOAD_MAX_COLS 1024      /* columns of a target table */
-#define SL_LOAD_HINT_BUDGET 16     /* COPY bad-row hints used per batch before halving */
-#define SL_LOAD_RETRY_ATTEMPTS 10  /* a finishing step runs again at most this often (the
-                                      backoff itself: conc/backoff.h SL_BACKOFF_DB) */
-#define SL_LOAD_PROGRESS_NS 250000000LL
-#define SL_LOAD_LEASE_S 30.0       /* SQLite claim: a lease not renewed for this long is free */
-#define SL_LOAD_WATCH_NS 1000000000LL /* the watcher: lease renewal, ledger cancel flag */
-#define SL_LOAD_WAIT_FIRST_NS 20000000LL /* --wait: first poll of a held claim ... */
-#define SL_LOAD_WAIT_MAX_NS 1000000000LL /* ... doubling up to this */
+#define SL_LOAD_DEFAULT_TABLE          "businesses"
+#define SL_LOAD_DEFAULT_TARGET         "sqlite:businesses.db"
+#define SL_LOAD_DEFAULT_BATCH          5000
+#define SL_LOAD_MAX_BATCH              SHEETLOAD_MAX_BATCH_SIZE
+#define SL_LOAD_DEFER_MIN_BYTES        (16LL << 20) /* smaller inputs keep their indexes (PG) */
+#define SL_LOAD_DEFER_MIN_BYTES_SQLITE 0LL          /* ... SQLite: always defer */
+#define SL_LOAD_MAX_WRITERS            8            /* default writers: online CPUs, at most this */
+#define SL_LOAD_MAX_WORKERS            SHEETLOAD_MAX_WORKERS /* --workers upper bound */
+#define SL_LOAD_MAX_CONVERTERS         4    /* convert+validate threads: CPUs, at most this */
+#define SL_LOAD_MAX_COLS               1024 /* columns of a target table */
+#define SL_LOAD_HINT_BUDGET            16   /* COPY bad-row hints used per batch before halving */
+#define SL_LOAD_RETRY_ATTEMPTS                                \
+    10 /* a finishing step runs again at most this often (the \
+          backoff itself: conc/backoff.h SL_BACKOFF_DB) */
+#define SL_LOAD_PROGRESS_NS   250000000LL
+#define SL_LOAD_LEASE_S       30.0 /* SQLite claim: a lease not renewed for this long is free */
+#define SL_LOAD_WATCH_NS      1000000000LL /* the watcher: lease renewal, ledger cancel flag */
+#define SL_LOAD_WAIT_FIRST_NS 20000000LL   /* --wait: first poll of a held claim ... */
+#define SL_LOAD_WAIT_MAX_NS   1000000000LL /* ... doubling up to this */
 
 /* ---- arena: stable allocations freed all at once -------------------------- */
 struct sl_arena_chunk;
@@ -46,27 +47,27 @@ void sl_arena_release(struct sl_arena *a);
 
 /* ---- the plan: what goes where ------------------------------------------- */
 struct sl_plan {
-    int sqlite;                 /* target dialect */
-    int default_table;          /* the businesses table: validate, stamp */
+    int sqlite;        /* target dialect */
+    int default_table; /* the businesses table: validate, stamp */
     char table[128];
-    size_t ncols;               /* columns written, in this order */
-    char **cols;                /* names (owned) */
-    size_t nmap;                /* source cell i goes to column map[i] (-1 = ignored) */
+    size_t ncols; /* columns written, in this order */
+    char **cols;  /* names (owned) */
+    size_t nmap;  /* source cell i goes to column map[i] (-1 = ignored) */
     int *map;
-    int stamp1, stamp2;         /* created_at/updated_at column (-1 = none) */
-    char stamp[40];             /* their value: the import's start, UTC */
+    int stamp1, stamp2;             /* created_at/updated_at column (-1 = none) */
+    char stamp[40];                 /* their value: the import's start, UTC */
     int v_name, v_email, v_website; /* columns to validate (-1 = none) */
-    size_t nheader;             /* source header cells (for the rejects file) */
+    size_t nheader;                 /* source header cells (for the rejects file) */
     char **header;
-    int method;                 /* resolved: never DEFAULT */
+    int method; /* resolved: never DEFAULT */
     int writers;
     int converters;
     int batch_size;
     int dry_run;
     long long import_id;
-    char owner[96];             /* this run's token: the fence on the ledger */
-    atomic_int *remote_cancel;  /* set when the ledger's cancel flag was seen */
-    long long parent_id;        /* a follow-up of this import (0 = none) */
+    char owner[96];            /* this run's token: the fence on the ledger */
+    atomic_int *remote_cancel; /* set when the ledger's cancel flag was seen */
+    long long parent_id;       /* a follow-up of this import (0 = none) */
 };
 void sl_plan_release(struct sl_plan *p);
 
@@ -79,14 +80,14 @@ struct sl_bcell {
 };
 
 struct sl_brow {
-    long long num;           /* 1-based source row */
+    long long num; /* 1-based source row */
     size_t ncells;
-    struct sl_bcell *cells;  /* original cells (arena) */
-    const char **vals;       /* plan->ncols values, NULL = SQL NULL (arena) */
-    const char *reason;      /* why rejected (arena or static) */
+    struct sl_bcell *cells; /* original cells (arena) */
+    const char **vals;      /* plan->ncols values, NULL = SQL NULL (arena) */
+    const char *reason;     /* why rejected (arena or static) */
     char sqlstate[6];
-    unsigned char state;     /* enum sl_row_state, set by convert */
-    unsigned char dbrej;     /* the database refused it (writer) */
+    unsigned char state; /* enum sl_row_state, set by convert */
+    unsigned char dbrej; /* the database refused it (writer) */
 };
 
 struct sl_block {
@@ -100,7 +101,7 @@ struct sl_block {
     int complete;
     long long done;
     long long inserted, rejected, blank;
-    int rc;                  /* 0 or why the writer gave up on this block */
+    int rc; /* 0 or why the writer gave up on this block */
     struct sl_error err;
 };
 struct sl_block *sl_block_new(long long batch_no, size_t cap);
@@ -138,11 +139,11 @@ int sl_schema_map(struct sl_plan *p, const struct sheetload_opts *o, const struc
 
 /* ---- claim.c: one importer per file; DDL one at a time ------------------ */
 struct sl_claim {
-    long long key;        /* PostgreSQL advisory lock key of (table, sheet, sha) */
-    char key_text[24];    /* SQLite lease key: the same, in hex */
-    int keyed;            /* 0: no SHA-256 (standard input), nothing to claim */
+    long long key;     /* PostgreSQL advisory lock key of (table, sheet, sha) */
+    char key_text[24]; /* SQLite lease key: the same, in hex */
+    int keyed;         /* 0: no SHA-256 (standard input), nothing to claim */
     int held;
-    char owner[96];       /* this run's token ("host:pid:random"): the fence */
+    char owner[96]; /* this run's token ("host:pid:random"): the fence */
     char host[64];
     long pid;
     char node[64];
@@ -219,8 +220,8 @@ struct sl_ledger_params {
     const char *p[11]; /* [9] = owner (borrowed), [10] = the previous rows_done */
 };
 void sl_ledger_batch_params(struct sl_ledger_params *lp, const struct sl_plan *p,
-                            const struct sl_block *b, long long done, long long ins,
-                            long long rej, long long blank);
+                            const struct sl_block *b, long long done, long long ins, long long rej,
+                            long long blank);
 /* Records b's progress (rows [0, done)) and counts, inside the caller's
  * transaction, only while p->owner owns the import (a takeover waits for
  * this transaction: sl_ledger_resume) and only
@@ -228,8 +229,8 @@ void sl_ledger_batch_params(struct sl_ledger_params *lp, const struct sl_plan *p
  * never overwritten by another run. SL_EFENCED when the import was taken
  * over; *cancel = the ledger's cancel flag (may be NULL). */
 int sl_ledger_put_batch(struct sl_sink *s, const struct sl_plan *p, const struct sl_block *b,
-                        long long done, long long ins, long long rej, long long blank,
-                        int *cancel, struct sl_error *err);
+                        long long done, long long ins, long long rej, long long blank, int *cancel,
+                        struct sl_error *err);
 int sl_ledger_put_reject(struct sl_sink *s, long long id, const struct sl_block *b,
                          const struct sl_brow *r, struct sl_error *err);
 /* Closes the entry, only while owner still owns it (a fenced run leaves
@@ -265,13 +266,13 @@ int sl_indexes_prepare(struct sl_sink *s, const struct sl_plan *p, int keep, str
 /* ---- writer.c: one writer stage's work on one block ---------------------- */
 struct sl_ctx;
 struct sl_writer {
-    struct sl_sink *sink;          /* owned by this writer's thread */
+    struct sl_sink *sink; /* owned by this writer's thread */
     const struct sl_plan *plan;
     struct sl_ctx *ctx;
-    unsigned seed;                 /* jitter */
-    void *owner;                   /* the pipeline */
-    atomic_llong *settled;         /* rows settled, for the progress line (shared) */
-    const char **scratch;          /* values of one attempt */
+    unsigned seed;         /* jitter */
+    void *owner;           /* the pipeline */
+    atomic_llong *settled; /* rows settled, for the progress line (shared) */
+    const char **scratch;  /* values of one attempt */
     size_t scratch_cap;
     size_t *idx;
     size_t idx_cap;
@@ -285,22 +286,22 @@ void sl_writer_release(struct sl_writer *w);
 struct sl_pipeline_in {
     const struct sheetload_opts *opts;
     const struct sl_plan *plan;
-    struct sl_reader *reader;        /* positioned after the header */
-    const struct sl_row *pre;        /* data rows already read (the lookahead's) */
+    struct sl_reader *reader; /* positioned after the header */
+    const struct sl_row *pre; /* data rows already read (the lookahead's) */
     size_t npre;
-    long long prev_row;              /* number of the row before the data (the
-                                      * header), 0 when unknown: gaps after it
-                                      * are blank rows */
-    struct sl_sink **sinks;          /* plan->writers, borrowed: the caller closes them after
-                                        the run (writer i uses sinks[i]); NULL in dry run */
+    long long prev_row;                 /* number of the row before the data (the
+                                         * header), 0 when unknown: gaps after it
+                                         * are blank rows */
+    struct sl_sink **sinks;             /* plan->writers, borrowed: the caller closes them after
+                                           the run (writer i uses sinks[i]); NULL in dry run */
     const struct sl_ledger_batch *done; /* resume: ledger batches, sorted */
     size_t ndone;
     struct sl_ctx *ctx;
-    struct sl_rejects *rejects;      /* dry run */
+    struct sl_rejects *rejects; /* dry run */
     int64_t t0;
     /* out */
-    long long rows_read;             /* data rows the reader delivered */
-    int eof;                         /* the reader reached the end of the sheet */
+    long long rows_read; /* data rows the reader delivered */
+    int eof;             /* the reader reached the end of the sheet */
 };
 int sl_pipeline_run(struct sl_pipeline_in *in, struct sheetload_stats *st);
 
@@ -310,6 +311,5 @@ struct sl_ctx *sl_stop_ctx(struct sheetload_stop *c);
 
 /* ---- stats.c -------------------------------------------------------------- */
 void sl_go_duration(double seconds, char *out, size_t cap);
-
 
 #endif

@@ -43,9 +43,9 @@ struct pipe {
     struct sl_pool *writer_pool; /* batches in, results out */
     atomic_int converters_left;
     atomic_llong bytes_read;
-    atomic_llong rows_seen;   /* rows_read, published for the progress line */
-    atomic_int at_end;        /* the reader reached the end of the sheet */
-    atomic_llong settled;     /* rows settled: by writers, and by the ledger (resume) */
+    atomic_llong rows_seen; /* rows_read, published for the progress line */
+    atomic_int at_end;      /* the reader reached the end of the sheet */
+    atomic_llong settled;   /* rows settled: by writers, and by the ledger (resume) */
     long long bytes_total;
     /* reader thread's own; read after it joined */
     int read_rc;
@@ -309,8 +309,8 @@ static int fan_in(struct pipe *pp, struct sheetload_stats *st)
         }
         if (o->max_errors > 0 && st->error_count >= o->max_errors && !rc) {
             rc = sl_err_set(&st->err, SL_EMAXERR,
-                            "stopped after %lld rejected rows (--max-errors %lld)",
-                            st->error_count, o->max_errors);
+                            "stopped after %lld rejected rows (--max-errors %lld)", st->error_count,
+                            o->max_errors);
             sl_ctx_cancel(pp->ctx, SL_ECANCELED);
         }
         sl_block_free(b);

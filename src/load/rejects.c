@@ -157,8 +157,7 @@ static int by_num(const void *a, const void *b)
 }
 
 /* Every rejected row of import_id in the ledger, in row order. */
-static int from_ledger(struct out *o, struct sl_sink *s, long long import_id,
-                       struct sl_error *err)
+static int from_ledger(struct out *o, struct sl_sink *s, long long import_id, struct sl_error *err)
 {
     char ids[32];
     snprintf(ids, sizeof ids, "%lld", import_id);
@@ -208,8 +207,10 @@ int sl_rejects_write(struct sl_rejects *rj, struct sl_sink *s, long long import_
         rc = SL_EIO;
     }
     if (rc == SL_EIO || rc == SL_ENOMEM)
-        sl_err_set(err, rc, "cannot write the rejects file '%s': %s; use --rejects to put it "
-                   "elsewhere", path, strerror(o.err ? o.err : ENOMEM));
+        sl_err_set(err, rc,
+                   "cannot write the rejects file '%s': %s; use --rejects to put it "
+                   "elsewhere",
+                   path, strerror(o.err ? o.err : ENOMEM));
     sl_buf_release(&o.line);
     *written = o.n;
     return rc;

@@ -13,9 +13,10 @@
 
 /* The tutorial's Business model, in sheet order (header.c). */
 #define biz_cols sl_header_biz_cols
-#define NBIZ SL_HEADER_NBIZ
+#define NBIZ     SL_HEADER_NBIZ
 
-static const char *const biz_indexed[] = {"name", "category", "email", "city", "country", "deleted_at"};
+static const char *const biz_indexed[] = {"name", "category", "email",
+                                          "city", "country",  "deleted_at"};
 
 static const char pg_table[] =
     "CREATE TABLE IF NOT EXISTS businesses (id bigserial PRIMARY KEY, name text NOT NULL, "
@@ -31,9 +32,9 @@ static const char lite_table[] =
 /* The businesses table exists: does it have the model's columns? */
 static int check_default(const struct sl_sink_column *cols, size_t n, struct sl_error *err)
 {
-    static const char *const need[] = {"name", "category", "phone", "email", "address", "city",
-                                       "country", "website", "description", "created_at",
-                                       "updated_at"};
+    static const char *const need[] = {"name",        "category",   "phone",     "email",
+                                       "address",     "city",       "country",   "website",
+                                       "description", "created_at", "updated_at"};
     for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
         size_t k = 0;
         while (k < n && strcmp(cols[k].name, need[i]))
@@ -153,8 +154,10 @@ static int by_columns(const struct sl_targets *t, const char *columns, const cha
             if (!strcmp(t->norm[j], key))
                 k = (int)j;
         if (*key && k < 0)
-            return sl_err_set(err, SL_ESCHEMA, "--columns names '%.*s', which table '%s' does not "
-                              "have", (int)(len > 100 ? 100 : len), s, table);
+            return sl_err_set(err, SL_ESCHEMA,
+                              "--columns names '%.*s', which table '%s' does not "
+                              "have",
+                              (int)(len > 100 ? 100 : len), s, table);
         for (size_t i = 0; k >= 0 && i < rd->n; i++)
             if (rd->tmap[i] == k)
                 return sl_err_set(err, SL_ESCHEMA, "--columns names '%s' twice", t->name[k]);
@@ -206,14 +209,13 @@ static int by_header(const struct sl_targets *t, const struct sl_header_choice *
                               t->name[ch->m[i].column >= 0 ? ch->m[i].column : 0], letters);
         }
         if (m->how == SHEETLOAD_MATCH_NONE)
-            sl_buf_addf(&unknown, "%s'%.60s' (%s)", unknown.len ? ", " : "",
-                        rd->hdr->cells[i].text, letters);
+            sl_buf_addf(&unknown, "%s'%.60s' (%s)", unknown.len ? ", " : "", rd->hdr->cells[i].text,
+                        letters);
         else if (m->how == SHEETLOAD_MATCH_TAKEN)
             sl_buf_addf(&taken, "%s%s (%s)", taken.len ? "; " : "", m->why, letters);
     }
     if (unknown.len)
-        sl_warn("ignoring header cells that name no column of table '%s': %s", table,
-                unknown.data);
+        sl_warn("ignoring header cells that name no column of table '%s': %s", table, unknown.data);
     if (taken.len)
         sl_warn("ignoring header cells whose column another cell took: %s", taken.data);
     sl_buf_release(&unknown);
@@ -235,8 +237,8 @@ static void utf8_cut(char *s)
         s[i - 1] = '\0';
 }
 
-static void report(struct sheetload_stats *st, const struct sl_targets *t,
-                   const struct reading *rd, const struct sl_header_choice *ch)
+static void report(struct sheetload_stats *st, const struct sl_targets *t, const struct reading *rd,
+                   const struct sl_header_choice *ch)
 {
     if (!st)
         return;
@@ -245,8 +247,9 @@ static void report(struct sheetload_stats *st, const struct sl_targets *t,
     st->nheader_cells = 0;
     for (size_t i = 0; i < rd->n && st->nheader_cells < SHEETLOAD_MAX_REPORTED_CELLS; i++) {
         const char *text = rd->hdr && i < rd->hdr->ncells ? rd->hdr->cells[i].text : "";
-        int how = ch->m && i < ch->nm ? ch->m[i].how : rd->tmap[i] >= 0 ? rd->how
-                                                                          : SHEETLOAD_MATCH_EMPTY;
+        int how = ch->m && i < ch->nm ? ch->m[i].how
+                  : rd->tmap[i] >= 0  ? rd->how
+                                      : SHEETLOAD_MATCH_EMPTY;
         if (how == SHEETLOAD_MATCH_EMPTY && rd->tmap[i] < 0)
             continue;
         struct sheetload_header_cell *c = &st->header_cells[st->nheader_cells++];
@@ -277,7 +280,8 @@ static int build_plan(struct sl_plan *p, const struct sl_targets *t, const struc
         for (size_t k = 0; k < NBIZ; k++)
             if (find_col(p, biz_cols[k]) < 0 && add_col(p, biz_cols[k]) < 0)
                 return sl_err_set(err, SL_ENOMEM, "out of memory");
-        if ((p->stamp1 = add_col(p, "created_at")) < 0 || (p->stamp2 = add_col(p, "updated_at")) < 0)
+        if ((p->stamp1 = add_col(p, "created_at")) < 0 ||
+            (p->stamp2 = add_col(p, "updated_at")) < 0)
             return sl_err_set(err, SL_ENOMEM, "out of memory");
         p->v_name = find_col(p, "name");
         p->v_email = find_col(p, "email");
@@ -287,10 +291,11 @@ static int build_plan(struct sl_plan *p, const struct sl_targets *t, const struc
             if (p->map[i] == p->v_name)
                 named = 1;
         if (rd->n && !named)
-            return sl_err_set(err, SL_ESCHEMA,
-                              "no column of the sheet is 'name', which table 'businesses' requires; "
-                              "add a 'name' header cell, map one with --map 'Header cell=name', "
-                              "or use --columns");
+            return sl_err_set(
+                err, SL_ESCHEMA,
+                "no column of the sheet is 'name', which table 'businesses' requires; "
+                "add a 'name' header cell, map one with --map 'Header cell=name', "
+                "or use --columns");
         return 0;
     }
     for (size_t k = 0; k < ntcols; k++) {
@@ -332,12 +337,14 @@ static int need_name(const struct sl_targets *t, const struct reading *rd,
                         "no cell of the header (row %lld) names column 'name', which table "
                         "'businesses' requires; these cells name no column: %s; say which is "
                         "which with --map '%.40s=name,...', or give the columns by position with "
-                        "--columns", rd->hdr->num, cells.data ? cells.data : "", first);
+                        "--columns",
+                        rd->hdr->num, cells.data ? cells.data : "", first);
     else
         rc = sl_err_set(err, SL_ESCHEMA,
                         "no cell of the header (row %lld) names column 'name', which table "
                         "'businesses' requires; add a 'name' header cell, map one with --map "
-                        "'Header cell=name', or use --columns", rd->hdr->num);
+                        "'Header cell=name', or use --columns",
+                        rd->hdr->num);
     sl_buf_release(&cells);
     return rc;
 }
@@ -351,8 +358,8 @@ static int headerless(const struct sl_targets *t, const struct sl_sink_column *t
     if (t->biz || o->header_row == SHEETLOAD_HEADER_NONE) {
         if (t->biz && o->header_row != SHEETLOAD_HEADER_NONE && la->n)
             sl_info("no row of the first %d names a column of 'businesses'; reading row %lld "
-                    "as data, columns in the order %s, %s, %s, ...", SHEETLOAD_HEADER_SCAN,
-                    la->rows[0].num, biz_cols[0], biz_cols[1], biz_cols[2]);
+                    "as data, columns in the order %s, %s, %s, ...",
+                    SHEETLOAD_HEADER_SCAN, la->rows[0].num, biz_cols[0], biz_cols[1], biz_cols[2]);
         return by_position(t, tcols, rd, err);
     }
     struct sl_buf cols, cells;

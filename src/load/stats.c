@@ -104,8 +104,8 @@ size_t sheetload_stats_json(const struct sheetload_stats *st, char *buf, size_t 
     json_object_set_new(o, "sha256", json_string(st->sha256));
     json_object_set_new(o, "target", json_string(st->target));
     json_object_set_new(o, "table", json_string(st->table));
-    json_object_set_new(o, "rejects_file", st->rejects_path[0] ? json_string(st->rejects_path)
-                                                               : json_null());
+    json_object_set_new(o, "rejects_file",
+                        st->rejects_path[0] ? json_string(st->rejects_path) : json_null());
     json_object_set_new(o, "import_id", json_integer(st->import_id));
     json_object_set_new(o, "resumed", json_boolean(st->resumed));
     json_object_set_new(o, "batches_skipped", json_integer(st->batches_skipped));

@@ -121,7 +121,7 @@ static int insert_set(struct sl_writer *w, struct sl_block *b, const size_t *idx
         mark_refused(b, &b->rows[idx[0]], &e);
         return 0;
     }
-    if (bad >= 0 && (size_t)bad < n && *budget > 0) {
+    if (bad >= 0 && (size_t)bad<n && * budget> 0) {
         /* COPY named the row: the rows before it went in, it is suspect. */
         (*budget)--;
         if ((rc = insert_set(w, b, idx, (size_t)bad, budget, err)) ||
@@ -136,8 +136,8 @@ static int insert_set(struct sl_writer *w, struct sl_block *b, const size_t *idx
 }
 
 /* Counts of rows [from, to) by their fate. */
-static void tally(const struct sl_block *b, size_t from, size_t to, long long *ins,
-                  long long *rej, long long *blank)
+static void tally(const struct sl_block *b, size_t from, size_t to, long long *ins, long long *rej,
+                  long long *blank)
 {
     *ins = *rej = *blank = 0;
     for (size_t i = from; i < to; i++) {
@@ -248,8 +248,8 @@ static int row_also(struct sl_writer *w, struct sl_block *b, size_t from, size_t
     long long ins, rej, blank;
     struct sl_ledger_params lp;
     tally(b, from, i + 1, &ins, &rej, &blank);
-    sl_ledger_batch_params(&lp, w->plan, b, (long long)i + 1, b->inserted + ins,
-                           b->rejected + rej, b->blank + blank);
+    sl_ledger_batch_params(&lp, w->plan, b, (long long)i + 1, b->inserted + ins, b->rejected + rej,
+                           b->blank + blank);
     int rc = sl_sink_insert_row_also(w->sink, b->rows[i].vals, lp.p, err);
     if (!rc) {
         b->inserted += ins;
@@ -267,8 +267,8 @@ static int write_rows(struct sl_writer *w, struct sl_block *b, struct sl_error *
     size_t from = (size_t)b->done;
     int rc = 0;
     int one = sl_sink_dialect(w->sink) == SL_DIALECT_PG;
-    if (one && (rc = sl_sink_prepare_row_also(w->sink, sl_ledger_batch_sql,
-                                                 SL_LEDGER_BATCH_NPARAMS, err)))
+    if (one &&
+        (rc = sl_sink_prepare_row_also(w->sink, sl_ledger_batch_sql, SL_LEDGER_BATCH_NPARAMS, err)))
         return rc;
     for (size_t i = from; i < b->nrows; i++) {
         struct sl_brow *r = &b->rows[i];
@@ -357,15 +357,16 @@ int sl_writer_block(struct sl_writer *w, struct sl_block *b)
         return 0;
     if (w->plan->dry_run)
         return dry(w, b);
-    int per_row = w->plan->method == SHEETLOAD_SEQUENTIAL || w->plan->method == SHEETLOAD_CONCURRENT;
+    int per_row =
+        w->plan->method == SHEETLOAD_SEQUENTIAL || w->plan->method == SHEETLOAD_CONCURRENT;
     for (;;) {
         struct sl_error *err = &b->err;
         sl_err_clear(err);
         int rc = per_row ? write_rows(w, b, err) : write_batch(w, b, err);
         if (rc != SL_ERETRY)
             return b->rc = rc;
-        sl_warn("batch %lld (rows %lld-%lld): %s; retrying", b->batch_no, b->first_row,
-                b->last_row, err->msg);
+        sl_warn("batch %lld (rows %lld-%lld): %s; retrying", b->batch_no, b->first_row, b->last_row,
+                err->msg);
         for (;;) {
             if ((rc = recover(w, err)))
                 return b->rc = rc;

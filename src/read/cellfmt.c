@@ -25,7 +25,10 @@ int sl_numfmt_builtin(long id)
     return SL_NF_NONE;
 }
 
-static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
 
 /* Copies the first section of code into out (which holds strlen(code)+1):
  * up to the first ';' outside quotes and not backslash-escaped. */
@@ -179,11 +182,21 @@ int sl_numfmt_classify(const char *code, int *pad)
     int y = 0, d = 0, h = 0, sec = 0, m = 0;
     for (char *p = s; *p; p++) {
         switch (lower(*p)) {
-        case 'y': y = 1; break;
-        case 'd': d = 1; break;
-        case 'h': h = 1; break;
-        case 's': sec = 1; break;
-        case 'm': m = 1; break;
+        case 'y':
+            y = 1;
+            break;
+        case 'd':
+            d = 1;
+            break;
+        case 'h':
+            h = 1;
+            break;
+        case 's':
+            sec = 1;
+            break;
+        case 'm':
+            m = 1;
+            break;
         }
     }
     sl_free(s);
@@ -198,7 +211,10 @@ int sl_numfmt_classify(const char *code, int *pad)
 
 /* ------------------------------------------------------------ numbers */
 
-static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 int sl_parse_double(const char *s, size_t n, double *out)
 {
@@ -520,7 +536,8 @@ size_t sl_fmt_iso(const char *s, size_t n, int kind, char *out)
     if (have_date) {
         static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
         int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap))
+        if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+            (mo == 2 && d == 29 && !leap))
             return 0;
         z = days_from_civil(y, (int)mo, (int)d);
     }
@@ -599,7 +616,8 @@ size_t sl_xesc_decode(char *s, size_t n)
             continue;
         }
         r += 7;
-        if (cp >= 0xD800 && cp <= 0xDBFF && escape_at(s, n, r, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+        if (cp >= 0xD800 && cp <= 0xDBFF && escape_at(s, n, r, &lo) && lo >= 0xDC00 &&
+            lo <= 0xDFFF) {
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             r += 7;
         } else if (cp >= 0xD800 && cp <= 0xDFFF) {

@@ -20,16 +20,16 @@
 #include "base/err.h"
 #include "base/log.h"
 
-#define WINDOW (256 * 1024)
+#define WINDOW       (256 * 1024)
 #define DETECT_BYTES (64 * 1024)
 
 struct sl_csv {
     int fd;
-    int eof;            /* fd returned 0 (or there is no fd) */
-    int done;           /* end reached or an error reported */
-    char *win;          /* input window: bytes [pos, end) not yet parsed */
+    int eof;   /* fd returned 0 (or there is no fd) */
+    int done;  /* end reached or an error reported */
+    char *win; /* input window: bytes [pos, end) not yet parsed */
     size_t pos, end, cap;
-    uint64_t got;       /* bytes taken from the input in all */
+    uint64_t got; /* bytes taken from the input in all */
     uint64_t total;
     char delim;
     unsigned char stop[256]; /* bytes that end an unquoted run */
@@ -43,14 +43,14 @@ struct sl_csv {
     size_t ncap;
     /* Decoding (another encoding than UTF-8): the input's bytes wait in
      * raw[rpos, rend) and refill converts them into the window. */
-    iconv_t cd;         /* NOCONV: the input is read as UTF-8 */
-    char enc[32];       /* the encoding read, for messages and statistics */
+    iconv_t cd;   /* NOCONV: the input is read as UTF-8 */
+    char enc[32]; /* the encoding read, for messages and statistics */
     char *raw;
     size_t rpos, rend, rcap;
     int raw_eof;
 };
 
-#define NOCONV ((iconv_t)-1)
+#define NOCONV  ((iconv_t)-1)
 #define RAW_CAP (64 * 1024)
 
 /* Reads more raw bytes (decoding). 1 = some, 0 = end, < 0 = error. */
@@ -106,8 +106,10 @@ static ssize_t decode(struct sl_csv *c, char *dst, size_t cap, struct sl_error *
             return rc;
         if (rc == 0) {
             if (c->rpos < c->rend)
-                return sl_err_set(err, SL_ECHARSET, "the file ends in the middle of a %s "
-                                  "character", c->enc);
+                return sl_err_set(err, SL_ECHARSET,
+                                  "the file ends in the middle of a %s "
+                                  "character",
+                                  c->enc);
             return 0;
         }
     }
@@ -219,8 +221,8 @@ static int set_encoding(struct sl_csv *c, const void *prefix, size_t n, const ch
         size_t len;
         const char *name;
     } boms[] = {
-        {"\xEF\xBB\xBF", 3, "UTF-8"},      {"\xFF\xFE\0\0", 4, "UTF-32LE"},
-        {"\0\0\xFE\xFF", 4, "UTF-32BE"},  {"\xFF\xFE", 2, "UTF-16LE"},
+        {"\xEF\xBB\xBF", 3, "UTF-8"},    {"\xFF\xFE\0\0", 4, "UTF-32LE"},
+        {"\0\0\xFE\xFF", 4, "UTF-32BE"}, {"\xFF\xFE", 2, "UTF-16LE"},
         {"\xFE\xFF", 2, "UTF-16BE"},
     };
     const char *name = NULL;
@@ -233,7 +235,8 @@ static int set_encoding(struct sl_csv *c, const void *prefix, size_t n, const ch
     enc_key(name, b, sizeof b);
     if (name && want && *want && strncmp(b, a, strlen(a)))
         sl_warn("the file starts with a %s byte-order mark, which decides its encoding; "
-                "--encoding %s is ignored", name, want);
+                "--encoding %s is ignored",
+                name, want);
     if (!name && want && *want && strcmp(a, "utf8"))
         name = want;
     if (!name || !strcmp(name, "UTF-8"))
@@ -260,8 +263,8 @@ static int set_encoding(struct sl_csv *c, const void *prefix, size_t n, const ch
     return 0;
 }
 
-int sl_csv_open(struct sl_csv **out, int fd, const void *prefix, size_t prefix_len,
-                uint64_t total, const struct sl_reader_opts *opts, struct sl_error *err)
+int sl_csv_open(struct sl_csv **out, int fd, const void *prefix, size_t prefix_len, uint64_t total,
+                const struct sl_reader_opts *opts, struct sl_error *err)
 {
     struct sl_csv *c = sl_calloc(1, sizeof *c);
     int rc = SL_ENOMEM;
@@ -522,11 +525,13 @@ static int quoted(struct sl_csv *c, size_t fstart, size_t col, struct sl_error *
         if (nx >= 0x20 && nx < 0x7F)
             sl_err_set(err, SL_ECSV,
                        "unexpected '%c' after the closing quote of a field; a quote inside "
-                       "a quoted field must be doubled (\"\")", nx);
+                       "a quoted field must be doubled (\"\")",
+                       nx);
         else
             sl_err_set(err, SL_ECSV,
                        "unexpected byte 0x%02X after the closing quote of a field; a quote "
-                       "inside a quoted field must be doubled (\"\")", (unsigned)nx);
+                       "inside a quoted field must be doubled (\"\")",
+                       (unsigned)nx);
         return fail_at(c, err, SL_ECSV, col);
     }
 }
@@ -619,7 +624,8 @@ static int end_field(struct sl_csv *c, size_t nf, size_t fstart, struct sl_error
     if (bad < flen) {
         char as1252[160];
         if (c->cd == NOCONV && read_as_cp1252(c, as1252, sizeof as1252))
-            sl_err_set(err, SL_EUTF8, "invalid UTF-8 (byte 0x%02X); the row reads '%s' as "
+            sl_err_set(err, SL_EUTF8,
+                       "invalid UTF-8 (byte 0x%02X); the row reads '%s' as "
                        "Windows-1252: if that is right, add --encoding cp1252 (?encoding=cp1252 "
                        "on upload; for a file from Excel for Mac: macintosh), or save the file "
                        "as UTF-8",

@@ -8,8 +8,8 @@
  * quotes; ',' when none). Text is UTF-8, or decoded with iconv: a byte
  * order mark decides (UTF-8, UTF-16LE/BE, UTF-32LE/BE; it is skipped), else
  * opts->encoding; every field must then be valid UTF-8, and an invalid one
- * is reported with how the row reads in Windows-1252 and the option to add. Row numbers count records from 1 (the header is row
- * 1), so a record holding a quoted line break is still one row.
+ * is reported with how the row reads in Windows-1252 and the option to add. Row numbers count
+ * records from 1 (the header is row 1), so a record holding a quoted line break is still one row.
  *
  * Memory: one input window and one row (its fields' text in one buffer, no
  * allocation per field). A field longer than limits.max_cell_bytes, a row
@@ -31,8 +31,8 @@ struct sl_csv;
  * the whole input). prefix/prefix_len are bytes already read from fd by the
  * caller (for format detection), to be parsed first (copied). total = file
  * size or 0 when unknown. */
-int sl_csv_open(struct sl_csv **out, int fd, const void *prefix, size_t prefix_len,
-                uint64_t total, const struct sl_reader_opts *opts, struct sl_error *err);
+int sl_csv_open(struct sl_csv **out, int fd, const void *prefix, size_t prefix_len, uint64_t total,
+                const struct sl_reader_opts *opts, struct sl_error *err);
 /* 1 = a row in *row (borrowed until the next call); 0 = end; < 0 = error
  * with err->row and err->col set. After an error the reader is finished. */
 int sl_csv_next(struct sl_csv *c, struct sl_row *row, struct sl_error *err);

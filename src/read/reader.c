@@ -38,7 +38,7 @@ struct sl_reader {
     struct sl_xlsx *x;
     struct sl_xls *b; /* BIFF */
     struct sl_csv *c;
-    char *display; /* the name used in errors */
+    char *display;   /* the name used in errors */
     char *csv_sheet; /* CSV: the file's base name without extension */
 };
 
@@ -127,8 +127,10 @@ static char *spool(int fd, const char *prefix, size_t n, uint64_t limit, struct 
     while ((k = read_full(fd, buf, 1 << 20)) > 0) {
         total += (uint64_t)k;
         if (total > limit) {
-            sl_err_set(err, SL_ELIMIT, "the workbook on standard input is larger than the limit "
-                       "of %llu bytes", (unsigned long long)limit);
+            sl_err_set(err, SL_ELIMIT,
+                       "the workbook on standard input is larger than the limit "
+                       "of %llu bytes",
+                       (unsigned long long)limit);
             goto fail;
         }
         if (write_all(out, buf, (size_t)k))

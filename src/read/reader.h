@@ -25,8 +25,8 @@
  * struct sheetload_cell, struct sheetload_row, the opaque struct
  * sheetload_reader, which sheetload_reader_open() and friends below wrap);
  * inside the library they keep their short names. */
-#define sl_cell sheetload_cell
-#define sl_row sheetload_row
+#define sl_cell   sheetload_cell
+#define sl_row    sheetload_row
 #define sl_reader sheetload_reader
 enum sl_cell_kind {
     SL_CELL_EMPTY = SHEETLOAD_CELL_EMPTY,
@@ -50,27 +50,26 @@ enum sl_format {
  * name: the name it came with (NULL = none): a name that claims a workbook
  * must hold one. encoding: the user's word on the text's encoding (NULL =
  * none): only what is certainly not text is refused. */
-int sl_sniff(const void *head, size_t n, const char *name, const char *encoding,
-             const char **why);
+int sl_sniff(const void *head, size_t n, const char *name, const char *encoding, const char **why);
 
 struct sl_reader_opts {
-    const char *sheet;      /* xlsx, xls: name or 1-based number; NULL = first */
-    char delimiter;         /* csv: 0 = detect among , ; TAB */
+    const char *sheet;              /* xlsx, xls: name or 1-based number; NULL = first */
+    char delimiter;                 /* csv: 0 = detect among , ; TAB */
     struct sheetload_limits limits; /* zeros = defaults */
-    const char *encoding;   /* csv: iconv name; NULL = UTF-8 (a BOM decides anyway) */
-    const char *tmp_dir;    /* xlsx: where shared strings past the budget spill; NULL =
-                             * $TMPDIR, else /tmp */
-    const char *name;       /* the name the file came with (an upload's); NULL = path.
-                               Errors say it, and a name that claims a workbook
-                               (.xlsx, .xls) must hold one */
+    const char *encoding;           /* csv: iconv name; NULL = UTF-8 (a BOM decides anyway) */
+    const char *tmp_dir;            /* xlsx: where shared strings past the budget spill; NULL =
+                                     * $TMPDIR, else /tmp */
+    const char *name;               /* the name the file came with (an upload's); NULL = path.
+                                       Errors say it, and a name that claims a workbook
+                                       (.xlsx, .xls) must hold one */
 };
 
 struct sl_reader;
 
 /* Opens path ("-" = standard input, spooled to a temp file when it is
  * xlsx or xls). Returns 0 or a negative code with err filled (err->file set). */
-int sl_reader_open(struct sl_reader **out, const char *path,
-                   const struct sl_reader_opts *opts, struct sl_error *err);
+int sl_reader_open(struct sl_reader **out, const char *path, const struct sl_reader_opts *opts,
+                   struct sl_error *err);
 /* 1 = a row in *row; 0 = end of sheet; < 0 = error (err filled). Rows that
  * hold no cell at all may be skipped (xlsx gaps): use row->num. */
 int sl_reader_next(struct sl_reader *r, struct sl_row *row, struct sl_error *err);

@@ -310,15 +310,27 @@ void sl_xlsx_close(struct sl_xlsx *x)
     sl_free(x);
 }
 
-size_t sl_xlsx_sheet_count(const struct sl_xlsx *x) { return x->nsheets; }
+size_t sl_xlsx_sheet_count(const struct sl_xlsx *x)
+{
+    return x->nsheets;
+}
 
 const char *sl_xlsx_sheet_name(const struct sl_xlsx *x, size_t i)
 {
     return i < x->nsheets ? x->sheets[i].name : NULL;
 }
 
-size_t sl_xlsx_current_sheet(const struct sl_xlsx *x) { return x->cur; }
+size_t sl_xlsx_current_sheet(const struct sl_xlsx *x)
+{
+    return x->cur;
+}
 
-uint64_t sl_xlsx_bytes_read(const struct sl_xlsx *x) { return x->xml ? sl_xml_pos(x->xml) : 0; }
+uint64_t sl_xlsx_bytes_read(const struct sl_xlsx *x)
+{
+    return x->xml ? sl_xml_pos(x->xml) : 0;
+}
 
-uint64_t sl_xlsx_bytes_total(const struct sl_xlsx *x) { return x->xml ? sl_xml_size(x->xml) : 0; }
+uint64_t sl_xlsx_bytes_total(const struct sl_xlsx *x)
+{
+    return x->xml ? sl_xml_size(x->xml) : 0;
+}

@@ -30,7 +30,7 @@
 #include "base/err.h"
 #include "read/xlsx_int.h"
 
-#define NBLOCK 4
+#define NBLOCK     4
 #define BLOCK_ROWS 512
 #define BLOCK_TEXT (256 * 1024)
 
@@ -40,29 +40,29 @@ struct block_row {
 };
 
 struct block {
-    struct sl_buf text;       /* copied cell texts, each NUL-terminated */
+    struct sl_buf text; /* copied cell texts, each NUL-terminated */
     struct sl_cell *cells;
-    size_t *toff;             /* offset into text, or SIZE_MAX: keep the pointer */
+    size_t *toff; /* offset into text, or SIZE_MAX: keep the pointer */
     size_t ncells, cap_cells;
     struct block_row rows[BLOCK_ROWS];
     size_t nrows;
-    int last;                 /* the sheet ends after this block */
-    int rc;                   /* with last: 0 or the error */
-    struct sl_error err;      /* with last and rc < 0 */
+    int last;            /* the sheet ends after this block */
+    int rc;              /* with last: 0 or the error */
+    struct sl_error err; /* with last and rc < 0 */
 };
 
 struct sl_xlsx_ahead {
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    unsigned head, tail;      /* blocks [head, tail) are full; mu */
-    int stop;                 /* mu */
+    unsigned head, tail; /* blocks [head, tail) are full; mu */
+    int stop;            /* mu */
     struct block b[NBLOCK];
-    struct block *fill;       /* the thread's: the block being filled */
+    struct block *fill; /* the thread's: the block being filled */
     /* The caller's: */
-    size_t next_row;          /* in block head */
-    int held;                 /* block head is being read */
-    int over;                 /* the last block was read */
+    size_t next_row; /* in block head */
+    int held;        /* block head is being read */
+    int over;        /* the last block was read */
 };
 
 /* Copies row into block k; 0 or SL_ENOMEM. */

@@ -59,7 +59,7 @@ struct sl_xlsx {
     int date1904;
     struct sl_xlsx_sheet *sheets;
     size_t nsheets;
-    size_t cur;               /* index of the sheet being read */
+    size_t cur; /* index of the sheet being read */
     /* Shared strings, for the sheet's thread: strings [0, sst_ready) may be
      * read through sst_text/sst_off (fixed pointers into the loader's
      * arrays); beyond that, ask sl_xlsx_sst_wait. */
@@ -71,7 +71,7 @@ struct sl_xlsx {
      * sst_off/sst_text, and this many bytes of the mapping may stay
      * resident before the reader drops them (sl_xlsx_sst_get). */
     size_t sst_window;
-    const char *tmp_dir;      /* where a spill goes; NULL = $TMPDIR or /tmp */
+    const char *tmp_dir; /* where a spill goes; NULL = $TMPDIR or /tmp */
     struct sl_xlsx_xf *xf;
     size_t nxf;
     struct sl_xlsx_xf xf_none; /* for an s that names no xf: format 0 */
@@ -90,18 +90,18 @@ struct sl_xlsx {
     int finished;
     int in_sd, seen_sd, in_row, in_c, in_is, in_r, have_v, have_is;
     long long rownum;
-    long col;                 /* 1-based column of the current cell */
-    int ctype;                /* enum sl_xlsx_ctype */
-    long style;               /* xf index, -1 = format 0 */
-    struct sl_buf vbuf;       /* text of <v> */
-    struct sl_buf isbuf;      /* text of <is> */
-    struct sl_buf rowtext;    /* this row's cell texts that are not shared strings */
+    long col;              /* 1-based column of the current cell */
+    int ctype;             /* enum sl_xlsx_ctype */
+    long style;            /* xf index, -1 = format 0 */
+    struct sl_buf vbuf;    /* text of <v> */
+    struct sl_buf isbuf;   /* text of <is> */
+    struct sl_buf rowtext; /* this row's cell texts that are not shared strings */
     struct sl_cell *cells;
-    size_t *cell_off;         /* offset into rowtext, or SIZE_MAX */
+    size_t *cell_off; /* offset into rowtext, or SIZE_MAX */
     size_t cells_cap;
-    size_t used;              /* cells [0, used) may be non-empty */
-    struct sl_row out;        /* the row handed out */
-    long long err_row;        /* position of a failing cell */
+    size_t used;       /* cells [0, used) may be non-empty */
+    struct sl_row out; /* the row handed out */
+    long long err_row; /* position of a failing cell */
     long err_col;
 };
 
@@ -189,8 +189,8 @@ int sl_xlsx_load_styles(struct sl_xlsx *x, long idx, struct sl_error *err);
 int sl_xlsx_sheet_start(struct sl_xlsx *x, long idx, struct sl_error *err);
 /* For tests and fuzz targets: the sheet from len bytes in memory (see
  * sl_xml_open_mem); x zeroed but for lim (filled), no styles. */
-int sl_xlsx_sheet_start_mem(struct sl_xlsx *x, const char *data, size_t len, size_t step,
-                            int fast, struct sl_error *err);
+int sl_xlsx_sheet_start_mem(struct sl_xlsx *x, const char *data, size_t len, size_t step, int fast,
+                            struct sl_error *err);
 void sl_xlsx_sheet_free(struct sl_xlsx *x);
 
 #endif

@@ -54,7 +54,7 @@ static char *resolve(const char *dir, const char *target)
         in[dl] = '/';
         memcpy(in + dl + 1, target, tl + 1);
     }
-    size_t n = 0;   /* out length */
+    size_t n = 0;    /* out length */
     size_t keep = 0; /* leading ".." segments that cannot be popped */
     for (char *seg = in; *seg;) {
         char *end = strchr(seg, '/');

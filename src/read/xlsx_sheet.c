@@ -22,10 +22,10 @@
 #include "read/xlsx_int.h"
 #include "read/xml.h"
 
-#define MAX_COL 16384     /* XFD: the last column a sheet can have */
-#define MAX_ROW 1048576LL /* the last row a sheet can have */
+#define MAX_COL   16384           /* XFD: the last column a sheet can have */
+#define MAX_ROW   1048576LL       /* the last row a sheet can have */
 #define PARSE_MAX 1000000000000LL /* a row number past it is not read on */
-#define SST_TAG ((size_t)1 << (sizeof(size_t) * 8 - 1)) /* cell_off: a shared string */
+#define SST_TAG   ((size_t)1 << (sizeof(size_t) * 8 - 1)) /* cell_off: a shared string */
 
 static void fail_cell(struct sl_xlsx *x, int code, const char *fmt, const char *what)
 {
@@ -251,7 +251,10 @@ static void sheet_start(void *ud, const char *name, const char **atts, int depth
     }
 }
 
-static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 /* Puts text into the current cell (len 0 clears it). ext: text that lives
  * elsewhere (a shared string), else it is copied into the row's buffer. */
@@ -321,8 +324,8 @@ static void cell_shared(struct sl_xlsx *x)
         snprintf(what, sizeof what, "%llu", (unsigned long long)v);
         x->err_row = x->rownum;
         x->err_col = x->col;
-        sl_xml_fail(x->xml, SL_EXLSX,
-                    "shared string %s does not exist (the table has %zu strings)", what, have);
+        sl_xml_fail(x->xml, SL_EXLSX, "shared string %s does not exist (the table has %zu strings)",
+                    what, have);
         return;
     }
     /* Resolved when the row ends: the table is large and read at random,
@@ -431,7 +434,7 @@ static void row_end(struct sl_xlsx *x)
             }
             c->text = sl_xlsx_sst_get(x, v, &c->len);
             __builtin_prefetch(c->text); /* the caller reads it next */
-            if (c->len == 0) { /* an empty shared string: no value */
+            if (c->len == 0) {           /* an empty shared string: no value */
                 c->text = "";
                 c->kind = SL_CELL_EMPTY;
             }
@@ -491,8 +494,8 @@ int sl_xlsx_sheet_start(struct sl_xlsx *x, long idx, struct sl_error *err)
     return sl_xml_open_fast(&x->xml, x->zip, idx, &h, x, &x->lim, err);
 }
 
-int sl_xlsx_sheet_start_mem(struct sl_xlsx *x, const char *data, size_t len, size_t step,
-                            int fast, struct sl_error *err)
+int sl_xlsx_sheet_start_mem(struct sl_xlsx *x, const char *data, size_t len, size_t step, int fast,
+                            struct sl_error *err)
 {
     sl_buf_init(&x->vbuf, 0);
     sl_buf_init(&x->isbuf, 0);

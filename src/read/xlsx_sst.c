@@ -75,28 +75,28 @@
 /* What the rest of an import takes beside the table (the ahead blocks, the
  * pipeline's channels, the sinks' buffers, libraries): measured in
  * docs/internals/xlsx.md. The table gets the budget less this. */
-#define SST_RESERVE ((uint64_t)48 << 20)
-#define SPILL_FLUSH ((size_t)1 << 20) /* text gathered before a write */
-#define SPILL_OFFS 65536              /* offsets gathered before a write */
+#define SST_RESERVE      ((uint64_t)48 << 20)
+#define SPILL_FLUSH      ((size_t)1 << 20)   /* text gathered before a write */
+#define SPILL_OFFS       65536               /* offsets gathered before a write */
 #define SPILL_WINDOW_MIN ((uint64_t)8 << 20) /* resident at least (tiny budgets) */
-#define REGION_SHIFT 16               /* 64 KiB: the kernel's fault-around */
-#define SPILL_PREFIX "sheetload-sst."
+#define REGION_SHIFT     16                  /* 64 KiB: the kernel's fault-around */
+#define SPILL_PREFIX     "sheetload-sst."
 
 struct sl_xlsx_sstload {
     /* Set before the thread starts; read-only after. */
-    struct sl_zip *zip;  /* the twin (owned), or the reader's own zip */
+    struct sl_zip *zip; /* the twin (owned), or the reader's own zip */
     int own_zip;
     long idx;
     struct sheetload_limits lim;
-    uint64_t declared;   /* the part's inflated size per its headers */
-    int by_size;         /* the arrays are sized by declared, not the limit */
+    uint64_t declared; /* the part's inflated size per its headers */
+    int by_size;       /* the arrays are sized by declared, not the limit */
     int threaded;
     pthread_t th;
 
     /* The loader's (see the header comment). */
     struct sl_xlsx_sst sst;
     struct sl_xml *xml;
-    size_t start;        /* arena offset where the current <si> began */
+    size_t start; /* arena offset where the current <si> began */
     int in_si, in_r, collecting;
 
     _Atomic size_t ready;
@@ -106,19 +106,19 @@ struct sl_xlsx_sstload {
     /* The spill (fd >= 0): set before the thread starts but for the
      * loader's own counters. */
     int fd;
-    char *map;           /* the whole layout, read-only */
+    char *map; /* the whole layout, read-only */
     size_t maplen;
-    size_t offbytes;     /* the offsets' region, page-aligned */
-    size_t textmax;      /* bytes of text the layout holds */
-    uint64_t need;       /* the free space asked for */
+    size_t offbytes; /* the offsets' region, page-aligned */
+    size_t textmax;  /* bytes of text the layout holds */
+    uint64_t need;   /* the free space asked for */
     char dir[256];
-    uint64_t text_base;  /* loader: text bytes written */
-    size_t off_done;     /* loader: offsets written */
-    uint32_t *offbuf;    /* loader: offsets not written yet */
+    uint64_t text_base; /* loader: text bytes written */
+    size_t off_done;    /* loader: offsets written */
+    uint32_t *offbuf;   /* loader: offsets not written yet */
     size_t offn;
     int text_full;
     /* The reader's window (the sheet's side alone). */
-    uint64_t *seen;      /* one bit per region touched since the last drop */
+    uint64_t *seen; /* one bit per region touched since the last drop */
     size_t nregions, touched, window;
 
     pthread_mutex_t mu;
@@ -257,7 +257,9 @@ static int sst_add(struct sl_xlsx_sstload *c)
                         ? "out of memory for the shared strings (%zu bytes so far)"
                         : "the shared strings pass the memory limit of %zu bytes; raise the "
                           "limit if the file is genuine",
-                    a->err == SL_ENOMEM ? a->len : c->fd >= 0 ? c->textmax : a->max);
+                    a->err == SL_ENOMEM ? a->len
+                    : c->fd >= 0        ? c->textmax
+                                        : a->max);
         return a->err ? a->err : SL_ELIMIT;
     }
     s->n++;
@@ -324,8 +326,8 @@ static int load_run(struct sl_xlsx_sstload *c, struct sl_error *err)
         if (e == ENOSPC || e == EFBIG || e == EDQUOT)
             rc = no_space(err, c->dir, c->need);
         else if (e)
-            rc = sl_err_set(err, SL_EIO, "cannot write the shared-strings spill in %s: %s",
-                            c->dir, strerror(e));
+            rc = sl_err_set(err, SL_EIO, "cannot write the shared-strings spill in %s: %s", c->dir,
+                            strerror(e));
         else if (c->threaded)
             publish(c, c->sst.n);
     }
@@ -616,8 +618,7 @@ int sl_xlsx_sst_load_mem(struct sl_xlsx *x, const char *data, size_t len, size_t
     if (rc)
         return rc;
     struct sl_xml_handler h = {sst_start, sst_end};
-    rc = sl_xml_open_mem(&c->xml, data, len, step, "sharedStrings.xml", &h, c, &c->lim, fast,
-                         err);
+    rc = sl_xml_open_mem(&c->xml, data, len, step, "sharedStrings.xml", &h, c, &c->lim, fast, err);
     if (!rc)
         rc = load_run(c, err);
     c->done = 1;
@@ -684,7 +685,7 @@ size_t sl_xlsx_sst_resolve(const struct sl_xlsx *x, struct sl_cell *cells, size_
             continue;
         c->text = sl_xlsx_sst_get(x, c->len, &c->len);
         __builtin_prefetch(c->text); /* the caller reads it next */
-        if (c->len == 0) { /* an empty shared string: no value */
+        if (c->len == 0) {           /* an empty shared string: no value */
             c->text = "";
             c->kind = SL_CELL_EMPTY;
         }

@@ -29,9 +29,9 @@
 #include "read/zip.h"
 
 struct sl_xml {
-    XML_Parser p;        /* expat; NULL while the scanner reads */
-    struct sl_scan *sc;  /* the scanner, or NULL */
-    int susp_req;        /* scanner: a handler asked to suspend */
+    XML_Parser p;             /* expat; NULL while the scanner reads */
+    struct sl_scan *sc;       /* the scanner, or NULL */
+    int susp_req;             /* scanner: a handler asked to suspend */
     struct sl_zip_stream *in; /* NULL: bytes from memory */
     const char *mem, *name;
     size_t memlen, memoff, memstep;
@@ -43,7 +43,7 @@ struct sl_xml {
     int fed_final; /* the last buffer was given to expat */
     int done;
     struct sl_buf *collect;
-    size_t mark;      /* collect->len when collecting began */
+    size_t mark; /* collect->len when collecting began */
     uint64_t max_cell;
     struct sl_error ferr; /* a handler's failure */
 };
@@ -85,13 +85,17 @@ static void text(struct sl_xml *x, const char *s, size_t len)
         return;
     }
     if (sl_buf_add(b, s, len))
-        sl_xml_fail(x, b->err, b->err == SL_ELIMIT
-                                   ? "the text passes the memory limit for it; raise the limit "
-                                     "if the file is genuine"
-                                   : "out of memory");
+        sl_xml_fail(x, b->err,
+                    b->err == SL_ELIMIT
+                        ? "the text passes the memory limit for it; raise the limit "
+                          "if the file is genuine"
+                        : "out of memory");
 }
 
-static void on_text(void *ud, const XML_Char *s, int len) { text(ud, s, (size_t)len); }
+static void on_text(void *ud, const XML_Char *s, int len)
+{
+    text(ud, s, (size_t)len);
+}
 
 void sl_xml_collect(struct sl_xml *x, struct sl_buf *b)
 {
@@ -106,8 +110,7 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **atts)
     if (x->ferr.code)
         return;
     if (++x->depth > x->max_depth) {
-        sl_xml_fail(x, SL_ELIMIT, "XML nested deeper than the limit of %d elements",
-                    x->max_depth);
+        sl_xml_fail(x, SL_ELIMIT, "XML nested deeper than the limit of %d elements", x->max_depth);
         return;
     }
     if (x->h.start) /* the scanner gives local names already */
@@ -124,8 +127,8 @@ static void on_end(void *ud, const XML_Char *name)
     x->depth--;
 }
 
-static void on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
-                       const XML_Char *pubid, int has_internal_subset)
+static void on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid, const XML_Char *pubid,
+                       int has_internal_subset)
 {
     sl_xml_fail(ud, SL_EXML,
                 "has a DTD (<!DOCTYPE>), which no OOXML part needs; refused (an entity bomb?)");
@@ -176,16 +179,15 @@ static int setup(struct sl_xml *x, const struct sl_xml_handler *h, void *ud,
     x->max_cell = lim->max_cell_bytes;
     const char *force = getenv("SL_XML_EXPAT");
     if (fast && !(force && *force == '1')) {
-        size_t max_token = lim->max_cell_bytes > SIZE_MAX / 4 ? SIZE_MAX / 4
-                                                              : (size_t)lim->max_cell_bytes;
+        size_t max_token =
+            lim->max_cell_bytes > SIZE_MAX / 4 ? SIZE_MAX / 4 : (size_t)lim->max_cell_bytes;
         return sl_scan_open(&x->sc, src_chunk, x, sl_xml_part(x), max_token, err);
     }
     return make_expat(x, err);
 }
 
-static int open_zip(struct sl_xml **out, struct sl_zip *z, long idx,
-                    const struct sl_xml_handler *h, void *ud, const struct sheetload_limits *lim,
-                    int fast, struct sl_error *err)
+static int open_zip(struct sl_xml **out, struct sl_zip *z, long idx, const struct sl_xml_handler *h,
+                    void *ud, const struct sheetload_limits *lim, int fast, struct sl_error *err)
 {
     *out = NULL;
     struct sl_xml *x = sl_calloc(1, sizeof *x);
@@ -209,8 +211,8 @@ int sl_xml_open(struct sl_xml **out, struct sl_zip *z, long idx, const struct sl
 }
 
 int sl_xml_open_fast(struct sl_xml **out, struct sl_zip *z, long idx,
-                     const struct sl_xml_handler *h, void *ud,
-                     const struct sheetload_limits *lim, struct sl_error *err)
+                     const struct sl_xml_handler *h, void *ud, const struct sheetload_limits *lim,
+                     struct sl_error *err)
 {
     return open_zip(out, z, idx, h, ud, lim, 1, err);
 }
@@ -359,8 +361,8 @@ int sl_xml_run(struct sl_xml *x, struct sl_error *err)
             memcpy(buf, data, (size_t)n);
         }
         x->fed_final = n == 0;
-        enum XML_Status st = n ? XML_ParseBuffer(x->p, (int)n, x->fed_final)
-                               : XML_Parse(x->p, "", 0, XML_TRUE);
+        enum XML_Status st =
+            n ? XML_ParseBuffer(x->p, (int)n, x->fed_final) : XML_Parse(x->p, "", 0, XML_TRUE);
         int rc = status(x, st, err);
         if (rc)
             return rc;
@@ -378,5 +380,11 @@ unsigned long sl_xml_line(const struct sl_xml *x)
     return x->sc ? sl_scan_line(x->sc) : (unsigned long)XML_GetCurrentLineNumber(x->p);
 }
 
-uint64_t sl_xml_pos(const struct sl_xml *x) { return x->in ? sl_zip_stream_pos(x->in) : x->memoff; }
-uint64_t sl_xml_size(const struct sl_xml *x) { return x->in ? sl_zip_stream_size(x->in) : x->memlen; }
+uint64_t sl_xml_pos(const struct sl_xml *x)
+{
+    return x->in ? sl_zip_stream_pos(x->in) : x->memoff;
+}
+uint64_t sl_xml_size(const struct sl_xml *x)
+{
+    return x->in ? sl_zip_stream_size(x->in) : x->memlen;
+}

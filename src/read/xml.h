@@ -37,8 +37,8 @@ int sl_xml_open(struct sl_xml **out, struct sl_zip *z, long idx, const struct sl
 /* The same with the pull scanner (scan.h) in place of expat: for the
  * worksheet and shared strings. */
 int sl_xml_open_fast(struct sl_xml **out, struct sl_zip *z, long idx,
-                     const struct sl_xml_handler *h, void *ud,
-                     const struct sheetload_limits *lim, struct sl_error *err);
+                     const struct sl_xml_handler *h, void *ud, const struct sheetload_limits *lim,
+                     struct sl_error *err);
 /* The same over len bytes in memory (borrowed until close), given in
  * pieces of step bytes (0 = all at once); name is the part's name for
  * messages (borrowed); fast: the scanner, else expat. For tests and fuzz

@@ -53,11 +53,11 @@
 #include "base/alloc.h"
 #include "base/err.h"
 
-#define RATIO_FLOOR (1024ULL * 1024)
-#define CHUNK (256 * 1024)
-#define RING 4
+#define RATIO_FLOOR  (1024ULL * 1024)
+#define CHUNK        (256 * 1024)
+#define RING         4
 #define PREFETCH_MIN (4ULL * 1024 * 1024)
-#define RAW_IN (128 * 1024) /* compressed bytes read at a time (ISA-L) */
+#define RAW_IN       (128 * 1024) /* compressed bytes read at a time (ISA-L) */
 
 struct sl_zip {
     zip_t *za;
@@ -81,11 +81,11 @@ struct prefetch {
 struct sl_zip_stream {
     struct sl_zip *z;
     zip_file_t *f;
-    const char *name; /* borrowed from the archive */
-    uint64_t size;    /* inflated, as declared */
-    uint64_t comp;    /* compressed, as declared */
+    const char *name;      /* borrowed from the archive */
+    uint64_t size;         /* inflated, as declared */
+    uint64_t comp;         /* compressed, as declared */
     _Atomic uint64_t done; /* inflated bytes read */
-    char *buf;        /* RING chunks with prefetch, else one */
+    char *buf;             /* RING chunks with prefetch, else one */
     struct prefetch *pf;
 #ifdef SL_HAVE_ISAL
     struct isal *isal; /* a deflated entry inflated by ISA-L, else NULL */
@@ -96,9 +96,9 @@ struct sl_zip_stream {
 /* ISA-L's side of a stream: s->f gives the raw deflate bytes. */
 struct isal {
     struct inflate_state st;
-    uint32_t crc;   /* the central directory's CRC-32 */
-    int in_eof;     /* zip_fread of the raw bytes returned 0 */
-    int finished;   /* the deflate stream ended and its CRC matched */
+    uint32_t crc; /* the central directory's CRC-32 */
+    int in_eof;   /* zip_fread of the raw bytes returned 0 */
+    int finished; /* the deflate stream ended and its CRC matched */
     unsigned char in[RAW_IN];
 };
 #endif
@@ -164,8 +164,7 @@ int sl_zip_open(struct sl_zip **out, const char *path, const struct sheetload_li
     return 0;
 }
 
-int sl_zip_open_twin(struct sl_zip **out, struct sl_zip *z, const char *path,
-                     struct sl_error *err)
+int sl_zip_open_twin(struct sl_zip **out, struct sl_zip *z, const char *path, struct sl_error *err)
 {
     int rc = sl_zip_open(out, path, &z->lim, err);
     if (rc)
@@ -277,8 +276,7 @@ static int over_limits(struct sl_zip_stream *s, uint64_t inflated, struct sl_err
 
 static int start_prefetch(struct sl_zip_stream *s, struct sl_error *err);
 
-int sl_zip_stream_open(struct sl_zip_stream **out, struct sl_zip *z, long idx,
-                       struct sl_error *err)
+int sl_zip_stream_open(struct sl_zip_stream **out, struct sl_zip *z, long idx, struct sl_error *err)
 {
     *out = NULL;
     zip_stat_t st;
@@ -342,8 +340,7 @@ fail:
 #ifdef SL_HAVE_ISAL
 /* Inflates up to cap bytes into buf with ISA-L: > 0, 0 at the end (the CRC
  * matched), < 0 error. */
-static zip_int64_t isal_read(struct sl_zip_stream *s, void *buf, size_t cap,
-                             struct sl_error *err)
+static zip_int64_t isal_read(struct sl_zip_stream *s, void *buf, size_t cap, struct sl_error *err)
 {
     struct isal *g = s->isal;
     struct inflate_state *st = &g->st;
@@ -355,9 +352,8 @@ static zip_int64_t isal_read(struct sl_zip_stream *s, void *buf, size_t cap,
         if (st->avail_in == 0 && !g->in_eof) {
             zip_int64_t r = zip_fread(s->f, g->in, sizeof g->in);
             if (r < 0)
-                return sl_err_set(err, SL_EZIP,
-                                  "'%s': broken zip entry (truncated or corrupt): %s", s->name,
-                                  zip_file_strerror(s->f));
+                return sl_err_set(err, SL_EZIP, "'%s': broken zip entry (truncated or corrupt): %s",
+                                  s->name, zip_file_strerror(s->f));
             g->in_eof = r == 0;
             st->next_in = g->in;
             st->avail_in = (uint32_t)r;
@@ -380,8 +376,7 @@ static zip_int64_t isal_read(struct sl_zip_stream *s, void *buf, size_t cap,
         }
         if (got == cap || (got && st->avail_in == 0 && g->in_eof))
             return (zip_int64_t)got;
-        if (st->avail_in == before_in && st->avail_out == before_out &&
-            (g->in_eof || st->avail_in))
+        if (st->avail_in == before_in && st->avail_out == before_out && (g->in_eof || st->avail_in))
             return sl_err_set(err, SL_EZIP,
                               "'%s': broken zip entry (truncated: the deflate data ends early)",
                               s->name);
@@ -520,7 +515,10 @@ void sl_zip_stream_close(struct sl_zip_stream *s)
     sl_free(s);
 }
 
-const char *sl_zip_stream_name(const struct sl_zip_stream *s) { return s->name; }
+const char *sl_zip_stream_name(const struct sl_zip_stream *s)
+{
+    return s->name;
+}
 
 uint64_t sl_zip_stream_pos(const struct sl_zip_stream *s)
 {
@@ -530,4 +528,7 @@ uint64_t sl_zip_stream_pos(const struct sl_zip_stream *s)
     return (uint64_t)((double)s->comp * ((double)done / (double)s->size));
 }
 
-uint64_t sl_zip_stream_size(const struct sl_zip_stream *s) { return s->comp; }
+uint64_t sl_zip_stream_size(const struct sl_zip_stream *s)
+{
+    return s->comp;
+}

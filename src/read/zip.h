@@ -25,8 +25,7 @@ void sl_zip_close(struct sl_zip *z);
  * handle, usable by another thread while z is in use, counting inflated
  * bytes into z's total for the limits; it never inflates ahead. z must
  * outlive it. */
-int sl_zip_open_twin(struct sl_zip **out, struct sl_zip *z, const char *path,
-                     struct sl_error *err);
+int sl_zip_open_twin(struct sl_zip **out, struct sl_zip *z, const char *path, struct sl_error *err);
 /* The entry's inflated size as the central directory declares it (0 if
  * unknown; headers can lie). */
 uint64_t sl_zip_entry_size(struct sl_zip *z, long idx);

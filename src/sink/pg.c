@@ -365,4 +365,3 @@ fail:
     pg_close(&p->base);
     return rc;
 }
-

@@ -10,7 +10,6 @@
 #include "base/err.h"
 #include "sink/pg_int.h"
 
-
 static int digits(const char *s, int n, int *out)
 {
     int v = 0;
@@ -200,7 +199,7 @@ static int flush_copy(struct sl_pg *p)
 }
 
 int sl_pg_copy_rows(struct sl_sink *s, const char *const *vals, size_t nrows, long *bad_row,
-                        struct sl_error *err)
+                    struct sl_error *err)
 {
     static const char header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
     struct sl_pg *p = (struct sl_pg *)s;
@@ -283,4 +282,3 @@ int sl_pg_copy_rows(struct sl_sink *s, const char *const *vals, size_t nrows, lo
         rc = sl_pg_err(p, NULL, err);
     return rc;
 }
-

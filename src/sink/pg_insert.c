@@ -198,7 +198,7 @@ static int same_insert(const struct sl_pg *p, const char *table, const char *con
 }
 
 int sl_pg_prepare_insert(struct sl_sink *s, const char *table, const char *const *cols,
-                             size_t ncols, struct sl_error *err)
+                         size_t ncols, struct sl_error *err)
 {
     struct sl_pg *p = (struct sl_pg *)s;
     char id[SL_SINK_IDENT_MAX];
@@ -262,8 +262,7 @@ int sl_pg_insert_row(struct sl_sink *s, const char *const *vals, struct sl_error
     return rc;
 }
 
-int sl_pg_prepare_row_also(struct sl_sink *s, const char *also, int nalso,
-                               struct sl_error *err)
+int sl_pg_prepare_row_also(struct sl_sink *s, const char *also, int nalso, struct sl_error *err)
 {
     struct sl_pg *p = (struct sl_pg *)s;
     if (!p->prepared)
@@ -292,8 +291,8 @@ int sl_pg_prepare_row_also(struct sl_sink *s, const char *also, int nalso,
     return prepare_also(p, err);
 }
 
-int sl_pg_insert_row_also(struct sl_sink *s, const char *const *vals,
-                              const char *const *also_vals, struct sl_error *err)
+int sl_pg_insert_row_also(struct sl_sink *s, const char *const *vals, const char *const *also_vals,
+                          struct sl_error *err)
 {
     struct sl_pg *p = (struct sl_pg *)s;
     char name[64];
@@ -302,8 +301,8 @@ int sl_pg_insert_row_also(struct sl_sink *s, const char *const *vals,
     memcpy(p->also_params, vals, p->ncols * sizeof *vals);
     memcpy(p->also_params + p->ncols, also_vals, (size_t)p->nalso * sizeof *also_vals);
     snprintf(name, sizeof name, "sl%u_a", p->gen);
-    PGresult *res = PQexecPrepared(p->conn, name, (int)p->ncols + p->nalso, p->also_params, NULL,
-                                   NULL, 0);
+    PGresult *res =
+        PQexecPrepared(p->conn, name, (int)p->ncols + p->nalso, p->also_params, NULL, NULL, 0);
     int rc = sl_pg_check(p, res, PGRES_COMMAND_OK, err);
     if (rc == 0)
         PQclear(res);
@@ -381,7 +380,7 @@ static int insert_chunk(struct sl_pg *p, const char *const *vals, size_t k, stru
 }
 
 int sl_pg_insert_rows(struct sl_sink *s, const char *const *vals, size_t nrows,
-                          struct sl_error *err)
+                      struct sl_error *err)
 {
     struct sl_pg *p = (struct sl_pg *)s;
     if (!p->prepared)
@@ -398,4 +397,3 @@ int sl_pg_insert_rows(struct sl_sink *s, const char *const *vals, size_t nrows,
     }
     return 0;
 }
-

@@ -19,8 +19,8 @@
  * parse and plan than to run. 10k-row batch import, wall time: 650 ms at
  * the parameter limit, 470-540 ms at 50-250 rows of 11 columns, 580 at 1000. */
 #define PG_STMT_PARAMS 3000
-#define COPY_CHUNK    (1u << 20) /* bytes handed to PQputCopyData at once */
-#define NSLOTS        4          /* cached multi-row INSERT statements */
+#define COPY_CHUNK     (1u << 20) /* bytes handed to PQputCopyData at once */
+#define NSLOTS         4          /* cached multi-row INSERT statements */
 
 /* Type OIDs (pg_type.dat), stable across versions. */
 #define OID_NAME        19
@@ -54,9 +54,9 @@ struct sl_pg {
     unsigned slot_used[NSLOTS];
     unsigned tick;
     size_t last_miss; /* rows of the last uncached multi-row INSERT */
-    char *also;              /* prepare_row_also's statement, as given */
+    char *also;       /* prepare_row_also's statement, as given */
     int nalso;
-    int also_prepared;       /* sl<gen>_a exists */
+    int also_prepared;        /* sl<gen>_a exists */
     const char **also_params; /* scratch: ncols + nalso values */
     struct sl_buf copy;
 };

@@ -301,8 +301,7 @@ int sl_sink_insert_row(struct sl_sink *s, const char *const *vals, struct sl_err
     return s->ops->insert_row(s, vals, err);
 }
 
-int sl_sink_prepare_row_also(struct sl_sink *s, const char *also, int nalso,
-                             struct sl_error *err)
+int sl_sink_prepare_row_also(struct sl_sink *s, const char *also, int nalso, struct sl_error *err)
 {
     if (!s->ops->prepare_row_also)
         return sl_err_set(err, SL_EINVAL, "the %s sink has no combined row statement",

@@ -96,8 +96,7 @@ int sl_sink_insert_row(struct sl_sink *s, const char *const *vals, struct sl_err
  * connection (again after a reconnect; idempotent for the same `also`).
  * Call after sl_sink_prepare_insert. A data error (SL_EDBDATA) may come
  * from either part. SQLite: SL_EINVAL (use a transaction there). */
-int sl_sink_prepare_row_also(struct sl_sink *s, const char *also, int nalso,
-                             struct sl_error *err);
+int sl_sink_prepare_row_also(struct sl_sink *s, const char *also, int nalso, struct sl_error *err);
 int sl_sink_insert_row_also(struct sl_sink *s, const char *const *vals,
                             const char *const *also_vals, struct sl_error *err);
 /* nrows rows in multi-row INSERT statements (PostgreSQL: ~3000 parameters
@@ -153,8 +152,8 @@ struct sl_sink_ops {
                        struct sl_error *err);
     /* optional (NULL: not supported) */
     int (*prepare_row_also)(struct sl_sink *s, const char *also, int nalso, struct sl_error *err);
-    int (*insert_row_also)(struct sl_sink *s, const char *const *vals,
-                           const char *const *also_vals, struct sl_error *err);
+    int (*insert_row_also)(struct sl_sink *s, const char *const *vals, const char *const *also_vals,
+                           struct sl_error *err);
     int (*copy_rows)(struct sl_sink *s, const char *const *vals, size_t nrows, long *bad_row,
                      struct sl_error *err);
     int (*table_columns)(struct sl_sink *s, const char *table, struct sl_sink_column *cols,

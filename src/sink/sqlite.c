@@ -16,7 +16,7 @@
 #include "base/err.h"
 #include "sink/sink_int.h"
 
-#define NCACHE 8
+#define NCACHE        8
 #define CACHE_MAX_SQL 2048
 
 struct sl_sqlite {

@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #define CAP 64
-#define N 100000
+#define N   100000
 
 struct racy_chan {
     pthread_mutex_t mu;
@@ -19,8 +19,8 @@ struct racy_chan {
     size_t head, len; /* len: BUG, written under mu but read without it */
 };
 
-static struct racy_chan ch = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-                              PTHREAD_COND_INITIALIZER, {0}, 0, 0};
+static struct racy_chan ch = {
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, {0}, 0, 0};
 
 /* The "fast path": peek at len without the lock. */
 static size_t racy_len(void)
