@@ -168,6 +168,20 @@ static int valid_id(const char *p, size_t n)
     return 1;
 }
 
+/* The id after a prefix of plen bytes in url (n bytes) goes to r->arg;
+ * *slash is where a sub-route starts, or NULL. 0 when the id is not valid. */
+static int take_id(struct sl_req *r, const char *url, size_t n, size_t plen, const char **slash)
+{
+    const char *id = url + plen;
+    *slash = memchr(id, '/', n - plen);
+    size_t idlen = *slash ? (size_t)(*slash - id) : n - plen;
+    if (!valid_id(id, idlen))
+        return 0;
+    memcpy(r->arg, id, idlen);
+    r->arg[idlen] = '\0';
+    return 1;
+}
+
 /* Sets r->route (and r->arg); returns the methods allowed there, "" = no
  * such route. */
 static const char *route(struct sl_req *r, const char *url)
@@ -188,12 +202,9 @@ static const char *route(struct sl_req *r, const char *url)
     if (n == 9 && !strncmp(url, "/previews", 9))
         return r->route = R_PREVIEWS, "POST";
     if (n > 10 && !strncmp(url, "/previews/", 10)) {
-        const char *id = url + 10, *slash = memchr(id, '/', n - 10);
-        size_t idlen = slash ? (size_t)(slash - id) : n - 10;
-        if (!valid_id(id, idlen))
+        const char *slash;
+        if (!take_id(r, url, n, 10, &slash))
             return "";
-        memcpy(r->arg, id, idlen);
-        r->arg[idlen] = '\0';
         if (!slash)
             return r->route = R_PREVIEW, "GET, POST, DELETE";
         if ((size_t)(url + n - slash) == 7 && !strncmp(slash, "/import", 7))
@@ -205,12 +216,9 @@ static const char *route(struct sl_req *r, const char *url)
     if (n == 8 && !strncmp(url, "/imports", 8))
         return r->route = R_IMPORTS, "GET, POST";
     if (n > 9 && !strncmp(url, "/imports/", 9)) {
-        const char *id = url + 9, *slash = memchr(id, '/', n - 9);
-        size_t idlen = slash ? (size_t)(slash - id) : n - 9;
-        if (!valid_id(id, idlen))
+        const char *slash;
+        if (!take_id(r, url, n, 9, &slash))
             return "";
-        memcpy(r->arg, id, idlen);
-        r->arg[idlen] = '\0';
         if (!slash)
             return r->route = R_IMPORT, "GET, DELETE";
         if ((size_t)(url + n - slash) == 8 && !strncmp(slash, "/rejects", 8))

@@ -25,20 +25,6 @@ void sheetload_free(void *p)
     free(p);
 }
 
-static void col_letters(size_t i, char *out)
-{
-    char tmp[8];
-    int n = 0;
-    size_t c = i + 1;
-    while (c > 0 && n < 7) {
-        tmp[n++] = (char)('A' + (c - 1) % 26);
-        c = (c - 1) / 26;
-    }
-    for (int k = 0; k < n; k++)
-        out[k] = tmp[n - 1 - k];
-    out[n] = '\0';
-}
-
 static json_t *cells_json(const struct sl_row *row, size_t ncols)
 {
     json_t *a = json_array();
@@ -266,7 +252,7 @@ int sheetload_preview(const struct sheetload_preview_opts *o, char **json, struc
     json_t *cols = json_array();
     for (size_t i = 0; i < ncols; i++) {
         char letters[8];
-        col_letters(i, letters);
+        sl_header_col_letters(i, letters);
         json_t *h = json_array_get(hdr, i);
         json_array_append_new(cols,
                               json_pack("{s:I,s:s,s:o}", "index", (json_int_t)i, "letter", letters,
