@@ -31,7 +31,7 @@ int sl_buf_addstr(struct sl_buf *b, const char *s);
 int sl_buf_addf(struct sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline int sl_buf_addch(struct sl_buf *b, char c)
 {
-    if (b->len + 1 < b->cap && !b->err) {
+    if (b->len + 1 < b->cap && b->len < b->max && !b->err) {
         b->data[b->len++] = c;
         b->data[b->len] = '\0';
         return 0;
