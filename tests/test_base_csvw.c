@@ -49,9 +49,56 @@ static void test_bound(void)
              (long long)sl_csvw_max(sizeof z, SL_CSVW_NUL_FFFD) - 2);
 }
 
+/* The block-wise search for , " CR LF: each special byte at every position
+ * of fields from 0 to 40 bytes (whole blocks and the tail) is seen, and a
+ * field without one is copied as it is. */
+static void test_every_position(void)
+{
+    static const char specials[] = ",\"\r\n";
+    char in[41], want[128], out[128];
+    for (size_t n = 0; n <= 40; n++) {
+        memset(in, 'x', n);
+        T_EQ_INT(sl_csvw_put(out, in, n, 0) - out, (long long)n);
+        T_OK(!memcmp(out, in, n));
+        for (size_t at = 0; at < n; at++)
+            for (size_t k = 0; k < 4; k++) {
+                memset(in, 'x', n);
+                in[at] = specials[k];
+                size_t w = 0;
+                want[w++] = '"';
+                for (size_t i = 0; i < n; i++) {
+                    if (in[i] == '"')
+                        want[w++] = '"';
+                    want[w++] = in[i];
+                }
+                want[w++] = '"';
+                T_EQ_INT(sl_csvw_put(out, in, n, 0) - out, (long long)w);
+                T_OK(!memcmp(out, want, w));
+            }
+    }
+}
+
+/* sl_buf_addch stops at the buffer's maximum like every other append. */
+static void test_addch_max(void)
+{
+    struct sl_buf b;
+    sl_buf_init(&b, 3);
+    T_EQ_INT(sl_buf_addch(&b, 'a'), 0);
+    T_EQ_INT(sl_buf_addch(&b, 'b'), 0);
+    T_EQ_INT(sl_buf_addch(&b, 'c'), 0);
+    T_OK(b.cap > 5); /* room left past the maximum: the fast path's case */
+    T_EQ_INT(sl_buf_addch(&b, 'd'), SL_ELIMIT);
+    T_EQ_INT(b.len, 3);
+    T_EQ_INT(b.err, SL_ELIMIT);
+    T_EQ_STR(b.data, "abc");
+    sl_buf_release(&b);
+}
+
 int main(void)
 {
     T_RUN(test_fields);
     T_RUN(test_bound);
+    T_RUN(test_every_position);
+    T_RUN(test_addch_max);
     return 0;
 }
