@@ -115,6 +115,17 @@ struct sl_scan {
     size_t m_nns0, m_ns0len;
 };
 
+/* Whether a[0..n) == b[0..n): names are short, a call to memcmp costs
+ * more than the loop. */
+static inline int same(const void *a, const void *b, size_t n)
+{
+    const unsigned char *x = a, *y = b;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != y[i])
+            return 0;
+    return 1;
+}
+
 static unsigned long count_nl(const unsigned char *p, size_t n)
 {
     unsigned long k = 0;
@@ -552,8 +563,10 @@ static int micro_fail(struct sl_scan *s, int code, struct sl_error *err)
                    XML_ErrorString((enum XML_Error)code));
 }
 
-/* Pushes the qname of a started element. */
-static int push_name(struct sl_scan *s, const unsigned char *qn, size_t n, struct sl_error *err)
+/* Pushes the qname of a started element (the common case inline: room in
+ * both arrays). */
+static int push_name_grow(struct sl_scan *s, const unsigned char *qn, size_t n,
+                          struct sl_error *err)
 {
     if (s->nstk == s->stkcap) {
         size_t cap = s->stkcap ? s->stkcap * 2 : 64;
@@ -571,7 +584,22 @@ static int push_name(struct sl_scan *s, const unsigned char *qn, size_t n, struc
     return 0;
 }
 
-static void pop(struct sl_scan *s)
+static inline __attribute__((always_inline)) int
+push_name(struct sl_scan *s, const unsigned char *qn, size_t n, struct sl_error *err)
+{
+    struct sl_buf *b = &s->names;
+    if (s->nstk == s->stkcap || b->len + n + 1 >= b->cap || b->len + n + 1 > b->max)
+        return push_name_grow(s, qn, n, err);
+    s->stk[s->nstk++] = b->len;
+    char *d = b->data + b->len;
+    for (size_t i = 0; i < n; i++) /* short: no call to memcpy */
+        d[i] = (char)qn[i];
+    d[n] = d[n + 1] = '\0';
+    b->len += n + 1;
+    return 0;
+}
+
+static inline void pop(struct sl_scan *s)
 {
     while (s->nns && s->ns[s->nns - 1].depth == s->depth) {
         s->nns--;
@@ -581,9 +609,9 @@ static void pop(struct sl_scan *s)
     s->depth--;
 }
 
-static int set_atts(struct sl_scan *s, size_t n, struct sl_error *err)
+static inline int set_atts(struct sl_scan *s, size_t n, struct sl_error *err)
 {
-    if (2 * n + 1 > s->attcap) {
+    if (__builtin_expect(2 * n + 1 > s->attcap, 0)) {
         size_t cap = 2 * n + 16;
         const char **a = sl_realloc(s->atts, cap * sizeof *a);
         if (!a)
@@ -723,104 +751,127 @@ static unsigned char *qname(unsigned char *p, int *colon)
     return *p >= 0x80 ? NULL : p;
 }
 
-/* The fast path for the start tag at pos: SL_SCAN_START, NEED, SLOW, < 0. */
-static int fast_tag(struct sl_scan *s, struct sl_scan_ev *ev, struct sl_error *err)
+/* One attribute at p (after white space): name, '=', quoted value, into
+ * a; the byte after its closing quote, or NULL with *rc NEED or SLOW. */
+static unsigned char *lex_att(struct fatt *a, unsigned char *p, const unsigned char *e, int *rc)
 {
-    unsigned char *b = s->buf + s->pos, *e = s->buf + s->end, *p;
-    int colon;
-    unsigned char *qn = b + 1, *qe = qname(qn, &colon);
-    if (!qe)
-        return b + 2 >= e ? NEED : SLOW;
-    if (qe >= e)
-        return NEED;
-    p = qe;
-    size_t n = 0;
-    int empty = 0;
+    *rc = SLOW;
+    a->name = p;
+    unsigned char *ne = qname(p, &a->colon);
+    if (!ne)
+        return NULL;
+    if (ne >= e)
+        goto need;
+    a->nlen = (size_t)(ne - p);
+    if ((a->colon == 5 || (a->colon < 0 && a->nlen == 5)) && !memcmp(p, "xmlns", 5))
+        return NULL;
+    p = ne;
+    while (cls[*p] & C_WS)
+        p++;
+    if (p >= e)
+        goto need;
+    if (*p != '=')
+        return NULL;
+    for (p++; cls[*p] & C_WS;)
+        p++;
+    if (p >= e)
+        goto need;
+    unsigned char q = *p;
+    if (q != '"' && q != '\'')
+        return NULL;
+    a->val = ++p;
+    a->dec = 0;
     for (;;) {
-        int ws = 0;
+        while (cls[*p] & C_AV)
+            p++;
+        unsigned char c = *p;
+        if (c == q && p < e)
+            break;
+        if (p >= e)
+            goto need;
+        if (c == '"' || c == '\'') {
+            p++;
+        } else if (c == '\t' || c == '\n' || c == '\r' || c == '&') {
+            a->dec = 1;
+            p++;
+        } else if (c >= 0x80) {
+            int k = utf8_len(p, e);
+            if (k <= 0) {
+                if (k < 0)
+                    *rc = NEED;
+                return NULL;
+            }
+            p += k;
+        } else {
+            return NULL;
+        }
+    }
+    a->vlen = (size_t)(p - a->val);
+    return p + 1;
+need:
+    *rc = NEED;
+    return NULL;
+}
+
+/* The attributes of the start tag from p (after its name) to its end:
+ * into s->fa, *n of them, *empty for '/>'; 0 with *pp after the tag,
+ * NEED or SLOW. */
+static int lex_atts(struct sl_scan *s, unsigned char **pp, const unsigned char *e, size_t *n,
+                    int *empty)
+{
+    unsigned char *p = *pp;
+    *n = 0;
+    *empty = 0;
+    for (;;) {
+        int ws = 0, rc;
         while (cls[*p] & C_WS)
             p++, ws = 1;
         if (p >= e)
             return NEED;
         if (*p == '>') {
-            p++;
-            break;
+            *pp = p + 1;
+            return 0;
         }
         if (*p == '/') {
             if (p + 1 >= e)
                 return NEED;
             if (p[1] != '>')
                 return SLOW;
-            p += 2;
-            empty = 1;
-            break;
+            *pp = p + 2;
+            *empty = 1;
+            return 0;
         }
-        if (!ws || n == FAST_ATTS)
+        if (!ws || *n == FAST_ATTS)
             return SLOW;
-        struct fatt *a = &s->fa[n];
-        a->name = p;
-        unsigned char *ne = qname(p, &a->colon);
-        if (!ne)
-            return SLOW;
-        if (ne >= e)
-            return NEED;
-        a->nlen = (size_t)(ne - p);
-        if ((a->colon == 5 || (a->colon < 0 && a->nlen == 5)) && !memcmp(p, "xmlns", 5))
-            return SLOW;
-        p = ne;
-        while (cls[*p] & C_WS)
-            p++;
-        if (p >= e)
-            return NEED;
-        if (*p != '=')
-            return SLOW;
-        p++;
-        while (cls[*p] & C_WS)
-            p++;
-        if (p >= e)
-            return NEED;
-        unsigned char q = *p;
-        if (q != '"' && q != '\'')
-            return SLOW;
-        a->val = ++p;
-        a->dec = 0;
-        for (;;) {
-            while (cls[*p] & C_AV)
-                p++;
-            unsigned char c = *p;
-            if (c == q && p < e)
-                break;
-            if (p >= e)
-                return NEED;
-            if (c == '"' || c == '\'') {
-                p++;
-            } else if (c == '\t' || c == '\n' || c == '\r' || c == '&') {
-                a->dec = 1;
-                p++;
-            } else if (c >= 0x80) {
-                int k = utf8_len(p, e);
-                if (k < 0)
-                    return NEED;
-                if (k == 0)
-                    return SLOW;
-                p += k;
-            } else {
-                return SLOW;
-            }
-        }
-        a->vlen = (size_t)(p - a->val);
-        p++;
-        n++;
+        if (!(p = lex_att(&s->fa[*n], p, e, &rc)))
+            return rc;
+        ++*n;
     }
-    /* The whole tag is in the window: resolve, check, then write. */
-    size_t nuri = 0;
-    if (colon >= 0 && !lookup(s, qn, (size_t)colon, &nuri))
-        return SLOW; /* unbound (expat says so), or xml: on an element */
+}
+
+/* Whether two attributes have one expanded name. */
+static int same_att(const struct fatt *x, const struct fatt *y)
+{
+    if (!x->uri != !y->uri)
+        return 0;
+    if (!x->uri)
+        return x->nlen == y->nlen && same(x->name, y->name, x->nlen);
+    size_t lx = x->nlen - (size_t)x->colon;
+    return lx == y->nlen - (size_t)y->colon && same(x->name + x->colon, y->name + y->colon, lx) &&
+           x->nuri == y->nuri && !memcmp(x->uri, y->uri, x->nuri);
+}
+
+/* The prefixes of the n attributes bound, no duplicates, values decoded:
+ * 0; SLOW for anything expat must judge; *anyuri: one is namespaced. */
+static int check_atts(struct sl_scan *s, size_t n, int *anyuri)
+{
+    *anyuri = 0;
     for (size_t i = 0; i < n; i++) {
         struct fatt *a = &s->fa[i];
         a->uri = NULL;
         if (a->colon < 0)
             continue;
+        *anyuri = 1;
         if (a->colon == 3 && !memcmp(a->name, "xml", 3)) {
             a->uri = XML_NS;
             a->nuri = sizeof XML_NS - 1;
@@ -828,18 +879,10 @@ static int fast_tag(struct sl_scan *s, struct sl_scan_ev *ev, struct sl_error *e
             return SLOW;
         }
     }
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < i; j++) {
-            const struct fatt *x = &s->fa[i], *y = &s->fa[j];
-            if (!x->uri != !y->uri)
-                continue;
-            if (!x->uri ? x->nlen == y->nlen && !memcmp(x->name, y->name, x->nlen)
-                        : x->nlen - (size_t)x->colon == y->nlen - (size_t)y->colon &&
-                              !memcmp(x->name + x->colon, y->name + y->colon,
-                                      x->nlen - (size_t)x->colon) &&
-                              x->nuri == y->nuri && !memcmp(x->uri, y->uri, x->nuri))
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (same_att(&s->fa[i], &s->fa[j]))
                 return SLOW; /* a duplicate: expat says which */
-        }
     for (size_t i = 0; i < n; i++) {
         struct fatt *a = &s->fa[i];
         if (a->dec) {
@@ -849,8 +892,13 @@ static int fast_tag(struct sl_scan *s, struct sl_scan_ev *ev, struct sl_error *e
             a->vlen = (size_t)k;
         }
     }
-    if (set_atts(s, n, err) || push_name(s, qn, (size_t)(qe - qn), err))
-        return s->rc;
+    return 0;
+}
+
+/* The expanded names of the namespaced attributes ("URI\x01local"), one
+ * after the other in s->ab. */
+static int expand_atts(struct sl_scan *s, size_t n, struct sl_error *err)
+{
     sl_buf_reset(&s->ab);
     for (size_t i = 0; i < n; i++) {
         struct fatt *a = &s->fa[i];
@@ -863,6 +911,12 @@ static int fast_tag(struct sl_scan *s, struct sl_scan_ev *ev, struct sl_error *e
     }
     if (s->ab.err)
         return fail_at(s, err, SL_ENOMEM, sl_scan_line(s), "out of memory");
+    return 0;
+}
+
+/* Names and values NUL-terminated in place, expat's attribute array. */
+static void put_atts(struct sl_scan *s, size_t n)
+{
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {
         struct fatt *a = &s->fa[i];
@@ -879,6 +933,33 @@ static int fast_tag(struct sl_scan *s, struct sl_scan_ev *ev, struct sl_error *e
         s->atts[2 * i + 1] = (const char *)a->val;
     }
     s->atts[2 * n] = NULL;
+}
+
+/* The fast path for the start tag at pos: SL_SCAN_START, NEED, SLOW, < 0.
+ * The whole tag is read (lex_atts) before it is resolved and checked
+ * (check_atts), then written. */
+static int fast_tag(struct sl_scan *s, struct sl_scan_ev *ev, struct sl_error *err)
+{
+    unsigned char *b = s->buf + s->pos, *e = s->buf + s->end;
+    int colon, empty, anyuri;
+    unsigned char *qn = b + 1, *qe = qname(qn, &colon);
+    if (!qe)
+        return b + 2 >= e ? NEED : SLOW;
+    if (qe >= e)
+        return NEED;
+    unsigned char *p = qe;
+    size_t n, nuri = 0;
+    int rc = lex_atts(s, &p, e, &n, &empty);
+    if (rc)
+        return rc;
+    if (colon >= 0 && !lookup(s, qn, (size_t)colon, &nuri))
+        return SLOW; /* unbound (expat says so), or xml: on an element */
+    if ((rc = check_atts(s, n, &anyuri)))
+        return rc;
+    if (set_atts(s, n, err) || push_name(s, qn, (size_t)(qe - qn), err) ||
+        (anyuri && expand_atts(s, n, err)))
+        return s->rc;
+    put_atts(s, n);
     if (*qe == '\n')
         s->lost++;
     *qe = '\0';
@@ -924,7 +1005,7 @@ static int end_tag(struct sl_scan *s, struct sl_error *err)
         }
         const char *open = s->names.data + s->stk[s->nstk - 1];
         size_t n = (size_t)(ne - b - 2);
-        if (*p != '>' || n != s->names.len - s->stk[s->nstk - 1] - 1 || memcmp(open, b + 2, n))
+        if (*p != '>' || n != s->names.len - s->stk[s->nstk - 1] - 1 || !same(open, b + 2, n))
             return bad(s, err, "mismatched tag");
         s->pos = (size_t)(p + 1 - s->buf);
         pop(s);
@@ -1158,36 +1239,24 @@ static int epilog(struct sl_scan *s, struct sl_error *err)
     }
 }
 
-int sl_scan_next(struct sl_scan *s, struct sl_scan_ev *ev, struct sl_error *err)
+/* A '<' at pos that is no start or end tag: a comment, PI or CDATA
+ * (SL_SCAN_TEXT with its text), 0 when it gave no event, < 0. */
+static int markup(struct sl_scan *s, struct sl_scan_ev *ev, struct sl_error *err)
 {
-    if (s->state == ST_FAILED) {
-        if (err && !err->code)
-            *err = s->err;
-        return s->rc;
-    }
-    if (s->state == ST_DONE)
-        return SL_SCAN_DONE;
-    if (s->state == ST_EXPAT)
-        return SL_SCAN_EXPAT;
-    if (s->pending_end) {
-        s->pending_end = 0;
-        pop(s);
-        if (s->depth == 0)
-            s->state = ST_EPILOG;
-        return SL_SCAN_END;
-    }
+    const unsigned char *b = s->buf + s->pos;
+    if (b[1] == '?')
+        return misc(s, "?>", 2, err);
+    if (s->end - s->pos >= 4 && !memcmp(b, "<!--", 4))
+        return misc(s, "-->", 4, err);
+    if (s->end - s->pos >= 9 && !memcmp(b, "<![CDATA[", 9))
+        return cdata(s, ev, err);
+    return bad(s, err, "'<!' that starts no comment or CDATA section");
+}
+
+/* Inside the root: the next event. */
+static int body(struct sl_scan *s, struct sl_scan_ev *ev, struct sl_error *err)
+{
     int rc;
-    if (s->state == ST_PROLOG) {
-        rc = prolog(s, err);
-        if (rc == SL_SCAN_EXPAT) {
-            s->state = ST_EXPAT;
-            return rc;
-        }
-        if (rc)
-            return rc;
-        s->state = ST_BODY;
-        return start_tag(s, ev, err);
-    }
     for (;;) {
         if (s->state == ST_EPILOG)
             return epilog(s, err);
@@ -1213,24 +1282,49 @@ int sl_scan_next(struct sl_scan *s, struct sl_scan_ev *ev, struct sl_error *err)
             return bad(s, err, "the part ends inside a tag");
         if (b[1] == '/')
             return end_tag(s, err);
-        if (b[1] == '?') {
-            if ((rc = misc(s, "?>", 2, err)))
-                return rc;
-            continue;
-        }
-        if (b[1] != '!')
+        if (b[1] != '!' && b[1] != '?')
             return start_tag(s, ev, err);
-        if (s->end - s->pos >= 4 && !memcmp(b, "<!--", 4)) {
-            if ((rc = misc(s, "-->", 4, err)))
-                return rc;
-            continue;
-        }
-        if (s->end - s->pos >= 9 && !memcmp(b, "<![CDATA[", 9)) {
-            rc = cdata(s, ev, err);
-            if (rc)
-                return rc;
-            continue;
-        }
-        return bad(s, err, "'<!' that starts no comment or CDATA section");
+        if ((rc = markup(s, ev, err)))
+            return rc;
     }
+}
+
+/* Any state but the body's plain course: an error or the end given
+ * again, the end of an empty element, the prolog. */
+static int next_rare(struct sl_scan *s, struct sl_scan_ev *ev, struct sl_error *err)
+{
+    if (s->state == ST_FAILED) {
+        if (err && !err->code)
+            *err = s->err;
+        return s->rc;
+    }
+    if (s->state == ST_DONE)
+        return SL_SCAN_DONE;
+    if (s->state == ST_EXPAT)
+        return SL_SCAN_EXPAT;
+    if (s->pending_end) {
+        s->pending_end = 0;
+        pop(s);
+        if (s->depth == 0)
+            s->state = ST_EPILOG;
+        return SL_SCAN_END;
+    }
+    if (s->state == ST_EPILOG)
+        return epilog(s, err);
+    int rc = prolog(s, err);
+    if (rc == SL_SCAN_EXPAT) {
+        s->state = ST_EXPAT;
+        return rc;
+    }
+    if (rc)
+        return rc;
+    s->state = ST_BODY;
+    return start_tag(s, ev, err);
+}
+
+int sl_scan_next(struct sl_scan *s, struct sl_scan_ev *ev, struct sl_error *err)
+{
+    if (__builtin_expect(s->state != ST_BODY || s->pending_end, 0))
+        return next_rare(s, ev, err);
+    return body(s, ev, err);
 }

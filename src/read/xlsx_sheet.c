@@ -164,8 +164,7 @@ static int ensure_cells(struct sl_xlsx *x, size_t n)
 static void sheet_start(void *ud, const char *name, const char **atts, int depth)
 {
     struct sl_xlsx *x = ud;
-    sl_xml_collect(x->xml, NULL); /* only text before a child element counts */
-    switch (depth) {
+    switch (depth) { /* a start tag ends any collecting (xml.h) */
     case 2:
         if (!x->seen_sd && !strcmp(name, "sheetData"))
             x->in_sd = x->seen_sd = 1;
@@ -463,7 +462,6 @@ static void row_end(struct sl_xlsx *x)
 static void sheet_end(void *ud, int depth)
 {
     struct sl_xlsx *x = ud;
-    sl_xml_collect(x->xml, NULL);
     switch (depth) {
     case 2:
         x->in_sd = 0;

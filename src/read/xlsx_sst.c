@@ -97,7 +97,7 @@ struct sl_xlsx_sstload {
     struct sl_xlsx_sst sst;
     struct sl_xml *xml;
     size_t start; /* arena offset where the current <si> began */
-    int in_si, in_r, collecting;
+    int in_si, in_r;
 
     _Atomic size_t ready;
     atomic_int waiting;
@@ -202,21 +202,15 @@ static void flush_fail(struct sl_xlsx_sstload *c, int e)
 static void sst_start(void *ud, const char *name, const char **atts, int depth)
 {
     struct sl_xlsx_sstload *c = ud;
-    if (c->collecting) { /* only the text before a child counts */
-        sl_xml_collect(c->xml, NULL);
-        c->collecting = 0;
-    }
     if (depth == 2 && !strcmp(name, "si")) {
         c->in_si = 1;
         c->start = c->sst.arena.len;
     } else if (c->in_si && depth == 3 && !strcmp(name, "t")) {
-        sl_xml_collect(c->xml, &c->sst.arena);
-        c->collecting = 1;
+        sl_xml_collect(c->xml, &c->sst.arena); /* until the next tag (xml.h) */
     } else if (c->in_si && depth == 3 && !strcmp(name, "r")) {
         c->in_r = 1;
     } else if (c->in_r && depth == 4 && !strcmp(name, "t")) {
         sl_xml_collect(c->xml, &c->sst.arena);
-        c->collecting = 1;
     }
 }
 
@@ -269,10 +263,6 @@ static int sst_add(struct sl_xlsx_sstload *c)
 static void sst_end(void *ud, int depth)
 {
     struct sl_xlsx_sstload *c = ud;
-    if (c->collecting) {
-        sl_xml_collect(c->xml, NULL);
-        c->collecting = 0;
-    }
     if (depth == 3 && c->in_r) {
         c->in_r = 0;
     } else if (depth == 2 && c->in_si) {

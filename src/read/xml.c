@@ -77,6 +77,13 @@ static void text(struct sl_xml *x, const char *s, size_t len)
     struct sl_buf *b = x->collect;
     if (!b || x->ferr.code)
         return;
+    if (b->len + len < b->cap && b->len + len <= b->max && !b->err &&
+        (uint64_t)(b->len - x->mark) + (uint64_t)len <= x->max_cell) {
+        memcpy(b->data + b->len, s, len); /* room: the common case */
+        b->len += len;
+        b->data[b->len] = '\0';
+        return;
+    }
     if ((uint64_t)(b->len - x->mark) + (uint64_t)len > x->max_cell) {
         sl_xml_fail(x, SL_ELIMIT,
                     "a text passes the limit of %llu bytes for one cell; raise the limit if the "
@@ -107,6 +114,7 @@ void sl_xml_collect(struct sl_xml *x, struct sl_buf *b)
 static void on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 {
     struct sl_xml *x = ud;
+    x->collect = NULL; /* only the text before a child element counts */
     if (x->ferr.code)
         return;
     if (++x->depth > x->max_depth) {
@@ -120,6 +128,7 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 static void on_end(void *ud, const XML_Char *name)
 {
     struct sl_xml *x = ud;
+    x->collect = NULL;
     if (x->ferr.code)
         return;
     if (x->h.end)

@@ -52,8 +52,9 @@ void sl_xml_close(struct sl_xml *x);
 
 /* From a handler: */
 void sl_xml_suspend(struct sl_xml *x);
-/* Collects character data into b (NULL stops collecting). The text since
- * this call may not pass the cell limit. */
+/* Collects character data into b until the next start or end tag (NULL
+ * stops collecting at once): only the text before a child element counts.
+ * The text since this call may not pass the cell limit. */
 void sl_xml_collect(struct sl_xml *x, struct sl_buf *b);
 /* Stops the parse with an error; msg is prefixed "'part' line N: ". */
 void sl_xml_fail(struct sl_xml *x, int code, const char *fmt, ...)
