@@ -70,39 +70,69 @@ struct sl_block *sl_block_new(long long batch_no, size_t cap)
     return b;
 }
 
-int sl_block_add(struct sl_block *b, const struct sl_row *row)
+/* The next row of b (the array grown), numbered num, with room for ncells
+ * cells; NULL when out of memory. */
+static struct sl_brow *next_row(struct sl_block *b, long long num, size_t ncells)
 {
     if (b->nrows == b->cap) {
         size_t cap = b->cap * 2;
         struct sl_brow *rows = sl_realloc(b->rows, cap * sizeof *rows);
         if (!rows)
-            return SL_ENOMEM;
+            return NULL;
         memset(rows + b->cap, 0, (cap - b->cap) * sizeof *rows);
         b->rows = rows;
         b->cap = cap;
     }
     struct sl_brow *r = &b->rows[b->nrows];
     memset(r, 0, sizeof *r);
-    r->num = row->num;
-    r->ncells = row->ncells;
-    if (row->ncells) {
-        r->cells = sl_arena_alloc(&b->arena, row->ncells * sizeof *r->cells);
-        if (!r->cells)
-            return SL_ENOMEM;
-        for (size_t i = 0; i < row->ncells; i++) {
-            const struct sl_cell *c = &row->cells[i];
-            size_t len = c->text ? c->len : 0;
-            char *t = sl_arena_strndup(&b->arena, len ? c->text : "", len);
-            if (!t)
-                return SL_ENOMEM;
-            r->cells[i].text = t;
-            r->cells[i].len = len;
-        }
-    }
+    r->num = num;
+    r->ncells = ncells;
+    if (ncells && !(r->cells = sl_arena_alloc(&b->arena, ncells * sizeof *r->cells)))
+        return NULL;
+    return r;
+}
+
+static int copy_cell(struct sl_block *b, struct sl_bcell *out, const char *text, size_t len)
+{
+    char *t = sl_arena_strndup(&b->arena, len ? text : "", len);
+    if (!t)
+        return SL_ENOMEM;
+    out->text = t;
+    out->len = len;
+    return 0;
+}
+
+static void counted(struct sl_block *b, long long num)
+{
     if (b->nrows == 0)
-        b->first_row = row->num;
-    b->last_row = row->num;
+        b->first_row = num;
+    b->last_row = num;
     b->nrows++;
+}
+
+int sl_block_add(struct sl_block *b, const struct sl_row *row)
+{
+    struct sl_brow *r = next_row(b, row->num, row->ncells);
+    if (!r)
+        return SL_ENOMEM;
+    for (size_t i = 0; i < row->ncells; i++) {
+        const struct sl_cell *c = &row->cells[i];
+        if (copy_cell(b, &r->cells[i], c->text, c->text ? c->len : 0))
+            return SL_ENOMEM;
+    }
+    counted(b, row->num);
+    return 0;
+}
+
+int sl_block_add_copy(struct sl_block *b, const struct sl_brow *src)
+{
+    struct sl_brow *r = next_row(b, src->num, src->ncells);
+    if (!r)
+        return SL_ENOMEM;
+    for (size_t i = 0; i < src->ncells; i++)
+        if (copy_cell(b, &r->cells[i], src->cells[i].text, src->cells[i].len))
+            return SL_ENOMEM;
+    counted(b, src->num);
     return 0;
 }
 

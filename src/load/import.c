@@ -56,6 +56,11 @@ struct run {
     struct sl_ledger_batch *done;
     size_t ndone;
     struct sl_rejects *rejects;
+    /* The pipeline, started (its reader reading ahead) once the header is
+     * mapped, run once the ledger has spoken; in is its input. */
+    struct sl_pipeline_in in;
+    struct sl_pipe *pipe;
+    int ctl_async; /* the control connection commits without waiting for the flush */
     char sheet[128];
     int64_t t0;
     /* The claim (claim.c) and the watcher: while the pipeline runs, a
@@ -241,81 +246,101 @@ static int keep_indexes(const struct sheetload_opts *o, int sqlite)
     return (long long)sb.st_size < min;
 }
 
-/* The ledger's decision: resume an unfinished import, refuse a finished
- * one, or start a new one. */
-static int open_ledger(struct run *r, int *resumed)
+/* --resume ID: the import it names, if it is of this file, table and sheet
+ * and not completed. */
+static int ledger_named(struct run *r, struct sl_ledger_import *li)
 {
     const struct sheetload_opts *o = r->o;
     struct sheetload_stats *st = r->st;
     struct sl_error *err = &st->err;
-    struct sl_ledger_import li;
-    int rc;
-    *resumed = 0;
-    if (o->resume_id) {
-        char sha[80], table[160], sheet[160];
-        rc = sl_ledger_get(r->ctl, o->resume_id, &li, sha, sizeof sha, table, sizeof table, sheet,
+    char sha[80], table[160], sheet[160];
+    int rc = sl_ledger_get(r->ctl, o->resume_id, li, sha, sizeof sha, table, sizeof table, sheet,
                            sizeof sheet, err);
-        if (rc == SL_ENOTFOUND)
-            return sl_err_set(err, rc, "there is no import %lld in the ledger of '%s'",
-                              o->resume_id, st->target);
-        if (rc)
-            return rc;
-        if (strcmp(sha, st->sha256))
-            return sl_err_set(err, SL_EINVAL,
-                              "import %lld was of another file (SHA-256 %.12s..., "
-                              "this file is %.12s...); --resume needs the same file",
-                              o->resume_id, sha, st->sha256);
-        if (strcmp(table, r->plan.table) || strcmp(sheet, r->sheet))
-            return sl_err_set(err, SL_EINVAL,
-                              "import %lld loaded sheet '%s' into table '%s'; "
-                              "give the same --sheet and --table to resume it",
-                              o->resume_id, sheet, table);
-        if (!strcmp(li.status, "completed")) {
-            st->import_id = li.id;
-            return sl_err_set(err, SL_EEXISTS, "import %lld already completed on %.19s",
-                              o->resume_id, li.started);
-        }
+    if (rc == SL_ENOTFOUND)
+        return sl_err_set(err, rc, "there is no import %lld in the ledger of '%s'", o->resume_id,
+                          st->target);
+    if (rc)
+        return rc;
+    if (strcmp(sha, st->sha256))
+        return sl_err_set(err, SL_EINVAL,
+                          "import %lld was of another file (SHA-256 %.12s..., "
+                          "this file is %.12s...); --resume needs the same file",
+                          o->resume_id, sha, st->sha256);
+    if (strcmp(table, r->plan.table) || strcmp(sheet, r->sheet))
+        return sl_err_set(err, SL_EINVAL,
+                          "import %lld loaded sheet '%s' into table '%s'; "
+                          "give the same --sheet and --table to resume it",
+                          o->resume_id, sheet, table);
+    if (!strcmp(li->status, "completed")) {
+        st->import_id = li->id;
+        return sl_err_set(err, SL_EEXISTS, "import %lld already completed on %.19s", o->resume_id,
+                          li->started);
+    }
+    return 0;
+}
+
+/* The unfinished import of this file, table and sheet (*resumed), or none;
+ * a completed one is refused unless --force. */
+static int ledger_unfinished(struct run *r, struct sl_ledger_import *li, int *resumed)
+{
+    const struct sheetload_opts *o = r->o;
+    struct sheetload_stats *st = r->st;
+    struct sl_error *err = &st->err;
+    int rc;
+    if (o->restart && (rc = sl_ledger_abandon(r->ctl, st->sha256, r->plan.table, r->sheet, err)))
+        return rc;
+    rc = sl_ledger_find(r->ctl, st->sha256, r->plan.table, r->sheet, "running,failed,cancelled", li,
+                        err);
+    if (rc == 0)
         *resumed = 1;
-    } else if (st->sha256[0]) {
-        if (o->restart &&
-            (rc = sl_ledger_abandon(r->ctl, st->sha256, r->plan.table, r->sheet, err)))
-            return rc;
-        rc = sl_ledger_find(r->ctl, st->sha256, r->plan.table, r->sheet, "running,failed,cancelled",
-                            &li, err);
-        if (rc == 0)
-            *resumed = 1;
-        else if (rc != SL_ENOTFOUND)
-            return rc;
-        if (!*resumed && !o->force) {
-            sl_err_clear(err);
-            rc = sl_ledger_find(r->ctl, st->sha256, r->plan.table, r->sheet, "completed", &li, err);
-            if (rc == 0)
-                st->import_id = li.id;
-            if (rc == 0)
-                return sl_err_set(err, SL_EEXISTS,
-                                  "file '%s' was already imported into table '%s' (import %lld, "
-                                  "%.19s UTC); use --force to import it again",
-                                  st->file, r->plan.table, li.id, li.started);
-            if (rc != SL_ENOTFOUND)
-                return rc;
-        }
+    else if (rc != SL_ENOTFOUND)
+        return rc;
+    if (!*resumed && !o->force) {
         sl_err_clear(err);
-    }
-    if (*resumed) {
-        if (li.batch_size > 0 && li.batch_size != r->plan.batch_size) {
-            if (r->o->batch_size)
-                sl_warn("resuming import %lld with its batch size %d (not %d): batches are cut "
-                        "by position",
-                        li.id, li.batch_size, r->plan.batch_size);
-            r->plan.batch_size = li.batch_size;
+        rc = sl_ledger_find(r->ctl, st->sha256, r->plan.table, r->sheet, "completed", li, err);
+        if (rc == 0) {
+            st->import_id = li->id;
+            return sl_err_set(err, SL_EEXISTS,
+                              "file '%s' was already imported into table '%s' (import %lld, "
+                              "%.19s UTC); use --force to import it again",
+                              st->file, r->plan.table, li->id, li->started);
         }
-        r->plan.import_id = li.id;
-        if ((rc = sl_ledger_resume(r->ctl, li.id, &r->plan, &r->claim, err)))
+        if (rc != SL_ENOTFOUND)
             return rc;
-        return sl_ledger_batches(r->ctl, li.id, &r->done, &r->ndone, err);
     }
-    return sl_ledger_start(r->ctl, &r->plan, &r->claim, st->sha256, st->file, r->sheet,
-                           &r->plan.import_id, err);
+    sl_err_clear(err);
+    return 0;
+}
+
+/* The ledger's decision: resume an unfinished import, refuse a finished
+ * one, or start a new one. */
+static int open_ledger(struct run *r, int *resumed)
+{
+    struct sheetload_stats *st = r->st;
+    struct sl_error *err = &st->err;
+    struct sl_ledger_import li;
+    int rc = 0;
+    *resumed = 0;
+    if (r->o->resume_id)
+        *resumed = (rc = ledger_named(r, &li)) == 0;
+    else if (st->sha256[0])
+        rc = ledger_unfinished(r, &li, resumed);
+    if (rc)
+        return rc;
+    if (!*resumed)
+        return sl_ledger_start(r->ctl, &r->plan, &r->claim, st->sha256, st->file, r->sheet,
+                               &r->plan.import_id, err);
+    if (li.batch_size > 0 && li.batch_size != r->plan.batch_size) {
+        if (r->o->batch_size)
+            sl_warn("resuming import %lld with its batch size %d (not %d): batches are cut "
+                    "by position",
+                    li.id, li.batch_size, r->plan.batch_size);
+        r->plan.batch_size = li.batch_size;
+    }
+    r->plan.import_id = li.id;
+    if ((rc = sl_ledger_resume(r->ctl, li.id, &r->plan, &r->claim, err)))
+        return rc;
+    return sl_ledger_batches(r->ctl, li.id, &r->done, &r->ndone, err);
 }
 
 static int ctl_recover(struct run *r, struct sl_error *err);
@@ -473,6 +498,26 @@ static int open_writers(struct run *r)
     return 0;
 }
 
+/* PostgreSQL: up to the finishing steps, the commits of the control
+ * connection (the ledger's and the table's DDL, the import's row, the index
+ * deferral) do not wait for the WAL flush (synchronous_commit off): none of
+ * them promises anything before a batch commits, and the first batch that
+ * commits flushes the WAL up to its own commit, theirs included (the WAL is
+ * one sequence). A server crash before that leaves an import that had not
+ * begun. The finishing steps (indexes built again, the import's status)
+ * wait for the flush again (step_reconnect). on: back to the default. */
+static int ctl_sync(struct run *r, int on, struct sl_error *err)
+{
+    if (r->plan.sqlite)
+        return 0;
+    int rc = sl_sink_exec(r->ctl,
+                          on ? "SET synchronous_commit TO DEFAULT" : "SET synchronous_commit = off",
+                          0, NULL, err);
+    if (!rc)
+        r->ctl_async = !on;
+    return rc;
+}
+
 /* Connects the control connection and settles table, mapping and ledger. */
 static int prepare(struct run *r, const struct sl_lookahead *la, size_t *data_from)
 {
@@ -516,7 +561,7 @@ static int prepare(struct run *r, const struct sl_lookahead *la, size_t *data_fr
             return rc;
     }
     if (!p->dry_run) {
-        if ((rc = sl_ledger_ensure(r->ctl, err)))
+        if ((rc = ctl_sync(r, 0, err)) || (rc = sl_ledger_ensure(r->ctl, err)))
             return rc;
         if (p->default_table && (rc = sl_schema_default_table(r->ctl, err)))
             return rc;
@@ -642,36 +687,42 @@ static int open_target(struct run *r, int *ledger_open)
     return open_writers(r);
 }
 
-/* Step 3: the pipeline, from the rows after the header; then why it
- * stopped, when it did not reach the end. */
-static int load_rows(struct run *r, const struct sl_lookahead *la, size_t data_from)
+/* Step 1b: the pipeline, from the rows after the header; its reader reads
+ * ahead while the claim and the ledger are taken. */
+static int start_pipeline(struct run *r, const struct sl_lookahead *la, size_t data_from)
+{
+    struct sl_pipeline_in *in = &r->in;
+    in->opts = r->o;
+    in->plan = &r->plan;
+    in->reader = r->reader;
+    in->pre = la->rows + data_from;
+    in->npre = la->n - data_from;
+    in->prev_row = data_from > 0 ? la->rows[data_from - 1].num : la->n ? la->rows[0].num - 1 : 0;
+    in->ctx = r->ctx;
+    in->t0 = r->t0;
+    r->pipe = sl_pipeline_start(in, &r->st->err);
+    return r->pipe ? 0 : r->st->err.code;
+}
+
+/* Step 3: the pipeline runs; then why it stopped, when it did not reach
+ * the end. */
+static int load_rows(struct run *r)
 {
     const struct sheetload_opts *o = r->o;
     struct sheetload_stats *st = r->st;
     struct sl_error *err = &st->err;
-    struct sl_pipeline_in in = {
-        .opts = o,
-        .plan = &r->plan,
-        .reader = r->reader,
-        .pre = la->rows + data_from,
-        .npre = la->n - data_from,
-        .prev_row = data_from > 0 ? la->rows[data_from - 1].num
-                    : la->n       ? la->rows[0].num - 1
-                                  : 0,
-        .sinks = r->sinks,
-        .done = r->done,
-        .ndone = r->ndone,
-        .ctx = r->ctx,
-        .rejects = r->rejects,
-        .t0 = r->t0,
-    };
+    struct sl_pipeline_in *in = &r->in;
+    in->sinks = r->sinks;
+    in->done = r->done;
+    in->ndone = r->ndone;
+    in->rejects = r->rejects;
     if (!r->plan.dry_run)
         watch_start(r);
-    int rc = sl_pipeline_run(&in, st);
+    int rc = sl_pipeline_run(r->pipe, st);
     watch_stop(r);
     close_all(r);
     long long accounted = st->success_count + st->error_count + st->skipped_blank;
-    if (rc == 0 && !(in.eof && accounted == in.rows_read)) {
+    if (rc == 0 && !(in->eof && accounted == in->rows_read)) {
         rc = sl_ctx_err(r->ctx);
         if (!rc)
             rc = SL_ECANCELED;
@@ -720,10 +771,18 @@ static int finish_step(struct run *r, finish_fn step, void *arg, int retry, int 
     return src;
 }
 
+/* The control connection, alive (or connected again) and committing
+ * durably again: setting synchronous_commit back is the ping. */
 static int step_reconnect(struct run *r, void *arg, struct sl_error *e)
 {
     (void)arg;
-    return ctl_recover(r, e);
+    if (r->ctl_async && ctl_sync(r, 1, e) == 0)
+        return 0;
+    sl_err_clear(e);
+    int rc = ctl_recover(r, e); /* a new session has the default */
+    if (!rc && r->ctl_async)
+        rc = ctl_sync(r, 1, e);
+    return rc;
 }
 
 /* Every index built again, whatever happened (indexes.h). */
@@ -797,15 +856,16 @@ int sheetload_import(const struct sheetload_opts *o, struct sheetload_stats *st)
     r.t0 = sl_now_ns();
     if (!o || !o->file || !*o->file)
         return sl_err_set(&st->err, SL_EINVAL, "no input file given");
-    if ((rc = open_input(&r, &la, &data_from)))
+    if ((rc = open_input(&r, &la, &data_from)) || (rc = start_pipeline(&r, &la, data_from)))
         goto out;
     if (!r.plan.dry_run)
         rc = open_target(&r, &ledger_open);
     else if (!(r.rejects = sl_rejects_new()))
         rc = sl_err_set(&st->err, SL_ENOMEM, "out of memory");
     if (!rc)
-        rc = load_rows(&r, &la, data_from);
+        rc = load_rows(&r);
 out:
+    sl_pipeline_free(r.pipe);
     watch_stop(&r);
     rc = hash_wait(&r, rc);
     close_all(&r);

@@ -107,6 +107,9 @@ struct sl_block {
 struct sl_block *sl_block_new(long long batch_no, size_t cap);
 /* Appends a copy of row (cells copied); 0 or SL_ENOMEM. */
 int sl_block_add(struct sl_block *b, const struct sl_row *row);
+/* Appends a copy of another block's source row (its cells, not its
+ * conversion); 0 or SL_ENOMEM. */
+int sl_block_add_copy(struct sl_block *b, const struct sl_brow *src);
 void sl_block_free(struct sl_block *b);
 
 /* ---- convert.c: values and validation ------------------------------------ */
@@ -175,6 +178,9 @@ struct sl_ledger_import {
     char started[40];
     int batch_size;
 };
+/* A query's text column into dst (NULL: empty); a number column (NULL: 0). */
+void sl_col_text(char *dst, size_t cap, const char *v);
+long long sl_col_num(const char *v);
 int sl_ledger_ensure(struct sl_sink *s, struct sl_error *err);
 /* The newest import of (sha, table, sheet) with a status in the list
  * ("running,failed,cancelled" or "completed"); 0 = found, SL_ENOTFOUND. */
@@ -303,7 +309,18 @@ struct sl_pipeline_in {
     long long rows_read; /* data rows the reader delivered */
     int eof;             /* the reader reached the end of the sheet */
 };
-int sl_pipeline_run(struct sl_pipeline_in *in, struct sheetload_stats *st);
+/* Starts the reader alone (read ahead: it cuts the first block and waits
+ * for the run); in must stay put until sl_pipeline_free, and the caller may
+ * still write the plan's ledger fields (import_id, owner, batch_size) and
+ * in->sinks/done/ndone/rejects until sl_pipeline_run. NULL with err set when
+ * it cannot start. */
+struct sl_pipe;
+struct sl_pipe *sl_pipeline_start(struct sl_pipeline_in *in, struct sl_error *err);
+/* Runs every stage to the end; once. */
+int sl_pipeline_run(struct sl_pipe *pp, struct sheetload_stats *st);
+/* Stops a reader that still runs (no run came: the claim or the ledger
+ * said no), joins it, frees what is left. NULL is fine. */
+void sl_pipeline_free(struct sl_pipe *pp);
 
 /* ---- stop.c: the public stop handle ------------------------------------- */
 /* The context behind a handle (borrowed); NULL for NULL. */

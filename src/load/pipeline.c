@@ -21,7 +21,15 @@
  * until it is closed. Results are sent whatever the context (the pool's
  * deliver_all) so that a batch that committed is always counted, even
  * after a cancel. On a cancel, the stages stop taking
- * work; blocks left in the channels are freed after every thread joined. */
+ * work; blocks left in the channels are freed after every thread joined.
+ *
+ * Read ahead: sl_pipeline_start starts the reader alone while the caller
+ * still takes the claim and asks the ledger (import.c), so the first block
+ * is read meanwhile. The reader cuts it by the batch size it was given and
+ * ships nothing before sl_pipeline_run opens the gate with the ledger's
+ * word: the batches done (resume) and the batch size, which a resume may
+ * change (the first block is then cut again). Until the gate it reads
+ * nothing of the plan, which the caller is still writing. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -35,7 +43,7 @@
 #include "conc/pool.h"
 #include "load/load.h"
 
-struct pipe {
+struct sl_pipe {
     struct sl_pipeline_in *in;
     const struct sl_plan *plan;
     struct sl_ctx *ctx;
@@ -54,10 +62,23 @@ struct pipe {
     int eof;
     struct sl_writer *writers;
     size_t ndone_next; /* reader: cursor into in->done */
+    int nconv;
+    pthread_t rd;
+    int rd_started, rd_joined;
+    /* The gate (read ahead): 0 closed, 1 open, -1 the run will not come;
+     * gate_bs the batch size it opens with. Guarded by gate_mu. */
+    pthread_mutex_t gate_mu;
+    pthread_cond_t gate_cv;
+    int gate, gate_bs;
+    /* reader's own: the batch size it cuts by, the gate passed, the
+     * blocks it holds until then */
+    int bs, passed;
+    struct sl_block *held[2 * SL_LOAD_MAX_CONVERTERS];
+    size_t nheld, held_cap, held_bs;
 };
 
 /* The ledger's word on batch_no (resume), or NULL. */
-static const struct sl_ledger_batch *ledger_for(struct pipe *pp, long long batch_no)
+static const struct sl_ledger_batch *ledger_for(struct sl_pipe *pp, long long batch_no)
 {
     const struct sl_pipeline_in *in = pp->in;
     while (pp->ndone_next < in->ndone && in->done[pp->ndone_next].batch_no < batch_no)
@@ -67,7 +88,7 @@ static const struct sl_ledger_batch *ledger_for(struct pipe *pp, long long batch
     return NULL;
 }
 
-static int ship(struct pipe *pp, struct sl_block *b)
+static int ship(struct sl_pipe *pp, struct sl_block *b)
 {
     const struct sl_ledger_batch *lb = ledger_for(pp, b->batch_no);
     if (lb) {
@@ -94,10 +115,99 @@ static int ship(struct pipe *pp, struct sl_block *b)
     return rc;
 }
 
-/* Adds one row to the block being cut, shipping it when full. */
-static int cut(struct pipe *pp, struct sl_block **b, long long *batch_no, const struct sl_row *row)
+/* Waits for the gate; SL_ECANCELED when the run will not come. */
+static int pass_gate(struct sl_pipe *pp)
 {
-    size_t bs = (size_t)pp->plan->batch_size;
+    pthread_mutex_lock(&pp->gate_mu);
+    while (pp->gate == 0)
+        pthread_cond_wait(&pp->gate_cv, &pp->gate_mu);
+    int go = pp->gate > 0, bs = pp->gate_bs;
+    pthread_mutex_unlock(&pp->gate_mu);
+    pp->passed = 1;
+    if (!go)
+        return SL_ECANCELED;
+    pp->held_bs = (size_t)pp->bs;
+    pp->bs = bs;
+    return 0;
+}
+
+/* After the gate, the blocks held before it, in order. Cut by the batch
+ * size the ledger gave when it differs (a resume of another --batch-size):
+ * full blocks are shipped, the rest becomes *b (shipped too when last). */
+static int release_held(struct sl_pipe *pp, struct sl_block **b, long long *batch_no, int last)
+{
+    size_t bs = (size_t)pp->bs, n = pp->nheld, h = 0;
+    int rc = 0;
+    pp->nheld = 0;
+    if (pp->held_bs == bs) {
+        for (; h < n && !rc; h++)
+            rc = ship(pp, pp->held[h]);
+    } else {
+        struct sl_block *cur = NULL;
+        *batch_no = n ? pp->held[0]->batch_no : *batch_no;
+        for (; h < n && !rc; h++) {
+            struct sl_block *old = pp->held[h];
+            for (size_t i = 0; i < old->nrows && !rc; i++) {
+                if (!cur && !(cur = sl_block_new(*batch_no, bs < 1024 ? bs : 1024)))
+                    rc = SL_ENOMEM;
+                else if (sl_block_add_copy(cur, &old->rows[i]))
+                    rc = SL_ENOMEM;
+                else if (cur->nrows == bs) {
+                    rc = ship(pp, cur);
+                    cur = NULL;
+                    (*batch_no)++;
+                }
+            }
+            sl_block_free(old);
+        }
+        if (rc == SL_ENOMEM)
+            sl_err_set(&pp->read_err, rc, "out of memory reading the file");
+        if (!rc && cur && last) {
+            rc = ship(pp, cur);
+            cur = NULL;
+            (*batch_no)++;
+        }
+        if (rc)
+            sl_block_free(cur);
+        else
+            *b = cur;
+    }
+    for (; h < n; h++)
+        sl_block_free(pp->held[h]);
+    return rc;
+}
+
+/* *b is full, or the file ended (last): ship it. Before the gate it is
+ * held instead, up to the blocks channel's capacity (the blocks that
+ * would wait there anyway); then the reader waits at the gate. */
+static int ship_cut(struct sl_pipe *pp, struct sl_block **b, long long *batch_no, int last)
+{
+    int rc;
+    if (!pp->passed) {
+        if (*b) {
+            pp->held[pp->nheld++] = *b;
+            *b = NULL;
+            (*batch_no)++;
+        }
+        if (!last && pp->nheld < pp->held_cap)
+            return 0;
+        if ((rc = pass_gate(pp)))
+            return rc;
+        return release_held(pp, b, batch_no, last);
+    }
+    if (!*b)
+        return 0;
+    rc = ship(pp, *b);
+    *b = NULL;
+    (*batch_no)++;
+    return rc;
+}
+
+/* Adds one row to the block being cut, shipping it when full. */
+static int cut(struct sl_pipe *pp, struct sl_block **b, long long *batch_no,
+               const struct sl_row *row)
+{
+    size_t bs = (size_t)pp->bs;
     long long max = pp->in->opts->max_rows;
     if (max > 0 && pp->rows_read >= max)
         return sl_err_set(&pp->read_err, SL_ELIMIT,
@@ -111,10 +221,7 @@ static int cut(struct pipe *pp, struct sl_block **b, long long *batch_no, const 
     pp->rows_read++;
     if ((*b)->nrows < bs)
         return 0;
-    int rc = ship(pp, *b);
-    *b = NULL;
-    (*batch_no)++;
-    return rc;
+    return ship_cut(pp, b, batch_no, 0);
 }
 
 /* Excel's last row: gaps are filled with blank rows only up to it, so a
@@ -123,7 +230,7 @@ static int cut(struct pipe *pp, struct sl_block **b, long long *batch_no, const 
 
 static void *reader_main(void *arg)
 {
-    struct pipe *pp = arg;
+    struct sl_pipe *pp = arg;
     struct sl_block *b = NULL;
     long long batch_no = 0;
     struct sl_row row;
@@ -159,10 +266,8 @@ static void *reader_main(void *arg)
         atomic_store(&pp->rows_seen, pp->rows_read);
         atomic_store(&pp->at_end, 1);
     }
-    if (rc == 0 && b && b->nrows) {
-        rc = ship(pp, b);
-        b = NULL;
-    }
+    if (rc == 0 && (b || pp->nheld))
+        rc = ship_cut(pp, &b, &batch_no, 1);
     sl_block_free(b);
     atomic_store(&pp->bytes_read, (long long)sl_reader_bytes_read(pp->in->reader));
     if (rc < 0 && rc != SL_ECANCELED && rc != SL_ETIMEDOUT && rc != SL_ECLOSED) {
@@ -175,7 +280,7 @@ static void *reader_main(void *arg)
 
 static void *convert_main(void *arg)
 {
-    struct pipe *pp = arg;
+    struct sl_pipe *pp = arg;
     void *item;
     while (sl_chan_recv(pp->blocks, &item, pp->ctx) == 0) {
         struct sl_block *b = item;
@@ -218,7 +323,7 @@ static void drain(struct sl_chan *ch)
         sl_block_free(item);
 }
 
-static void report(struct pipe *pp, const struct sheetload_stats *st, int64_t t0)
+static void report(struct sl_pipe *pp, const struct sheetload_stats *st, int64_t t0)
 {
     const struct sheetload_opts *o = pp->in->opts;
     if (!o->progress)
@@ -250,7 +355,7 @@ static void report(struct pipe *pp, const struct sheetload_stats *st, int64_t t0
  * writer's running statement (PQcancel, sqlite3_interrupt; both safe from
  * this thread), so a statement that waits in the database (a lock, a slow
  * trigger) does not hold the stop back. */
-static void cancel_statements(struct pipe *pp)
+static void cancel_statements(struct sl_pipe *pp)
 {
     if (!pp->in->sinks)
         return;
@@ -263,7 +368,7 @@ static void cancel_statements(struct pipe *pp)
  * child of the import's context, so a cancel or the deadline wakes it to
  * interrupt the writers' statements (once); then it waits unbounded for
  * the writers to leave. */
-static int fan_in(struct pipe *pp, struct sheetload_stats *st)
+static int fan_in(struct sl_pipe *pp, struct sheetload_stats *st)
 {
     const struct sheetload_opts *o = pp->in->opts;
     int64_t t0 = pp->in->t0, next = sl_now_ns() + SL_LOAD_PROGRESS_NS;
@@ -320,7 +425,7 @@ static int fan_in(struct pipe *pp, struct sheetload_stats *st)
 }
 
 /* The writers: one per sink, run by a pool whose worker i owns writer i. */
-static int start_writers(struct pipe *pp, int nwrite)
+static int start_writers(struct sl_pipe *pp, int nwrite)
 {
     struct sl_pipeline_in *in = pp->in;
     void *args[SL_LOAD_MAX_WORKERS];
@@ -350,56 +455,114 @@ static int start_writers(struct pipe *pp, int nwrite)
     return pp->writer_pool ? 0 : SL_ENOMEM;
 }
 
-int sl_pipeline_run(struct sl_pipeline_in *in, struct sheetload_stats *st)
+struct sl_pipe *sl_pipeline_start(struct sl_pipeline_in *in, struct sl_error *err)
 {
+    struct sl_pipe *pp = sl_calloc(1, sizeof *pp);
+    if (!pp) {
+        sl_err_set(err, SL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    pp->in = in;
+    pp->plan = in->plan;
+    pp->ctx = in->ctx;
+    pp->nconv = in->plan->converters;
+    pp->bs = in->plan->batch_size;
+    pp->held_cap = (size_t)pp->nconv * 2;
+    pp->bytes_total = (long long)sl_reader_bytes_total(in->reader);
+    pthread_mutex_init(&pp->gate_mu, NULL);
+    pthread_cond_init(&pp->gate_cv, NULL);
+    if (!(pp->blocks = sl_chan_new((size_t)pp->nconv * 2)) ||
+        pthread_create(&pp->rd, NULL, reader_main, pp) != 0) {
+        sl_err_set(err, SL_ENOMEM, "could not start the import's reader");
+        sl_pipeline_free(pp);
+        return NULL;
+    }
+    pp->rd_started = 1;
+    return pp;
+}
+
+static void open_gate(struct sl_pipe *pp, int how)
+{
+    pthread_mutex_lock(&pp->gate_mu);
+    if (pp->gate == 0) {
+        pp->gate = how;
+        pp->gate_bs = pp->plan->batch_size;
+    }
+    pthread_cond_broadcast(&pp->gate_cv);
+    pthread_mutex_unlock(&pp->gate_mu);
+}
+
+/* The reader stops (at the gate, or at its next send) and is joined. */
+static void stop_reader(struct sl_pipe *pp)
+{
+    if (!pp->rd_started || pp->rd_joined)
+        return;
+    open_gate(pp, -1);
+    sl_chan_close(pp->blocks);
+    pthread_join(pp->rd, NULL);
+    pp->rd_joined = 1;
+}
+
+void sl_pipeline_free(struct sl_pipe *pp)
+{
+    if (!pp)
+        return;
+    stop_reader(pp);
+    for (size_t i = 0; i < pp->nheld; i++)
+        sl_block_free(pp->held[i]);
+    drain(pp->blocks);
+    sl_chan_free(pp->blocks);
+    pthread_cond_destroy(&pp->gate_cv);
+    pthread_mutex_destroy(&pp->gate_mu);
+    sl_free(pp);
+}
+
+int sl_pipeline_run(struct sl_pipe *pp, struct sheetload_stats *st)
+{
+    struct sl_pipeline_in *in = pp->in;
     const struct sl_plan *p = in->plan;
-    struct pipe pp;
-    pthread_t rd, cv[SL_LOAD_MAX_CONVERTERS];
-    int ncv = 0, rd_started = 0, rc = 0;
-    int nconv = p->converters, nwrite = in->sinks ? p->writers : 1;
-    memset(&pp, 0, sizeof pp);
-    pp.in = in;
-    pp.plan = p;
-    pp.ctx = in->ctx;
-    pp.bytes_total = (long long)sl_reader_bytes_total(in->reader);
-    atomic_store(&pp.converters_left, nconv);
-    /* Start from the end of the line so every consumer exists first. */
-    if (!(pp.blocks = sl_chan_new((size_t)nconv * 2)) || start_writers(&pp, nwrite)) {
+    pthread_t cv[SL_LOAD_MAX_CONVERTERS];
+    int ncv = 0, rc = 0;
+    int nconv = pp->nconv, nwrite = in->sinks ? p->writers : 1;
+    atomic_store(&pp->converters_left, nconv);
+    /* Start from the end of the line so every consumer exists first; the
+     * reader runs already and waits at the gate. */
+    if (start_writers(pp, nwrite)) {
         rc = sl_err_set(&st->err, SL_ENOMEM, "could not start the import's writers");
+        stop_reader(pp);
         goto out;
     }
     for (; ncv < nconv; ncv++)
-        if (pthread_create(&cv[ncv], NULL, convert_main, &pp))
+        if (pthread_create(&cv[ncv], NULL, convert_main, pp))
             break;
-    if (ncv == nconv && pthread_create(&rd, NULL, reader_main, &pp) == 0)
-        rd_started = 1;
-    if (!rd_started) {
+    if (ncv < nconv) {
         /* Threads that did start see cancelled, closed channels and leave. */
         rc = sl_err_set(&st->err, SL_ENOMEM, "could not start the import's threads");
         sl_ctx_cancel(in->ctx, SL_ECANCELED);
-        sl_chan_close(pp.blocks);
-        sl_pool_close_jobs(pp.writer_pool);
+        stop_reader(pp);
+        sl_pool_close_jobs(pp->writer_pool);
+    } else {
+        open_gate(pp, 1);
     }
-    int frc = rd_started ? fan_in(&pp, st) : 0;
-    if (rd_started)
-        pthread_join(rd, NULL);
+    int frc = ncv == nconv ? fan_in(pp, st) : 0;
+    stop_reader(pp); /* it has ended (the fan-in saw every block) */
     for (int i = 0; i < ncv; i++)
         pthread_join(cv[i], NULL);
-    if (!rc && pp.read_rc) {
-        rc = pp.read_rc;
-        st->err = pp.read_err;
+    if (!rc && pp->read_rc) {
+        rc = pp->read_rc;
+        st->err = pp->read_err;
     }
     if (!rc)
         rc = frc;
-    in->rows_read = pp.rows_read;
-    in->eof = pp.eof;
+    in->rows_read = pp->rows_read;
+    in->eof = pp->eof;
 out:
-    sl_pool_join(pp.writer_pool); /* frees the blocks left in batches and results */
-    drain(pp.blocks);
-    if (pp.writers)
+    sl_pool_join(pp->writer_pool); /* frees the blocks left in batches and results */
+    drain(pp->blocks);
+    if (pp->writers)
         for (int i = 0; i < nwrite; i++)
-            sl_writer_release(&pp.writers[i]);
-    sl_free(pp.writers);
-    sl_chan_free(pp.blocks);
+            sl_writer_release(&pp->writers[i]);
+    sl_free(pp->writers);
+    pp->writers = NULL;
     return rc;
 }
