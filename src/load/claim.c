@@ -134,9 +134,7 @@ static int lite_try(struct sl_sink *s, struct sl_claim *c, struct sheetload_hold
                        "WHERE claim_key = $1",
                        1, kp, lease_cb, &l, err);
     if (!rc && l.found && strcmp(l.owner, c->owner) && l.expires > now_s() && !holder_dead(c, &l)) {
-        struct sl_error e;
-        sl_err_clear(&e);
-        sl_sink_rollback(s, &e);
+        sl_sink_rollback_quietly(s);
         if (h) {
             sl_strlcpy(h->host, l.host, sizeof h->host);
             h->pid = l.pid;
@@ -156,14 +154,8 @@ static int lite_try(struct sl_sink *s, struct sl_claim *c, struct sheetload_hold
                           "expires_at = excluded.expires_at",
                           6, p, err);
     }
-    if (!rc)
-        rc = sl_sink_commit(s, err);
-    if (rc) {
-        struct sl_error e;
-        sl_err_clear(&e);
-        sl_sink_rollback(s, &e);
+    if ((rc = sl_sink_end(s, rc, err)))
         return rc;
-    }
     c->held = 1;
     return 0;
 }
@@ -237,34 +229,30 @@ static void ddl_key(const char *what, char *out, size_t cap)
     snprintf(out, cap, "%lld", key_of("sheetload ddl", what, NULL, NULL));
 }
 
-int sl_ddl_xact_lock(struct sl_sink *s, const char *what, struct sl_error *err)
+/* sql on the key of what (PostgreSQL; SQLite: nothing to do). */
+static int ddl_call(struct sl_sink *s, const char *sql, const char *what, struct sl_error *err)
 {
     if (!is_pg(s))
         return 0;
     char key[32];
     ddl_key(what, key, sizeof key);
     const char *p[1] = {key};
-    return sl_sink_query(s, "SELECT pg_advisory_xact_lock($1::bigint)", 1, p, NULL, NULL, err);
+    return sl_sink_query(s, sql, 1, p, NULL, NULL, err);
+}
+
+int sl_ddl_xact_lock(struct sl_sink *s, const char *what, struct sl_error *err)
+{
+    return ddl_call(s, "SELECT pg_advisory_xact_lock($1::bigint)", what, err);
 }
 
 int sl_ddl_lock(struct sl_sink *s, const char *what, struct sl_error *err)
 {
-    if (!is_pg(s))
-        return 0;
-    char key[32];
-    ddl_key(what, key, sizeof key);
-    const char *p[1] = {key};
-    return sl_sink_query(s, "SELECT pg_advisory_lock($1::bigint)", 1, p, NULL, NULL, err);
+    return ddl_call(s, "SELECT pg_advisory_lock($1::bigint)", what, err);
 }
 
 void sl_ddl_unlock(struct sl_sink *s, const char *what)
 {
-    if (!is_pg(s))
-        return;
-    char key[32];
     struct sl_error e;
     sl_err_clear(&e);
-    ddl_key(what, key, sizeof key);
-    const char *p[1] = {key};
-    sl_sink_query(s, "SELECT pg_advisory_unlock($1::bigint)", 1, p, NULL, NULL, &e);
+    ddl_call(s, "SELECT pg_advisory_unlock($1::bigint)", what, &e);
 }

@@ -34,33 +34,23 @@ int sheetload_ping(const char *db, struct sheetload_error *err)
     return rc;
 }
 
-static void field(char *dst, size_t cap, const char *v)
-{
-    sl_strlcpy(dst, v ? v : "", cap);
-}
-
-static long long num(const char *v)
-{
-    return v ? strtoll(v, NULL, 10) : 0;
-}
-
 static int info_row(void *arg, int n, const char *const *v)
 {
     struct sheetload_import_info *in = arg;
     if (n < 12)
         return 0;
-    in->id = num(v[0]);
-    field(in->status, sizeof in->status, v[1]);
-    field(in->method, sizeof in->method, v[2]);
-    field(in->file, sizeof in->file, v[3]);
-    field(in->started_at, sizeof in->started_at, v[4]);
-    field(in->finished_at, sizeof in->finished_at, v[5]);
-    field(in->table, sizeof in->table, v[6]);
-    in->total_records = num(v[7]);
-    in->success_count = num(v[8]);
-    in->error_count = num(v[9]);
-    in->skipped_blank = num(v[10]);
-    field(in->message, sizeof in->message, v[11]);
+    in->id = sl_col_num(v[0]);
+    sl_col_text(in->status, sizeof in->status, v[1]);
+    sl_col_text(in->method, sizeof in->method, v[2]);
+    sl_col_text(in->file, sizeof in->file, v[3]);
+    sl_col_text(in->started_at, sizeof in->started_at, v[4]);
+    sl_col_text(in->finished_at, sizeof in->finished_at, v[5]);
+    sl_col_text(in->table, sizeof in->table, v[6]);
+    in->total_records = sl_col_num(v[7]);
+    in->success_count = sl_col_num(v[8]);
+    in->error_count = sl_col_num(v[9]);
+    in->skipped_blank = sl_col_num(v[10]);
+    sl_col_text(in->message, sizeof in->message, v[11]);
     return 0;
 }
 
@@ -68,9 +58,9 @@ static int progress_row(void *arg, int n, const char *const *v)
 {
     struct sheetload_import_info *in = arg;
     if (n >= 3) {
-        in->rows_done = num(v[0]);
-        in->rows_inserted = num(v[1]);
-        in->rows_rejected = num(v[2]);
+        in->rows_done = sl_col_num(v[0]);
+        in->rows_inserted = sl_col_num(v[1]);
+        in->rows_rejected = sl_col_num(v[2]);
     }
     return 0;
 }
@@ -132,7 +122,7 @@ int sheetload_import_rejects(const char *db, long long id, FILE *out, long long 
 static int count_row(void *arg, int n, const char *const *v)
 {
     if (n > 0)
-        *(long long *)arg = num(v[0]);
+        *(long long *)arg = sl_col_num(v[0]);
     return 0;
 }
 

@@ -58,6 +58,25 @@ static int has_ledger(struct sl_sink *s, int *yes, struct sl_error *err)
     return rc;
 }
 
+/* Opens db and asks whether its ledger exists. */
+static int open_ledger_db(const char *db, struct sl_sink **s, int *yes, struct sl_error *err)
+{
+    int rc = open_db(db, s, err);
+    return rc ? rc : has_ledger(*s, yes, err);
+}
+
+/* Closes s; the answer is a as JSON, unless rc. */
+static int answer(struct sl_sink *s, int rc, json_t *a, char **json, struct sl_error *err)
+{
+    if (s)
+        sl_sink_close(s);
+    if (rc) {
+        json_decref(a);
+        return rc;
+    }
+    return dump(a, json, err);
+}
+
 int sheetload_history(const char *db, int limit, char **json, struct sl_error *err)
 {
     struct sl_sink *s = NULL;
@@ -67,9 +86,7 @@ int sheetload_history(const char *db, int limit, char **json, struct sl_error *e
     const char *params[1] = {lim};
     int yes = 0;
     *json = NULL;
-    int rc = open_db(db, &s, err);
-    if (!rc)
-        rc = has_ledger(s, &yes, err);
+    int rc = open_ledger_db(db, &s, &yes, err);
     if (!rc && yes)
         rc = sl_sink_query(s,
                            "SELECT id, parent_id, status, method, file_name, target_table, "
@@ -77,13 +94,7 @@ int sheetload_history(const char *db, int limit, char **json, struct sl_error *e
                            "skipped_blank, message FROM sheetload_imports ORDER BY id DESC "
                            "LIMIT CAST($1 AS integer)",
                            1, params, import_row, a, err);
-    if (s)
-        sl_sink_close(s);
-    if (rc) {
-        json_decref(a);
-        return rc;
-    }
-    return dump(a, json, err);
+    return answer(s, rc, a, json, err);
 }
 
 static int reject_row(void *arg, int n, const char *const *v)
@@ -112,9 +123,7 @@ int sheetload_rejects_list(const char *db, long long id, char **json, struct sl_
     long long found = 0;
     int yes = 0;
     *json = NULL;
-    int rc = open_db(db, &s, err);
-    if (!rc)
-        rc = has_ledger(s, &yes, err);
+    int rc = open_ledger_db(db, &s, &yes, err);
     if (!rc && yes)
         rc = sl_sink_query(s, "SELECT count(*) FROM sheetload_imports WHERE id = $1", 1, params,
                            count_cb, &found, err);
@@ -125,11 +134,5 @@ int sheetload_rejects_list(const char *db, long long id, char **json, struct sl_
                            "SELECT row_num, reason, sqlstate FROM sheetload_rejects "
                            "WHERE import_id = $1 ORDER BY row_num",
                            1, params, reject_row, a, err);
-    if (s)
-        sl_sink_close(s);
-    if (rc) {
-        json_decref(a);
-        return rc;
-    }
-    return dump(a, json, err);
+    return answer(s, rc, a, json, err);
 }

@@ -113,12 +113,7 @@ static int ensure_table(struct sl_sink *s, struct sl_error *err)
                        "deferred_at datetime NOT NULL DEFAULT CURRENT_TIMESTAMP, "
                        "PRIMARY KEY (table_name, index_name))",
             0, NULL, err);
-    if (!rc)
-        return sl_sink_commit(s, err);
-    struct sl_error e;
-    memset(&e, 0, sizeof e);
-    sl_sink_rollback(s, &e);
-    return rc;
+    return sl_sink_end(s, rc, err);
 }
 
 /* Does the bookkeeping table exist? (No table: nothing was ever deferred.) */
@@ -396,13 +391,48 @@ int sl_indexes_prepare(struct sl_sink *s, const struct sl_plan *p, int keep, str
     return rc;
 }
 
+/* In one transaction: the definitions of cur saved, their indexes dropped. */
+static int defer(struct sl_sink *s, const struct sl_plan *p, struct idx_list *cur,
+                 struct sl_error *err)
+{
+    int rc = sl_sink_begin(s, err);
+    if (rc)
+        return rc;
+    rc = deferrable(s, p->table, cur, err);
+    char idbuf[32];
+    snprintf(idbuf, sizeof idbuf, "%lld", p->import_id);
+    for (size_t i = 0; i < cur->n && !rc; i++) {
+        const char *params[] = {p->table, cur->v[i].name, cur->v[i].def, idbuf};
+        rc = sl_sink_exec(
+            s,
+            "INSERT INTO " SL_INDEXES_TABLE " (table_name, index_name, definition, import_id) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (table_name, index_name) DO UPDATE SET "
+            "definition = excluded.definition, import_id = excluded.import_id",
+            4, params, err);
+        if (rc)
+            break;
+        char sql[700], q[600];
+        if (is_pg(s)) {
+            snprintf(sql, sizeof sql, "DROP INDEX IF EXISTS %s", cur->v[i].name);
+        } else {
+            if (sl_sink_quote_ident(cur->v[i].name, q, sizeof q)) {
+                rc = sl_err_set(err, SL_ELIMIT, "index name '%s' is too long", cur->v[i].name);
+                break;
+            }
+            snprintf(sql, sizeof sql, "DROP INDEX IF EXISTS %s", q);
+        }
+        rc = sl_sink_exec(s, sql, 0, NULL, err);
+    }
+    return sl_sink_end(s, rc, err);
+}
+
 static int prepare_locked(struct sl_sink *s, const struct sl_plan *p, int keep,
                           struct sl_error *err)
 {
     struct idx_list pend, cur;
     memset(&pend, 0, sizeof pend);
     memset(&cur, 0, sizeof cur);
-    int empty = 0, in_tx = 0;
+    int empty = 0, have = 0;
     int rc = pending(s, p->table, &pend, err);
     if (rc)
         goto out;
@@ -414,51 +444,12 @@ static int prepare_locked(struct sl_sink *s, const struct sl_plan *p, int keep,
     rc = table_empty(s, p->table, &empty, err);
     if (rc || !empty)
         goto out; /* a non-empty table keeps its indexes (leftovers are built by finish) */
-    int have = 0;
     rc = have_table(s, &have, err);
     if (!rc && !have)
         rc = ensure_table(s, err);
-    if (rc)
-        goto out;
-    rc = sl_sink_begin(s, err);
-    if (rc)
-        goto out;
-    in_tx = 1;
-    rc = deferrable(s, p->table, &cur, err);
-    char idbuf[32];
-    snprintf(idbuf, sizeof idbuf, "%lld", p->import_id);
-    for (size_t i = 0; i < cur.n && !rc; i++) {
-        const char *params[] = {p->table, cur.v[i].name, cur.v[i].def, idbuf};
-        rc = sl_sink_exec(
-            s,
-            "INSERT INTO " SL_INDEXES_TABLE " (table_name, index_name, definition, import_id) "
-            "VALUES ($1, $2, $3, $4) ON CONFLICT (table_name, index_name) DO UPDATE SET "
-            "definition = excluded.definition, import_id = excluded.import_id",
-            4, params, err);
-        if (rc)
-            break;
-        char sql[700], q[600];
-        if (is_pg(s)) {
-            snprintf(sql, sizeof sql, "DROP INDEX IF EXISTS %s", cur.v[i].name);
-        } else {
-            if (sl_sink_quote_ident(cur.v[i].name, q, sizeof q)) {
-                rc = sl_err_set(err, SL_ELIMIT, "index name '%s' is too long", cur.v[i].name);
-                break;
-            }
-            snprintf(sql, sizeof sql, "DROP INDEX IF EXISTS %s", q);
-        }
-        rc = sl_sink_exec(s, sql, 0, NULL, err);
-    }
-    if (!rc) {
-        in_tx = 0;
-        rc = sl_sink_commit(s, err);
-    }
+    if (!rc)
+        rc = defer(s, p, &cur, err);
 out:
-    if (in_tx && rc) {
-        struct sl_error ignored;
-        memset(&ignored, 0, sizeof ignored);
-        sl_sink_rollback(s, &ignored);
-    }
     list_free(&pend);
     list_free(&cur);
     return rc;

@@ -135,12 +135,7 @@ int sl_ledger_ensure(struct sl_sink *s, struct sl_error *err)
     rc = sl_ddl_xact_lock(s, "ledger", err);
     if (!rc)
         rc = ddl_script(s, err);
-    if (!rc)
-        return sl_sink_commit(s, err);
-    struct sl_error e;
-    sl_err_clear(&e);
-    sl_sink_rollback(s, &e);
-    return rc;
+    return sl_sink_end(s, rc, err);
 }
 
 /* Now, UTC, as the ledger stores it. */
@@ -158,9 +153,14 @@ static void stamp(struct sl_sink *s, char *out, size_t cap)
     }
 }
 
-static long long num(const char *s)
+long long sl_col_num(const char *v)
 {
-    return strtoll(s, NULL, 10);
+    return v ? strtoll(v, NULL, 10) : 0;
+}
+
+void sl_col_text(char *dst, size_t cap, const char *v)
+{
+    sl_strlcpy(dst, v ? v : "", cap);
 }
 
 static int get_import_cb(void *arg, int ncols, const char *const *v)
@@ -168,10 +168,10 @@ static int get_import_cb(void *arg, int ncols, const char *const *v)
     struct sl_ledger_import *o = arg;
     if (ncols < 4)
         return 0;
-    o->id = v[0] ? num(v[0]) : 0;
-    sl_strlcpy(o->status, v[1] ? v[1] : "", sizeof o->status);
-    sl_strlcpy(o->started, v[2] ? v[2] : "", sizeof o->started);
-    o->batch_size = v[3] ? (int)strtol(v[3], NULL, 10) : 0;
+    o->id = sl_col_num(v[0]);
+    sl_col_text(o->status, sizeof o->status, v[1]);
+    sl_col_text(o->started, sizeof o->started, v[2]);
+    o->batch_size = (int)sl_col_num(v[3]);
     return 0;
 }
 
@@ -200,9 +200,9 @@ static int get_one_cb(void *arg, int ncols, const char *const *v)
     struct get_one *g = arg;
     get_import_cb(g->imp, ncols, v);
     if (ncols >= 7) {
-        sl_strlcpy(g->sha, v[4] ? v[4] : "", g->shacap);
-        sl_strlcpy(g->table, v[5] ? v[5] : "", g->tcap);
-        sl_strlcpy(g->sheet, v[6] ? v[6] : "", g->scap);
+        sl_col_text(g->sha, g->shacap, v[4]);
+        sl_col_text(g->table, g->tcap, v[5]);
+        sl_col_text(g->sheet, g->scap, v[6]);
     }
     return 0;
 }
@@ -241,7 +241,7 @@ int sl_ledger_abandon(struct sl_sink *s, const char *sha, const char *table, con
 static int id_cb(void *arg, int ncols, const char *const *v)
 {
     if (ncols >= 1 && v[0])
-        *(long long *)arg = num(v[0]);
+        *(long long *)arg = sl_col_num(v[0]);
     return 0;
 }
 
@@ -305,12 +305,7 @@ int sl_ledger_resume(struct sl_sink *s, long long id, const struct sl_plan *p,
     if ((rc = sl_sink_begin(s, err)))
         return rc;
     rc = sl_sink_exec(s, "LOCK TABLE sheetload_batches IN SHARE MODE", 0, NULL, err);
-    if (!rc)
-        return sl_sink_commit(s, err);
-    struct sl_error e;
-    sl_err_clear(&e);
-    sl_sink_rollback(s, &e);
-    return rc;
+    return sl_sink_end(s, rc, err);
 }
 
 static int holder_cb(void *arg, int ncols, const char *const *v)
@@ -318,11 +313,11 @@ static int holder_cb(void *arg, int ncols, const char *const *v)
     struct sheetload_holder *h = arg;
     if (ncols < 5)
         return 0;
-    h->import_id = v[0] ? num(v[0]) : 0;
-    sl_strlcpy(h->started, v[1] ? v[1] : "", sizeof h->started);
-    sl_strlcpy(h->host, v[2] ? v[2] : "", sizeof h->host);
-    h->pid = v[3] ? (long)num(v[3]) : 0;
-    sl_strlcpy(h->node, v[4] ? v[4] : "", sizeof h->node);
+    h->import_id = sl_col_num(v[0]);
+    sl_col_text(h->started, sizeof h->started, v[1]);
+    sl_col_text(h->host, sizeof h->host, v[2]);
+    h->pid = (long)sl_col_num(v[3]);
+    sl_col_text(h->node, sizeof h->node, v[4]);
     return 0;
 }
 
@@ -386,7 +381,7 @@ static int batch_row(struct sl_ledger_batch *b, int ncols, const char *const *v)
     long long *f[6] = {&b->batch_no, &b->rows_total, &b->rows_done,
                        &b->inserted, &b->rejected,   &b->blank};
     for (int i = 0; i < 6; i++)
-        *f[i] = v[i] ? num(v[i]) : 0;
+        *f[i] = sl_col_num(v[i]);
     return 0;
 }
 

@@ -84,12 +84,7 @@ int sl_schema_default_table(struct sl_sink *s, struct sl_error *err)
         rc = sl_sink_table_columns(s, SL_LOAD_DEFAULT_TABLE, cols, 64, &n, err);
     if (!rc)
         rc = n > 0 ? check_default(cols, n, err) : create_default(s, err);
-    if (!rc)
-        return sl_sink_commit(s, err);
-    struct sl_error e;
-    sl_err_clear(&e);
-    sl_sink_rollback(s, &e);
-    return rc;
+    return sl_sink_end(s, rc, err);
 }
 
 static int add_col(struct sl_plan *p, const char *name)

@@ -202,9 +202,7 @@ static int settle(struct sl_writer *w, struct sl_block *b, size_t from, size_t t
 
 static void rollback_quietly(struct sl_writer *w)
 {
-    struct sl_error e;
-    sl_err_clear(&e);
-    sl_sink_rollback(w->sink, &e);
+    sl_sink_rollback_quietly(w->sink);
 }
 
 static int write_batch(struct sl_writer *w, struct sl_block *b, struct sl_error *err)

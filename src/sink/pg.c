@@ -301,10 +301,8 @@ static int pg_table_columns(struct sl_sink *s, const char *table, struct sl_sink
                       "FROM pg_attribute a WHERE a.attrelid = to_regclass($1) "
                       "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
                       1, params, col_row, &a, err);
-    if (rc)
-        return rc;
-    *n = a.n < cap ? a.n : cap;
-    return 0;
+    *n = a.n;
+    return rc;
 }
 
 static const struct sl_sink_ops pg_ops = {

@@ -198,18 +198,10 @@ static int flush_copy(struct sl_pg *p)
     return r == 1 ? 0 : -1;
 }
 
-int sl_pg_copy_rows(struct sl_sink *s, const char *const *vals, size_t nrows, long *bad_row,
-                    struct sl_error *err)
+/* COPY ... FROM STDIN, started. */
+static int copy_start(struct sl_pg *p, int binary, struct sl_error *err)
 {
-    static const char header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
-    struct sl_pg *p = (struct sl_pg *)s;
     struct sl_buf sql;
-    int rc = 0, local = 0;
-    if (!p->prepared)
-        return sl_err_set(err, SL_EINVAL, "copy before sl_sink_prepare_insert");
-    int binary = p->base.copy_binary && p->base.copy_binary_ok;
-    if (binary && p->has_ts && !ts_all_binary(p, vals, nrows))
-        binary = 0;
     sl_buf_init(&sql, 0);
     sl_buf_addf(&sql, "COPY %s (%s) FROM STDIN%s", p->qtable, p->qcols,
                 binary ? " (FORMAT binary)" : "");
@@ -219,41 +211,52 @@ int sl_pg_copy_rows(struct sl_sink *s, const char *const *vals, size_t nrows, lo
     }
     PGresult *res = PQexec(p->conn, sql.data);
     sl_buf_release(&sql);
-    rc = sl_pg_check(p, res, PGRES_COPY_IN, err);
-    if (rc)
-        return rc;
-    PQclear(res);
+    int rc = sl_pg_check(p, res, PGRES_COPY_IN, err);
+    if (!rc)
+        PQclear(res);
+    return rc;
+}
 
+/* The rows as COPY data, sent in chunks of COPY_CHUNK, then the end of the
+ * data (or an abort). *local: why the data stopped short (SL_ELIMIT at
+ * *bad_row, SL_ENOMEM), else 0. Returns 1 while the connection took all. */
+static int copy_send(struct sl_pg *p, int binary, const char *const *vals, size_t nrows,
+                     long *bad_row, int *local)
+{
+    static const char header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
+    int sent_ok = 1;
+    *local = 0;
     sl_buf_reset(&p->copy);
     if (binary)
         sl_buf_add(&p->copy, header, sizeof header);
-    int sent_ok = 1;
     for (size_t r = 0; r < nrows && sent_ok; r++) {
         const char *const *row = vals + r * p->ncols;
-        local = binary ? add_row_binary(p, row) : add_row_text(p, row);
-        if (local) {
+        *local = binary ? add_row_binary(p, row) : add_row_text(p, row);
+        if (*local) {
             *bad_row = (long)r;
             break;
         }
         if (p->copy.len >= COPY_CHUNK)
             sent_ok = flush_copy(p) == 0;
     }
-    if (!local && sent_ok) {
+    if (!*local && sent_ok) {
         if (binary)
             sl_buf_add(&p->copy, "\377\377", 2);
-        local = p->copy.err;
-        if (!local)
+        *local = p->copy.err;
+        if (!*local)
             sent_ok = flush_copy(p) == 0;
     }
-    if (local)
-        rc = local == SL_ELIMIT
-                 ? sl_err_set(err, local, "row %ld has a value too long for COPY", *bad_row + 1)
-                 : sl_err_set(err, local, "out of memory building COPY data");
     sl_buf_reset(&p->copy);
     if (sent_ok)
-        PQputCopyEnd(p->conn, local ? "sheetload stopped the COPY" : NULL);
+        PQputCopyEnd(p->conn, *local ? "sheetload stopped the COPY" : NULL);
+    return sent_ok;
+}
 
-    /* Collect the outcome; keep the first error. */
+/* The COPY's outcome; rc, the error so far, stays the first. A refused
+ * row's line goes to *bad_row. */
+static int copy_outcome(struct sl_pg *p, size_t nrows, long *bad_row, int rc, struct sl_error *err)
+{
+    PGresult *res;
     int guard = 0;
     while ((res = PQgetResult(p->conn)) != NULL) {
         ExecStatusType st = PQresultStatus(res);
@@ -278,6 +281,27 @@ int sl_pg_copy_rows(struct sl_sink *s, const char *const *vals, size_t nrows, lo
         }
         PQclear(res);
     }
+    return rc;
+}
+
+int sl_pg_copy_rows(struct sl_sink *s, const char *const *vals, size_t nrows, long *bad_row,
+                    struct sl_error *err)
+{
+    struct sl_pg *p = (struct sl_pg *)s;
+    int rc, local = 0;
+    if (!p->prepared)
+        return sl_err_set(err, SL_EINVAL, "copy before sl_sink_prepare_insert");
+    int binary = p->base.copy_binary && p->base.copy_binary_ok;
+    if (binary && p->has_ts && !ts_all_binary(p, vals, nrows))
+        binary = 0;
+    if ((rc = copy_start(p, binary, err)))
+        return rc;
+    int sent_ok = copy_send(p, binary, vals, nrows, bad_row, &local);
+    if (local)
+        rc = local == SL_ELIMIT
+                 ? sl_err_set(err, local, "row %ld has a value too long for COPY", *bad_row + 1)
+                 : sl_err_set(err, local, "out of memory building COPY data");
+    rc = copy_outcome(p, nrows, bad_row, rc, err);
     if (rc == 0 && !sent_ok)
         rc = sl_pg_err(p, NULL, err);
     return rc;

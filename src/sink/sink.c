@@ -283,6 +283,21 @@ int sl_sink_rollback(struct sl_sink *s, struct sl_error *err)
     return rc;
 }
 
+void sl_sink_rollback_quietly(struct sl_sink *s)
+{
+    struct sl_error e;
+    sl_err_clear(&e);
+    sl_sink_rollback(s, &e);
+}
+
+int sl_sink_end(struct sl_sink *s, int rc, struct sl_error *err)
+{
+    if (!rc && !(rc = sl_sink_commit(s, err)))
+        return 0;
+    sl_sink_rollback_quietly(s);
+    return rc;
+}
+
 int sl_sink_last_commit_ambiguous(const struct sl_sink *s)
 {
     return s->commit_ambiguous;
@@ -354,5 +369,10 @@ int sl_sink_table_columns(struct sl_sink *s, const char *table, struct sl_sink_c
                           size_t cap, size_t *n, struct sl_error *err)
 {
     *n = 0;
-    return s->ops->table_columns(s, table, cols, cap, n, err);
+    int rc = s->ops->table_columns(s, table, cols, cap, n, err);
+    if (rc)
+        *n = 0;
+    else if (*n > cap) /* the table has more: the first cap are filled */
+        *n = cap;
+    return rc;
 }

@@ -76,6 +76,12 @@ int sl_sink_query(struct sl_sink *s, const char *sql, int nparams, const char *c
 int sl_sink_begin(struct sl_sink *s, struct sl_error *err);
 int sl_sink_commit(struct sl_sink *s, struct sl_error *err);
 int sl_sink_rollback(struct sl_sink *s, struct sl_error *err);
+/* ROLLBACK, its own failure ignored (the caller has the error to report). */
+void sl_sink_rollback_quietly(struct sl_sink *s);
+/* Ends a transaction: COMMIT when rc is 0, else (or when the COMMIT fails:
+ * SQLite keeps a busy transaction open) ROLLBACK quietly. Returns rc, or
+ * the COMMIT's error. */
+int sl_sink_end(struct sl_sink *s, int rc, struct sl_error *err);
 /* After a failed sl_sink_commit: 1 when the outcome is unknown (the
  * connection dropped while COMMIT was in flight, so the transaction may or
  * may not have committed: check, e.g. in the import ledger, before sending

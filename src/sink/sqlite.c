@@ -433,15 +433,13 @@ static int lite_table_columns(struct sl_sink *s, const char *table, struct sl_si
                  "SELECT name, type, \"notnull\", dflt_value, pk "
                  "FROM pragma_table_info($1, $2) ORDER BY cid",
                  2, params, col_row, &a, err);
-    if (rc)
-        return rc;
     /* A lone INTEGER PRIMARY KEY is the rowid: it fills itself. */
-    if (a.npk == 1)
+    if (!rc && a.npk == 1)
         for (size_t i = 0; i < a.n && i < cap; i++)
             if (cols[i].is_pk && strcmp(cols[i].type, "integer") == 0)
                 cols[i].has_default = 1;
-    *n = a.n < cap ? a.n : cap;
-    return 0;
+    *n = a.n;
+    return rc;
 }
 
 static const struct sl_sink_ops lite_ops = {
