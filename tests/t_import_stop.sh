@@ -106,6 +106,21 @@ grep -q '"resumed":true' "$T/out" || fail "sqlite not resumed: $(cat "$T/out")"
 $CHECK "$T/x.csv" "$T/bad.txt" "$S" "$T/srej.csv" "$T/out" || fail "sqlite after resume"
 [ "$(sqlite3 "$T/s.db" 'pragma integrity_check')" = ok ] || fail "sqlite integrity"
 
+# A resume given a smaller --batch-size than the ledger's: the reader reads
+# ahead in blocks of 50 while the ledger is asked, then cuts them again by
+# the ledger's 2000 (batches are cut by position): exact.
+S3="sqlite:$T/b.db"
+"$SHEETLOAD" import "$T/x.csv" --db "$S3" --method sequential --batch-size 2000 --max-errors 3 \
+  --rejects "$T/brej.csv" --quiet >/dev/null 2>&1
+check_rc 1 $? "sqlite --max-errors (batch size case)"
+"$SHEETLOAD" import "$T/x.csv" --db "$S3" --batch-size 50 --rejects "$T/brej.csv" --json \
+  >"$T/out" 2>"$T/err"
+check_rc 0 $? "resume with another batch size: $(cat "$T/err")"
+grep -q "with its batch size 2000 (not 50)" "$T/err" || fail "no batch size warning: $(cat "$T/err")"
+$CHECK "$T/x.csv" "$T/bad.txt" "$S3" "$T/brej.csv" "$T/out" || fail "after a resume with another batch size"
+[ "$(sqlite3 "$T/b.db" "select count(*) || ' ' || max(rows_total) from sheetload_batches")" = "3 2000" ] ||
+  fail "ledger batches after the resume: $(sqlite3 "$T/b.db" "select batch_no, rows_total from sheetload_batches")"
+
 # --restart abandons an unfinished import (its rows stay) and starts anew.
 S2="sqlite:$T/r.db"
 "$SHEETLOAD" import "$T/x.csv" --db "$S2" --method sequential --max-errors 1 --quiet >/dev/null 2>&1
