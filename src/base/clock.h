@@ -3,6 +3,7 @@
 #ifndef SL_BASE_CLOCK_H
 #define SL_BASE_CLOCK_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -24,5 +25,8 @@ struct timespec sl_ns_to_timespec(int64_t ns);
 /* The wall clock now, UTC, as "YYYY-MM-DD HH:MM:SS.ffffff" (+ "+00" with
  * zone), into out (NUL-terminated, cut to cap). */
 void sl_utc_text(char *out, size_t cap, int zone);
+/* Initialises a condition variable whose clock is CLOCK_MONOTONIC (for
+ * deadlines from sl_ns_to_timespec). 0 or an errno value. */
+int sl_cond_init_monotonic(pthread_cond_t *cond);
 
 #endif

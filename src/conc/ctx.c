@@ -223,16 +223,3 @@ int sl_ctx_sleep(struct sl_ctx *ctx, int64_t ns)
     pthread_mutex_destroy(&mu);
     return rc;
 }
-
-int sl_cond_init_monotonic(pthread_cond_t *cond)
-{
-    pthread_condattr_t attr;
-    int rc = pthread_condattr_init(&attr);
-    if (rc != 0)
-        return rc;
-    rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    if (rc == 0)
-        rc = pthread_cond_init(cond, &attr);
-    pthread_condattr_destroy(&attr);
-    return rc;
-}

@@ -24,6 +24,7 @@
 #ifndef SL_CONC_CTX_H
 #define SL_CONC_CTX_H
 
+#include "base/clock.h"
 #include "base/err.h"
 #include <pthread.h>
 #include <stdint.h>
@@ -65,9 +66,5 @@ void sl_ctx_unwatch(struct sl_ctx *ctx, struct sl_ctx_watch *w);
  * comes first (backoff before a retry, a poll interval). 0 after the full
  * sleep, else sl_ctx_err(). NULL ctx: a plain sleep. */
 int sl_ctx_sleep(struct sl_ctx *ctx, int64_t ns);
-
-/* Initialises a condition variable whose clock is CLOCK_MONOTONIC.
- * 0 or an errno value. */
-int sl_cond_init_monotonic(pthread_cond_t *cond);
 
 #endif

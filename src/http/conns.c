@@ -47,11 +47,7 @@ static void *watchdog(void *arg);
 int sl_conns_init(struct sl_http_server *s, struct sl_error *err)
 {
     pthread_mutex_init(&s->cmu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->cwake, &ca);
-    pthread_condattr_destroy(&ca);
+    sl_cond_init_monotonic(&s->cwake);
     int e = pthread_create(&s->watchdog, NULL, watchdog, s);
     if (e)
         return sl_err_set(err, SL_EIO, "cannot start the connection watchdog: %s", strerror(e));

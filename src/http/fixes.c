@@ -137,16 +137,10 @@ static void fixes_free(struct fixes *f)
 static int fix_dir(struct sl_http_server *s, char *out, size_t cap)
 {
     char name[64];
-    for (int tries = 0; tries < 8; tries++) {
-        sl_random_name(name, sizeof name, "fx-", "");
-        if (!mkdirat(s->updir_fd, name, 0700)) {
-            snprintf(out, cap, "%s/%s", s->updir, name);
-            return 0;
-        }
-        if (errno != EEXIST)
-            break;
-    }
-    return -1;
+    if (sl_updir_mkdir(s, "fx-", name, sizeof name))
+        return -1;
+    snprintf(out, cap, "%s/%s", s->updir, name);
+    return 0;
 }
 
 /* The rows of the follow-up that were rejected again, by their index in
@@ -175,70 +169,91 @@ static json_t *still_bad(const struct sl_http_server *s, long long id, const str
     return out;
 }
 
-static int run_fixes(struct sl_req *r, struct MHD_Connection *c, long long parent,
-                     const char *table, const struct fixes *f)
+/* Where a follow-up import keeps its files: dir/upload (the rows as CSV),
+ * dir/rejects.csv. */
+struct fix_files {
+    char dir[PATH_MAX], path[PATH_MAX + 16], rej[PATH_MAX + 16];
+};
+
+/* The rows of f as a CSV file, imported into table as a follow-up of
+ * parent (one at a time: s->fix_mu). st and err say how it went. */
+static int import_fixes(struct sl_http_server *s, const struct fix_files *ff, long long parent,
+                        const char *table, const struct fixes *f, struct sheetload_stats *st,
+                        struct sl_error *err)
 {
-    struct sl_http_server *s = r->srv;
-    char dir[PATH_MAX], path[PATH_MAX + 16], rej[PATH_MAX + 16], display[96];
+    char display[96];
     struct sl_buf cols;
-    struct sl_error err;
-    int ret;
-    sl_err_clear(&err);
-    if (fix_dir(s, dir, sizeof dir))
-        return sl_reply_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                              "the server could not store the rows; see its log");
-    snprintf(path, sizeof path, "%s/upload", dir);
-    snprintf(rej, sizeof rej, "%s/rejects.csv", dir);
     snprintf(display, sizeof display, "fixes for import %lld", parent);
+    int rc = sheetload_rows_file(ff->path, f->cols, f->ncols, f->cells, f->nrows, err);
+    if (rc)
+        return rc;
     sl_buf_init(&cols, 1 << 20);
     for (size_t k = 0; k < f->ncols; k++)
         sl_buf_addf(&cols, "%s%s", k ? "," : "", f->cols[k]);
-    struct sheetload_stats *st = sl_calloc(1, sizeof *st);
-    int rc =
-        !st ? SL_ENOMEM : sheetload_rows_file(path, f->cols, f->ncols, f->cells, f->nrows, &err);
-    if (!rc) {
-        struct sheetload_opts o;
-        memset(&o, 0, sizeof o);
-        o.file = path;
-        o.display_name = display;
-        o.db = s->db;
-        o.table = strcmp(table, "businesses") ? table : NULL;
-        o.columns = cols.data;
-        o.header_row = 1;
-        o.parent_id = parent;
-        o.rejects_path = rej;
-        o.method = SHEETLOAD_BATCH;
-        pthread_mutex_lock(&s->fix_mu);
-        rc = sheetload_import(&o, st);
-        pthread_mutex_unlock(&s->fix_mu);
-        err = st->err;
-    }
-    if (rc == SL_EEXISTS) {
-        ret = sl_reply_json(
+    struct sheetload_opts o;
+    memset(&o, 0, sizeof o);
+    o.file = ff->path;
+    o.display_name = display;
+    o.db = s->db;
+    o.table = strcmp(table, "businesses") ? table : NULL;
+    o.columns = cols.data;
+    o.header_row = 1;
+    o.parent_id = parent;
+    o.rejects_path = ff->rej;
+    o.method = SHEETLOAD_BATCH;
+    pthread_mutex_lock(&s->fix_mu);
+    rc = sheetload_import(&o, st);
+    pthread_mutex_unlock(&s->fix_mu);
+    *err = st->err;
+    sl_buf_release(&cols);
+    return rc;
+}
+
+/* The answer to a follow-up import that returned rc. */
+static int reply_fixes(struct sl_req *r, struct MHD_Connection *c, int rc,
+                       const struct sheetload_stats *st, const struct sl_error *err,
+                       long long parent, const struct fixes *f)
+{
+    if (rc == SL_EEXISTS)
+        return sl_reply_json(
             r, c, MHD_HTTP_CONFLICT,
             json_pack("{s:s,s:I,s:I}", "error",
                       "these rows were already imported; nothing was imported twice", "import_id",
                       (json_int_t)st->import_id, "parent_id", (json_int_t)parent));
-    } else if (rc) {
-        ret = sl_reply_error(
+    if (rc)
+        return sl_reply_error(
             r, c, rc == SL_ENOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR : sl_http_status_for(rc), "%s",
-            err.msg[0] ? err.msg : sl_strerror(rc));
-    } else {
-        char buf[8192];
-        size_t n = sheetload_stats_json(st, buf, sizeof buf);
-        json_t *sj = n < sizeof buf ? json_loads(buf, 0, NULL) : NULL;
-        json_t *bad = st->error_count ? still_bad(s, st->import_id, f) : json_array();
-        sl_info("import %lld: %lld fixed rows of import %lld (%lld rejected again)", st->import_id,
-                st->success_count, parent, st->error_count);
-        ret = sl_reply_json(r, c, MHD_HTTP_OK,
-                            json_pack("{s:I,s:I,s:o,s:o}", "import_id", (json_int_t)st->import_id,
-                                      "parent_id", (json_int_t)parent, "stats",
-                                      sj ? sj : json_object(), "rejects", bad));
-    }
-    unlink(rej);
-    sl_upload_remove(path); /* and the directory */
+            err->msg[0] ? err->msg : sl_strerror(rc));
+    char buf[8192];
+    size_t n = sheetload_stats_json(st, buf, sizeof buf);
+    json_t *sj = n < sizeof buf ? json_loads(buf, 0, NULL) : NULL;
+    json_t *bad = st->error_count ? still_bad(r->srv, st->import_id, f) : json_array();
+    sl_info("import %lld: %lld fixed rows of import %lld (%lld rejected again)", st->import_id,
+            st->success_count, parent, st->error_count);
+    return sl_reply_json(r, c, MHD_HTTP_OK,
+                         json_pack("{s:I,s:I,s:o,s:o}", "import_id", (json_int_t)st->import_id,
+                                   "parent_id", (json_int_t)parent, "stats",
+                                   sj ? sj : json_object(), "rejects", bad));
+}
+
+static int run_fixes(struct sl_req *r, struct MHD_Connection *c, long long parent,
+                     const char *table, const struct fixes *f)
+{
+    struct sl_http_server *s = r->srv;
+    struct fix_files ff;
+    struct sl_error err;
+    sl_err_clear(&err);
+    if (fix_dir(s, ff.dir, sizeof ff.dir))
+        return sl_reply_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                              "the server could not store the rows; see its log");
+    snprintf(ff.path, sizeof ff.path, "%s/upload", ff.dir);
+    snprintf(ff.rej, sizeof ff.rej, "%s/rejects.csv", ff.dir);
+    struct sheetload_stats *st = sl_calloc(1, sizeof *st);
+    int rc = st ? import_fixes(s, &ff, parent, table, f, st, &err) : SL_ENOMEM;
+    int ret = reply_fixes(r, c, rc, st, &err, parent, f);
+    unlink(ff.rej);
+    sl_upload_remove(ff.path); /* and the directory */
     sl_free(st);
-    sl_buf_release(&cols);
     return ret;
 }
 

@@ -253,6 +253,10 @@ int sl_updir_open(struct sl_http_server *s, struct sl_error *err);
 /* One import's memory budget: min(max_memory, max_memory_total / max_jobs). */
 uint64_t sl_http_job_memory(const struct sl_http_opts *o);
 void sl_updir_close(struct sl_http_server *s);
+/* A fresh private (0700) directory in the upload dir, named prefix and a
+ * random part; its name (relative to the upload dir) in name. 0, or -1 with
+ * errno. */
+int sl_updir_mkdir(const struct sl_http_server *s, const char *prefix, char *name, size_t cap);
 /* Begins streaming a multipart body of this request to a temp file. */
 int sl_upload_begin(struct sl_req *r, struct MHD_Connection *c);
 /* Feeds body bytes. */
@@ -359,5 +363,8 @@ int sl_reply_error(struct sl_req *r, struct MHD_Connection *c, int status, const
     __attribute__((format(printf, 4, 5)));
 int sl_reply(struct sl_req *r, struct MHD_Connection *c, int status, struct MHD_Response *resp,
              size_t bytes);
+/* server.c: o (stolen; NULL: nothing) as one line of the JSON log, its keys
+ * in their order. */
+void sl_http_log_json(struct json_t *o);
 
 #endif

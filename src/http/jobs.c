@@ -104,32 +104,61 @@ uint64_t sl_http_job_memory(const struct sl_http_opts *o)
     return share < one ? (share ? share : 1) : one;
 }
 
+/* The import options of a job: the server's target and limits, the
+ * client's reading choices. */
+static void job_opts(const struct sl_http_server *srv, struct sl_job *job, struct sheetload_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->file = job->path;
+    o->display_name = job->display;
+    o->db = srv->db;
+    o->node = srv->node;
+    o->method = job->method;
+    o->force = job->force;
+    o->encoding = job->rd.encoding[0] ? job->rd.encoding : NULL;
+    o->header_row = job->rd.header_row;
+    o->map = job->rd.map[0] ? job->rd.map : NULL;
+    o->rejects_path = job->rejects;
+    o->max_rows = srv->o.max_rows;
+    o->tmp_dir = srv->updir; /* a spill goes beside the upload */
+    o->limits.max_memory = sl_http_job_memory(&srv->o);
+    o->stop = job->stop;
+    o->progress = on_progress;
+    o->progress_arg = job;
+    o->columns = job->columns;
+    o->sheet = job->sheet[0] ? job->sheet : NULL;
+    if (job->columns)
+        o->header_row = job->header_row;
+}
+
+/* The log line of a finished job (its stats are final: read without mu). */
+static void log_job(const struct sl_job *job, int state)
+{
+    const struct sheetload_stats *st = &job->stats;
+    long long rows = st->total_records, ok = st->success_count, bad = st->error_count;
+    const char *name = sl_job_state_name(state);
+    if (sl_log_is_json()) {
+        json_t *line =
+            json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:f}", "event", "import", "id", job->id, "file",
+                      job->display, "state", name, "rows", (json_int_t)rows, "inserted",
+                      (json_int_t)ok, "rejected", (json_int_t)bad, "seconds", st->duration_s);
+        if (line && st->import_id)
+            json_object_set_new(line, "import_id", json_integer(st->import_id));
+        if (line && state == SL_JOB_FAILED)
+            json_object_set_new(line, "error", json_string(st->err.msg));
+        sl_http_log_json(line);
+    } else if (state == SL_JOB_FAILED)
+        sl_info("import %s: file '%s': %s after %lld rows: %s", job->id, job->display, name, rows,
+                st->err.msg);
+    else
+        sl_info("import %s: file '%s': %s, %lld rows (%lld inserted, %lld rejected) in %.3fs",
+                job->id, job->display, name, rows, ok, bad, st->duration_s);
+}
+
 static void run(struct sl_jobs *j, struct sl_job *job)
 {
-    const struct sl_http_server *srv = j->srv;
     struct sheetload_opts o;
-    memset(&o, 0, sizeof o);
-    o.file = job->path;
-    o.display_name = job->display;
-    o.db = srv->db;
-    o.node = srv->node;
-    o.method = job->method;
-    o.force = job->force;
-    o.encoding = job->rd.encoding[0] ? job->rd.encoding : NULL;
-    o.header_row = job->rd.header_row;
-    o.map = job->rd.map[0] ? job->rd.map : NULL;
-    o.rejects_path = job->rejects;
-    o.max_rows = srv->o.max_rows;
-    o.tmp_dir = srv->updir; /* a spill goes beside the upload */
-    o.limits.max_memory = sl_http_job_memory(&srv->o);
-    o.stop = job->stop;
-    o.progress = on_progress;
-    o.progress_arg = job;
-    o.columns = job->columns;
-    o.sheet = job->sheet[0] ? job->sheet : NULL;
-    if (job->columns)
-        o.header_row = job->header_row;
-
+    job_opts(j->srv, job, &o);
     struct sheetload_stats *st = sl_calloc(1, sizeof *st);
     int rc = st ? sheetload_import(&o, st) : SL_ENOMEM;
     if (!st)
@@ -142,37 +171,13 @@ static void run(struct sl_jobs *j, struct sl_job *job)
     job->rc = rc;
     job->state = outcome(rc, &job->stats, job->cancel_requested);
     int state = job->state;
-    long long rows = job->stats.total_records;
-    long long ok = job->stats.success_count, bad = job->stats.error_count;
-    double secs = job->stats.duration_s;
     j->running--;
     pthread_cond_broadcast(&j->done);
     pthread_mutex_unlock(&j->mu);
     sl_free(st);
-    sl_metrics_import(j->metrics, state, ok, bad, secs);
-
-    if (sl_log_is_json()) {
-        json_t *line =
-            json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:f}", "event", "import", "id", job->id, "file",
-                      job->display, "state", sl_job_state_name(state), "rows", (json_int_t)rows,
-                      "inserted", (json_int_t)ok, "rejected", (json_int_t)bad, "seconds", secs);
-        if (line && job->stats.import_id)
-            json_object_set_new(line, "import_id", json_integer(job->stats.import_id));
-        if (line && state == SL_JOB_FAILED)
-            json_object_set_new(line, "error", json_string(job->stats.err.msg));
-        char *text =
-            line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
-                 : NULL;
-        if (text)
-            sl_log_obj(SL_LOG_INFO, text);
-        free(text);
-        json_decref(line);
-    } else if (state == SL_JOB_FAILED)
-        sl_info("import %s: file '%s': %s after %lld rows: %s", job->id, job->display,
-                sl_job_state_name(state), rows, job->stats.err.msg);
-    else
-        sl_info("import %s: file '%s': %s, %lld rows (%lld inserted, %lld rejected) in %.3fs",
-                job->id, job->display, sl_job_state_name(state), rows, ok, bad, secs);
+    sl_metrics_import(j->metrics, state, job->stats.success_count, job->stats.error_count,
+                      job->stats.duration_s);
+    log_job(job, state);
 }
 
 static void *worker(void *arg)
@@ -212,11 +217,7 @@ int sl_jobs_init(struct sl_jobs *j, const struct sl_http_server *srv, int worker
     j->keep = keep;
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->work, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&j->done, &ca);
-    pthread_condattr_destroy(&ca);
+    sl_cond_init_monotonic(&j->done);
     j->root = sheetload_stop_new(NULL);
     j->workers = sl_calloc((size_t)workers, sizeof *j->workers);
     if (!j->root || !j->workers)

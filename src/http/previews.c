@@ -118,11 +118,7 @@ int sl_previews_init(struct sl_previews *pv, double ttl_s, unsigned long long sp
     pv->ttl_s = ttl_s;
     pv->space = space;
     pthread_mutex_init(&pv->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&pv->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    sl_cond_init_monotonic(&pv->cv);
     int e = pthread_create(&pv->th, NULL, sweeper, pv);
     if (e)
         return sl_err_set(err, SL_EIO, "cannot start the preview sweeper: %s", strerror(e));
@@ -336,6 +332,15 @@ int sl_route_preview_new(struct sl_req *r, struct MHD_Connection *c)
     return ret;
 }
 
+/* The last preview computed for p (new), or NULL when it has none. */
+static json_t *preview_last(struct sl_previews *pv, const struct sl_preview *p)
+{
+    pthread_mutex_lock(&pv->mu);
+    json_t *o = p->json ? json_loads(p->json, 0, NULL) : NULL;
+    pthread_mutex_unlock(&pv->mu);
+    return o;
+}
+
 static int not_found(struct sl_req *r, struct MHD_Connection *c)
 {
     return sl_reply_error(r, c, MHD_HTTP_NOT_FOUND,
@@ -415,9 +420,7 @@ int sl_route_preview(struct sl_req *r, struct MHD_Connection *c)
         sl_buf_release(&cols);
         json_decref(b);
     } else {
-        pthread_mutex_lock(&pv->mu);
-        json_t *o = p->json ? json_loads(p->json, 0, NULL) : NULL;
-        pthread_mutex_unlock(&pv->mu);
+        json_t *o = preview_last(pv, p);
         ret = o ? sl_reply_json(r, c, MHD_HTTP_OK, o) : not_found(r, c);
     }
     preview_put(pv, p);
@@ -429,15 +432,7 @@ int sl_route_preview(struct sl_req *r, struct MHD_Connection *c)
 static int link_for_job(struct sl_http_server *s, const struct sl_preview *p, char *out, size_t cap)
 {
     char name[64];
-    for (int tries = 0; tries < 8; tries++) {
-        sl_random_name(name, sizeof name, "up-", "");
-        if (!mkdirat(s->updir_fd, name, 0700))
-            break;
-        if (errno != EEXIST)
-            return -1;
-        name[0] = '\0';
-    }
-    if (!name[0])
+    if (sl_updir_mkdir(s, "up-", name, sizeof name))
         return -1;
     snprintf(out, cap, "%s/%s/upload", s->updir, name);
     if (link(p->path, out)) {
@@ -454,9 +449,7 @@ static int start_import(struct sl_req *r, struct MHD_Connection *c, struct sl_pr
     struct sl_buf cols;
     int method, ret;
     sl_buf_init(&cols, 1 << 20);
-    pthread_mutex_lock(&s->previews.mu);
-    json_t *last = p->json ? json_loads(p->json, 0, NULL) : NULL;
-    pthread_mutex_unlock(&s->previews.mu);
+    json_t *last = preview_last(&s->previews, p);
     json_t *m = json_object_get(b, "mapping");
     if (!m || json_is_null(m))
         m = json_object_get(last, "mapping");

@@ -85,8 +85,10 @@ int sl_reply_json(struct sl_req *r, struct MHD_Connection *c, int status, json_t
     return sl_reply_json_hdr(r, c, status, body, NULL, NULL);
 }
 
-int sl_reply_json_hdr(struct sl_req *r, struct MHD_Connection *c, int status, json_t *body,
-                      const char *header, const char *value)
+/* body (stolen) as the answer, with the header pairs of hdrs (name, value,
+ * ..., NULL) beside its Content-Type. */
+static int reply_json_with(struct sl_req *r, struct MHD_Connection *c, int status, json_t *body,
+                           const char *const *hdrs)
 {
     /* 15 significant digits: a double's decimal value without the binary
      * noise of 17 (3253.6, not 3253.5999999999999). */
@@ -104,9 +106,16 @@ int sl_reply_json_hdr(struct sl_req *r, struct MHD_Connection *c, int status, js
         return MHD_NO;
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    if (header)
-        MHD_add_response_header(resp, header, value);
+    for (; hdrs && hdrs[0]; hdrs += 2)
+        MHD_add_response_header(resp, hdrs[0], hdrs[1]);
     return sl_reply(r, c, status, resp, len);
+}
+
+int sl_reply_json_hdr(struct sl_req *r, struct MHD_Connection *c, int status, json_t *body,
+                      const char *header, const char *value)
+{
+    const char *const hdrs[] = {header, value, NULL};
+    return reply_json_with(r, c, status, body, hdrs);
 }
 
 int sl_reply_error(struct sl_req *r, struct MHD_Connection *c, int status, const char *fmt, ...)
@@ -182,6 +191,28 @@ static int take_id(struct sl_req *r, const char *url, size_t n, size_t plen, con
     return 1;
 }
 
+/* The routes: a path, or a prefix followed by an id and a sub-path ("" =
+ * the id alone); the methods allowed there. */
+static const struct route_def {
+    const char *path;
+    const char *sub; /* NULL: path is the whole path; else path is a prefix and an id follows */
+    int route;
+    const char *allow;
+} routes[] = {
+    {"/health", NULL, R_HEALTH, "GET, HEAD"},
+    {"/info", NULL, R_INFO, "GET, HEAD"},
+    {"/metrics", NULL, R_METRICS, "GET, HEAD"},
+    {"/history", NULL, R_HISTORY, "GET, HEAD"},
+    {"/previews", NULL, R_PREVIEWS, "POST"},
+    {"/previews/", "", R_PREVIEW, "GET, POST, DELETE"},
+    {"/previews/", "/import", R_PREVIEW_IMPORT, "POST"},
+    {"/upload", NULL, R_UPLOAD, "POST"},
+    {"/imports", NULL, R_IMPORTS, "GET, POST"},
+    {"/imports/", "", R_IMPORT, "GET, DELETE"},
+    {"/imports/", "/rejects", R_REJECTS, "GET"},
+    {"/imports/", "/fixes", R_FIXES, "POST"},
+};
+
 /* Sets r->route (and r->arg); returns the methods allowed there, "" = no
  * such route. */
 static const char *route(struct sl_req *r, const char *url)
@@ -191,40 +222,23 @@ static const char *route(struct sl_req *r, const char *url)
         return r->route = R_PAGE, "GET, HEAD";
     if (n > 1 && url[n - 1] == '/')
         n--;
-    if (n == 7 && !strncmp(url, "/health", 7))
-        return r->route = R_HEALTH, "GET, HEAD";
-    if (n == 5 && !strncmp(url, "/info", 5))
-        return r->route = R_INFO, "GET, HEAD";
-    if (n == 8 && !strncmp(url, "/metrics", 8))
-        return r->route = R_METRICS, "GET, HEAD";
-    if (n == 8 && !strncmp(url, "/history", 8))
-        return r->route = R_HISTORY, "GET, HEAD";
-    if (n == 9 && !strncmp(url, "/previews", 9))
-        return r->route = R_PREVIEWS, "POST";
-    if (n > 10 && !strncmp(url, "/previews/", 10)) {
-        const char *slash;
-        if (!take_id(r, url, n, 10, &slash))
+    const char *slash = NULL, *prefix = NULL; /* the prefix whose id is in r->arg */
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        const struct route_def *d = &routes[i];
+        size_t pl = strlen(d->path);
+        if (!d->sub) {
+            if (n == pl && !strncmp(url, d->path, pl))
+                return r->route = d->route, d->allow;
+            continue;
+        }
+        if (n <= pl || strncmp(url, d->path, pl))
+            continue;
+        if ((!prefix || strcmp(prefix, d->path)) && !take_id(r, url, n, pl, &slash))
             return "";
-        if (!slash)
-            return r->route = R_PREVIEW, "GET, POST, DELETE";
-        if ((size_t)(url + n - slash) == 7 && !strncmp(slash, "/import", 7))
-            return r->route = R_PREVIEW_IMPORT, "POST";
-        return "";
-    }
-    if (n == 7 && !strncmp(url, "/upload", 7))
-        return r->route = R_UPLOAD, "POST";
-    if (n == 8 && !strncmp(url, "/imports", 8))
-        return r->route = R_IMPORTS, "GET, POST";
-    if (n > 9 && !strncmp(url, "/imports/", 9)) {
-        const char *slash;
-        if (!take_id(r, url, n, 9, &slash))
-            return "";
-        if (!slash)
-            return r->route = R_IMPORT, "GET, DELETE";
-        if ((size_t)(url + n - slash) == 8 && !strncmp(slash, "/rejects", 8))
-            return r->route = R_REJECTS, "GET";
-        if ((size_t)(url + n - slash) == 6 && !strncmp(slash, "/fixes", 6))
-            return r->route = R_FIXES, "POST";
+        prefix = d->path;
+        size_t rest = slash ? (size_t)(url + n - slash) : 0;
+        if (rest == strlen(d->sub) && (!rest || !strncmp(slash, d->sub, rest)))
+            return r->route = d->route, d->allow;
     }
     return "";
 }
@@ -259,31 +273,18 @@ int sl_http_method_arg(const char *name, int dflt, int *out)
     return -1;
 }
 
-/* The first call for a request: route, authenticate, refuse what can be
- * refused before reading a body. */
 /* An answer after which the connection is closed, for a client that
  * should come back later. */
 static int reply_busy(struct sl_req *r, struct MHD_Connection *c, const char *msg)
 {
-    char *text = NULL;
-    json_t *o = json_pack("{s:s}", "error", msg);
-    if (o)
-        text = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    if (!text)
-        return MHD_NO;
-    size_t len = strlen(text);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-    return sl_reply(r, c, MHD_HTTP_SERVICE_UNAVAILABLE, resp, len);
+    static const char *const hdrs[] = {MHD_HTTP_HEADER_CONNECTION, "close",
+                                       MHD_HTTP_HEADER_RETRY_AFTER, "1", NULL};
+    return reply_json_with(r, c, MHD_HTTP_SERVICE_UNAVAILABLE, json_pack("{s:s}", "error", msg),
+                           hdrs);
 }
 
+/* The first call for a request: route, authenticate, refuse what can be
+ * refused before reading a body. */
 static enum MHD_Result first_call(struct sl_http_server *s, struct sl_req *r,
                                   struct MHD_Connection *c)
 {
@@ -418,6 +419,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return dispatch(r, c);
 }
 
+void sl_http_log_json(json_t *o)
+{
+    char *text =
+        o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;
+    if (text)
+        sl_log_obj(SL_LOG_INFO, text);
+    free(text);
+    json_decref(o);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -442,12 +453,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
             json_object_set_new(o, "import_id", json_string(r->import_id));
         if (o && *why)
             json_object_set_new(o, "end", json_string(why));
-        char *text =
-            o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;
-        if (text)
-            sl_log_obj(SL_LOG_INFO, text);
-        free(text);
-        json_decref(o);
+        sl_http_log_json(o);
     } else {
         sl_info("http: %s %s %d %zu bytes %.1f ms%s%s%s", r->method, r->path, r->status, r->bytes,
                 ms, *why ? " (" : "", why, *why ? ")" : "");
@@ -540,13 +546,36 @@ static void server_free(struct sl_http_server *s)
     sl_free(s);
 }
 
-int sl_http_start(struct sl_http_server **out, const struct sl_http_opts *opts,
-                  struct sl_error *err)
+/* The defaults of the options left zero (http.h). */
+static void default_opts(struct sl_http_opts *o)
 {
-    *out = NULL;
+    if (o->max_jobs <= 0)
+        o->max_jobs = 2;
+    if (o->max_connections <= 0)
+        o->max_connections = 64;
+    if (o->conn_timeout_s <= 0)
+        o->conn_timeout_s = 60;
+    if (o->shutdown_timeout_s < 0)
+        o->shutdown_timeout_s = 30;
+    if (!o->method_default)
+        o->method_default = SHEETLOAD_BATCH;
+    if (o->recent_jobs <= 0)
+        o->recent_jobs = 100;
+    if (o->max_per_ip <= 0)
+        o->max_per_ip = 16;
+    if (o->header_timeout_s <= 0)
+        o->header_timeout_s = 10;
+    if (o->body_timeout_s <= 0)
+        o->body_timeout_s = 30;
+}
+
+/* A server holding copies of the options' strings, its defaults applied;
+ * NULL when out of memory. */
+static struct sl_http_server *server_new(const struct sl_http_opts *opts)
+{
     struct sl_http_server *s = sl_calloc(1, sizeof *s);
     if (!s)
-        return sl_err_set(err, SL_ENOMEM, "out of memory");
+        return NULL;
     s->o = *opts;
     s->updir_fd = -1;
     const char *db = opts->db ? opts->db : getenv("DATABASE_URL");
@@ -558,29 +587,47 @@ int sl_http_start(struct sl_http_server **out, const struct sl_http_opts *opts,
     s->o.db = s->db;
     s->o.token = s->token;
     s->max_upload = opts->max_upload ? opts->max_upload : DEFAULT_MAX_UPLOAD;
-    if (s->o.max_jobs <= 0)
-        s->o.max_jobs = 2;
-    if (s->o.max_connections <= 0)
-        s->o.max_connections = 64;
-    if (s->o.conn_timeout_s <= 0)
-        s->o.conn_timeout_s = 60;
-    if (s->o.shutdown_timeout_s < 0)
-        s->o.shutdown_timeout_s = 30;
-    if (!s->o.method_default)
-        s->o.method_default = SHEETLOAD_BATCH;
-    if (s->o.recent_jobs <= 0)
-        s->o.recent_jobs = 100;
-    if (s->o.max_per_ip <= 0)
-        s->o.max_per_ip = 16;
-    if (s->o.header_timeout_s <= 0)
-        s->o.header_timeout_s = 10;
-    if (s->o.body_timeout_s <= 0)
-        s->o.body_timeout_s = 30;
-    int rc;
+    default_opts(&s->o);
     if (!s->listen || !s->db) {
-        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
-        goto fail;
+        server_free(s);
+        return NULL;
     }
+    return s;
+}
+
+/* libmicrohttpd on sa, and s->url with the port it bound. */
+static int start_daemon(struct sl_http_server *s, const struct sockaddr_in *sa,
+                        struct sl_error *err)
+{
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    s->mhd = MHD_start_daemon(
+        flags, ntohs(sa->sin_port), NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+        s, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)sa, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)(s->o.max_connections + CONN_RESERVE), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)(s->o.max_per_ip + PER_IP_RESERVE), MHD_OPTION_NOTIFY_CONNECTION, sl_conns_notify,
+        s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.conn_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_END);
+    if (!s->mhd)
+        return sl_err_set(err, SL_EIO, "cannot listen on '%s': %s (is the port in use?)", s->listen,
+                          strerror(errno ? errno : EADDRINUSE));
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    char host[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &sa->sin_addr, host, sizeof host);
+    snprintf(s->url, sizeof s->url, "http://%s:%u", host,
+             info ? (unsigned)info->port : (unsigned)ntohs(sa->sin_port));
+    return 0;
+}
+
+int sl_http_start(struct sl_http_server **out, const struct sl_http_opts *opts,
+                  struct sl_error *err)
+{
+    *out = NULL;
+    struct sl_http_server *s = server_new(opts);
+    if (!s)
+        return sl_err_set(err, SL_ENOMEM, "out of memory");
+    int rc;
     struct sockaddr_in sa;
     if ((rc = parse_listen(s->listen, &sa, err)))
         goto fail;
@@ -594,28 +641,8 @@ int sl_http_start(struct sl_http_server **out, const struct sl_http_opts *opts,
     if ((rc = sl_jobs_init(&s->jobs, s, s->o.max_jobs, s->o.recent_jobs, err)))
         goto fail_updir;
     s->jobs.metrics = &s->m;
-    if ((rc = sl_conns_init(s, err)))
+    if ((rc = sl_conns_init(s, err)) || (rc = start_daemon(s, &sa, err)))
         goto fail_jobs;
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-    s->mhd = MHD_start_daemon(
-        flags, ntohs(sa.sin_port), NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-        s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)(s->o.max_connections + CONN_RESERVE), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)(s->o.max_per_ip + PER_IP_RESERVE), MHD_OPTION_NOTIFY_CONNECTION, sl_conns_notify,
-        s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.conn_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_END);
-    if (!s->mhd) {
-        rc = sl_err_set(err, SL_EIO, "cannot listen on '%s': %s (is the port in use?)", s->listen,
-                        strerror(errno ? errno : EADDRINUSE));
-        goto fail_jobs;
-    }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
-    char host[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
-    snprintf(s->url, sizeof s->url, "http://%s:%u", host,
-             info ? (unsigned)info->port : (unsigned)ntohs(sa.sin_port));
     *out = s;
     return 0;
 fail_jobs:

@@ -110,19 +110,23 @@ static void set_display(char *out, size_t cap, const char *name)
  * "upload": the importer sees the same base name for every upload (a CSV's
  * sheet name is its base name, and the ledger's resume key includes it), and
  * the job keeps its rejects file beside it. */
+int sl_updir_mkdir(const struct sl_http_server *s, const char *prefix, char *name, size_t cap)
+{
+    for (int tries = 0; tries < 8; tries++) {
+        sl_random_name(name, cap, prefix, "");
+        if (!mkdirat(s->updir_fd, name, 0700))
+            return 0;
+        if (errno != EEXIST)
+            return -1;
+    }
+    return -1; /* errno EEXIST: eight names taken */
+}
+
 static int open_tmp(struct sl_req *r)
 {
     char name[64];
     int dfd = -1;
-    for (int tries = 0; tries < 8; tries++) {
-        sl_random_name(name, sizeof name, "up-", "");
-        if (!mkdirat(r->srv->updir_fd, name, 0700))
-            break;
-        if (errno != EEXIST)
-            goto fail;
-        name[0] = '\0';
-    }
-    if (!name[0])
+    if (sl_updir_mkdir(r->srv, "up-", name, sizeof name))
         goto fail;
     dfd = openat(r->srv->updir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dfd >= 0)
