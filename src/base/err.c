@@ -67,7 +67,7 @@ void sl_err_clear(struct sl_error *err)
         memset(err, 0, sizeof *err);
 }
 
-static void col_name(int col, char *out)
+void sl_col_letters(long long col, char out[8])
 {
     char tmp[8];
     int n = 0;
@@ -98,7 +98,7 @@ void sl_err_format(const struct sl_error *err, char *buf, size_t cap)
         ADD("%srow %lld", off ? ", " : "", err->row);
     if (err->col > 0) {
         char c[8];
-        col_name(err->col, c);
+        sl_col_letters(err->col, c);
         ADD("%scolumn %s", off ? ", " : "", c);
     }
     ADD("%s%s", off ? ": " : "", err->msg[0] ? err->msg : sl_strerror(err->code));

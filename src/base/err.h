@@ -29,5 +29,8 @@ void sl_err_clear(struct sl_error *err);
 void sl_strlcpy(char *dst, const char *src, size_t cap);
 /* "file 'x.xlsx', sheet 'S', row 4, column C: msg" - the one-line form. */
 void sl_err_format(const struct sl_error *err, char *buf, size_t cap);
+/* A 1-based column number as its letters ("A", "Z", "AA"; "" for 0 or
+ * less; at most 7 letters). */
+void sl_col_letters(long long col, char out[8]);
 
 #endif

@@ -44,6 +44,13 @@ int sl_cli_opt_batch_size(const char *sub, const char *v, int *out);
  * override it). 0, or SL_EXIT_USAGE after saying why (as sub). */
 struct sheetload_limits;
 int sl_cli_env_memory(const char *sub, struct sheetload_limits *l);
+/* --max-memory as every subcommand takes it (sl_cli_parse_memory) into
+ * l->max_memory. 0, or SL_EXIT_USAGE after saying why (as sub). */
+int sl_cli_opt_memory(const char *sub, const char *v, struct sheetload_limits *l);
+/* The usage error for what getopt_long returned as c, ':' (a value is
+ * missing) or '?' (an unknown option), naming argv[optind - 1]; returns
+ * SL_EXIT_USAGE. */
+int sl_cli_getopt_error(const char *sub, int c, char **argv);
 /* Parses a CSV delimiter: one byte other than '"', CR and LF, or "tab" or
  * "\t" for TAB; 0 or -1. */
 int sl_cli_parse_delimiter(const char *s, char *out);

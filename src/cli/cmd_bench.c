@@ -230,91 +230,99 @@ static int parse_methods(const char *list, int *out, int *n)
     return 0;
 }
 
+/* The long options; a value above 255 names an option without a short
+ * form. */
+enum {
+    O_ROWS = 256,
+    O_DB,
+    O_METHODS,
+    O_FILE,
+    O_REPEAT,
+    O_WORKERS,
+    O_BATCH,
+    O_INLINE,
+    O_KEEP,
+    O_KEEPIDX,
+    O_FORCE
+};
+
+static const struct option long_opts[] = {
+    {"rows", required_argument, NULL, O_ROWS},
+    {"db", required_argument, NULL, O_DB},
+    {"methods", required_argument, NULL, O_METHODS},
+    {"file", required_argument, NULL, O_FILE},
+    {"repeat", required_argument, NULL, O_REPEAT},
+    {"workers", required_argument, NULL, O_WORKERS},
+    {"batch-size", required_argument, NULL, O_BATCH},
+    {"inline-strings", no_argument, NULL, O_INLINE},
+    {"keep", no_argument, NULL, O_KEEP},
+    {"keep-indexes", no_argument, NULL, O_KEEPIDX},
+    {"force", no_argument, NULL, O_FORCE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* One option c of long_opts with its value v. 0, or SL_EXIT_USAGE (said). */
+static int set_opt(struct bench_opts *o, int c, const char *v)
+{
+    switch (c) {
+    case O_ROWS:
+        if (sl_cli_parse_long(v, 1, 100000000, &o->rows))
+            return sl_cli_usage_error("bench",
+                                      "--rows wants a number from 1 to 100000000, not '%s'", v);
+        return 0;
+    case O_REPEAT:
+        if (sl_cli_parse_long(v, 1, BENCH_MAX_REPEAT, &o->repeat))
+            return sl_cli_usage_error("bench", "--repeat wants a number from 1 to %d, not '%s'",
+                                      BENCH_MAX_REPEAT, v);
+        return 0;
+    case O_WORKERS:
+        return sl_cli_opt_workers("bench", v, &o->workers);
+    case O_BATCH:
+        return sl_cli_opt_batch_size("bench", v, &o->batch_size);
+    case O_DB:
+        o->db = v;
+        return 0;
+    case O_METHODS:
+        o->methods = v;
+        return 0;
+    case O_FILE:
+        o->file = v;
+        return 0;
+    case O_INLINE:
+        o->inline_strings = 1;
+        return 0;
+    case O_KEEP:
+        o->keep = 1;
+        return 0;
+    case O_KEEPIDX:
+        o->keep_indexes = 1; /* passed on as --indexes keep */
+        return 0;
+    case O_FORCE:
+        o->force = 1;
+        return 0;
+    }
+    return SL_EXIT_USAGE; /* cannot happen: every long option is handled */
+}
+
+/* 0, -1 after --help, or SL_EXIT_USAGE (said). */
 static int parse_args(int argc, char **argv, struct bench_opts *o)
 {
-    enum {
-        O_ROWS = 256,
-        O_DB,
-        O_METHODS,
-        O_FILE,
-        O_REPEAT,
-        O_WORKERS,
-        O_BATCH,
-        O_INLINE,
-        O_KEEP,
-        O_KEEPIDX,
-        O_FORCE
-    };
-    static const struct option longopts[] = {
-        {"rows", required_argument, NULL, O_ROWS},
-        {"db", required_argument, NULL, O_DB},
-        {"methods", required_argument, NULL, O_METHODS},
-        {"file", required_argument, NULL, O_FILE},
-        {"repeat", required_argument, NULL, O_REPEAT},
-        {"workers", required_argument, NULL, O_WORKERS},
-        {"batch-size", required_argument, NULL, O_BATCH},
-        {"inline-strings", no_argument, NULL, O_INLINE},
-        {"keep", no_argument, NULL, O_KEEP},
-        {"keep-indexes", no_argument, NULL, O_KEEPIDX},
-        {"force", no_argument, NULL, O_FORCE},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     o->rows = 10000;
     o->repeat = 1;
     o->methods = "sequential,concurrent,batch,copy";
     optind = 1;
     opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        switch (c) {
-        case O_ROWS:
-            if (sl_cli_parse_long(optarg, 1, 100000000, &o->rows))
-                return sl_cli_usage_error(
-                    "bench", "--rows wants a number from 1 to 100000000, not '%s'", optarg);
-            break;
-        case O_DB:
-            o->db = optarg;
-            break;
-        case O_METHODS:
-            o->methods = optarg;
-            break;
-        case O_FILE:
-            o->file = optarg;
-            break;
-        case O_REPEAT:
-            if (sl_cli_parse_long(optarg, 1, BENCH_MAX_REPEAT, &o->repeat))
-                return sl_cli_usage_error("bench", "--repeat wants a number from 1 to %d, not '%s'",
-                                          BENCH_MAX_REPEAT, optarg);
-            break;
-        case O_WORKERS:
-            if (sl_cli_opt_workers("bench", optarg, &o->workers))
-                return SL_EXIT_USAGE;
-            break;
-        case O_BATCH:
-            if (sl_cli_opt_batch_size("bench", optarg, &o->batch_size))
-                return SL_EXIT_USAGE;
-            break;
-        case O_INLINE:
-            o->inline_strings = 1;
-            break;
-        case O_KEEP:
-            o->keep = 1;
-            break;
-        case O_KEEPIDX:
-            o->keep_indexes = 1; /* passed on as --indexes keep */
-            break;
-        case O_FORCE:
-            o->force = 1;
-            break;
-        case 'h':
+    int c, rc;
+    while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
+        if (c == 'h') {
             usage(stdout);
             return -1;
-        case ':':
-            return sl_cli_usage_error("bench", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return sl_cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
         }
+        if (c == ':' || c == '?')
+            return sl_cli_getopt_error("bench", c, argv);
+        if ((rc = set_opt(o, c, optarg)))
+            return rc;
     }
     if (optind < argc)
         return sl_cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);

@@ -248,7 +248,6 @@ static int parse_args(int argc, char **argv, struct cat_args *a)
         {"max-memory", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0},
     };
     int c;
-    unsigned long long mem;
     memset(a, 0, sizeof *a);
     if (sl_cli_env_memory("cat", &a->ro.limits))
         return SL_EXIT_USAGE;
@@ -269,12 +268,8 @@ static int parse_args(int argc, char **argv, struct cat_args *a)
             a->ro.encoding = optarg;
             break;
         case 'm':
-            if (sl_cli_parse_memory(optarg, &mem))
-                return sl_cli_usage_error("cat",
-                                          "--max-memory '%s' is not a size of at least 1MiB "
-                                          "(e.g. 256MiB) or 'unlimited'",
-                                          optarg);
-            a->ro.limits.max_memory = mem;
+            if (sl_cli_opt_memory("cat", optarg, &a->ro.limits))
+                return SL_EXIT_USAGE;
             break;
         case 'd':
             if (sl_cli_parse_delimiter(optarg, &a->ro.delimiter))

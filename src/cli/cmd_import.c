@@ -9,6 +9,7 @@
  * callback runs on the main thread (the import's fan-in) and owns the
  * progress line state. */
 #include <getopt.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -245,147 +246,135 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* set_target and set_how: an option the other one handles. */
-#define NOT_MINE (-1)
+/* The options whose value is a text kept as given; need: the usage error
+ * when it is empty (NULL: "" is allowed). */
+static const struct text_opt {
+    int opt;
+    size_t off; /* of the const char * in struct args */
+    const char *need;
+} text_opts[] = {
+    {O_DB, offsetof(struct args, o.db), NULL},
+    {O_TABLE, offsetof(struct args, o.table), "--table needs a table name"},
+    {O_COLUMNS, offsetof(struct args, o.columns), NULL},
+    {O_MAP, offsetof(struct args, o.map), NULL},
+    {O_MAP_FILE, offsetof(struct args, o.map_file), NULL},
+    {O_SHEET, offsetof(struct args, o.sheet), NULL},
+    {O_REJECTS, offsetof(struct args, o.rejects_path), NULL},
+    {O_ENCODING, offsetof(struct args, o.encoding),
+     "--encoding needs an encoding name (e.g. cp1252)"},
+};
 
-/* A count of at least 1, as the usage error words it. */
-static int count_arg(const char *name, const char *v, const char *what, long long *out)
-{
-    if (sl_cli_parse_long(v, 1, (long long)1 << 62, out))
-        return sl_cli_usage_error("import", "%s '%s' is not %s", name, v, what);
-    return 0;
-}
+/* The switches: each sets an int of struct args to 1. */
+static const struct flag_opt {
+    int opt;
+    size_t off;
+} flag_opts[] = {
+    {O_DRY_RUN, offsetof(struct args, o.dry_run)}, {O_FORCE, offsetof(struct args, o.force)},
+    {O_RESTART, offsetof(struct args, o.restart)}, {O_WAIT, offsetof(struct args, o.wait)},
+    {O_JSON, offsetof(struct args, json)},         {'q', offsetof(struct args, quiet)},
+};
 
-/* What the file is and where it goes. 0, or SL_EXIT_USAGE (said). */
-static int set_target(struct args *a, int opt, const char *v)
+/* The counts of at least 1 (a long long of struct args), as the usage
+ * error words them. */
+static const struct count_opt {
+    int opt;
+    const char *name, *what;
+    size_t off;
+} count_opts[] = {
+    {O_MAX_ERRORS, "--max-errors", "a positive number", offsetof(struct args, o.max_errors)},
+    {O_MAX_ROWS, "--max-rows", "a positive number", offsetof(struct args, o.max_rows)},
+    {O_RESUME, "--resume", "an import id", offsetof(struct args, o.resume_id)},
+};
+
+#define NOT_MINE (-1) /* set_plain: an option set_choice handles */
+
+/* The options of the tables above: 0, NOT_MINE, or SL_EXIT_USAGE (said). */
+static int set_plain(struct args *a, int opt, const char *v)
 {
-    long long n;
-    int m;
-    switch (opt) {
-    case O_DB:
-        a->o.db = v;
-        return 0;
-    case O_TABLE:
-        if (!*v)
-            return sl_cli_usage_error("import", "--table needs a table name");
-        a->o.table = v;
-        return 0;
-    case O_COLUMNS:
-        a->o.columns = v;
-        return 0;
-    case O_MAP:
-        a->o.map = v;
-        return 0;
-    case O_MAP_FILE:
-        a->o.map_file = v;
-        return 0;
-    case O_SHEET:
-        a->o.sheet = v;
-        return 0;
-    case O_REJECTS:
-        a->o.rejects_path = v;
-        return 0;
-    case O_ENCODING:
-        if (!*v)
-            return sl_cli_usage_error("import", "--encoding needs an encoding name (e.g. cp1252)");
-        a->o.encoding = v;
-        return 0;
-    case O_DELIM:
-        if (sl_cli_parse_delimiter(v, &a->o.delimiter))
-            return sl_cli_usage_error("import",
-                                      "--delimiter '%s' must be one character (or "
-                                      "'tab')",
-                                      v);
-        return 0;
-    case O_HEADER:
-        if (!strcmp(v, "auto"))
-            a->o.header_row = SHEETLOAD_HEADER_AUTO;
-        else if (!strcmp(v, "none"))
-            a->o.header_row = SHEETLOAD_HEADER_NONE;
-        else if (sl_cli_parse_long(v, 1, 1048576, &n) == 0)
-            a->o.header_row = n;
-        else
-            return sl_cli_usage_error("import",
-                                      "--header '%s' must be auto, none or a row "
-                                      "number from 1 to 1048576",
-                                      v);
-        return 0;
-    case O_INDEXES:
-        if ((m = sheetload_indexes_parse(v)) < 0)
-            return sl_cli_usage_error("import",
-                                      "unknown --indexes '%s'; use auto, keep or "
-                                      "defer",
-                                      v);
-        a->o.indexes = m;
-        return 0;
+    char *base = (char *)a;
+    for (size_t i = 0; i < sizeof text_opts / sizeof text_opts[0]; i++)
+        if (text_opts[i].opt == opt) {
+            if (text_opts[i].need && !*v)
+                return sl_cli_usage_error("import", "%s", text_opts[i].need);
+            *(const char **)(void *)(base + text_opts[i].off) = v;
+            return 0;
+        }
+    for (size_t i = 0; i < sizeof flag_opts / sizeof flag_opts[0]; i++)
+        if (flag_opts[i].opt == opt) {
+            *(int *)(void *)(base + flag_opts[i].off) = 1;
+            return 0;
+        }
+    for (size_t i = 0; i < sizeof count_opts / sizeof count_opts[0]; i++) {
+        const struct count_opt *c = &count_opts[i];
+        if (c->opt == opt) {
+            if (sl_cli_parse_long(v, 1, (long long)1 << 62, (long long *)(void *)(base + c->off)))
+                return sl_cli_usage_error("import", "%s '%s' is not %s", c->name, v, c->what);
+            return 0;
+        }
     }
     return NOT_MINE;
 }
 
-/* How the rows go in, and when to stop. */
-static int set_how(struct args *a, int opt, const char *v)
+/* --header: auto, none or a row number. */
+static int set_header(struct args *a, const char *v)
 {
-    unsigned long long mem;
+    long long n;
+    if (!strcmp(v, "auto"))
+        a->o.header_row = SHEETLOAD_HEADER_AUTO;
+    else if (!strcmp(v, "none"))
+        a->o.header_row = SHEETLOAD_HEADER_NONE;
+    else if (sl_cli_parse_long(v, 1, 1048576, &n) == 0)
+        a->o.header_row = n;
+    else
+        return sl_cli_usage_error("import",
+                                  "--header '%s' must be auto, none or a row number from 1 to "
+                                  "1048576",
+                                  v);
+    return 0;
+}
+
+/* The options with a choice or a unit. 0, or SL_EXIT_USAGE (said). */
+static int set_choice(struct args *a, int opt, const char *v)
+{
     double d;
     int m;
     switch (opt) {
+    case O_HEADER:
+        return set_header(a, v);
+    case O_DELIM:
+        if (sl_cli_parse_delimiter(v, &a->o.delimiter))
+            return sl_cli_usage_error("import", "--delimiter '%s' must be one character (or 'tab')",
+                                      v);
+        return 0;
+    case O_INDEXES:
+        if ((m = sheetload_indexes_parse(v)) < 0)
+            return sl_cli_usage_error("import", "unknown --indexes '%s'; use auto, keep or defer",
+                                      v);
+        a->o.indexes = m;
+        return 0;
+    case O_KEEP_INDEXES:
+        a->o.indexes = SHEETLOAD_INDEXES_KEEP;
+        return 0;
     case O_METHOD:
         if ((m = sheetload_method_parse(v)) < 0)
-            return sl_cli_usage_error("import",
-                                      "unknown method '%s'; use sequential, "
-                                      "concurrent, batch or copy",
-                                      v);
+            return sl_cli_usage_error(
+                "import", "unknown method '%s'; use sequential, concurrent, batch or copy", v);
         a->o.method = m;
         return 0;
     case O_WORKERS:
         return sl_cli_opt_workers("import", v, &a->o.workers);
     case O_BATCH:
         return sl_cli_opt_batch_size("import", v, &a->o.batch_size);
-    case O_MAX_ERRORS:
-        return count_arg("--max-errors", v, "a positive number", &a->o.max_errors);
-    case O_MAX_ROWS:
-        return count_arg("--max-rows", v, "a positive number", &a->o.max_rows);
-    case O_RESUME:
-        return count_arg("--resume", v, "an import id", &a->o.resume_id);
     case O_MAX_MEMORY:
-        if (sl_cli_parse_memory(v, &mem))
-            return sl_cli_usage_error("import",
-                                      "--max-memory '%s' is not a size of at least 1MiB "
-                                      "(e.g. 256MiB) or 'unlimited'",
-                                      v);
-        a->o.limits.max_memory = mem;
-        return 0;
+        return sl_cli_opt_memory("import", v, &a->o.limits);
     case O_TIMEOUT:
         if (sl_cli_parse_duration(v, &d) || d <= 0)
             return sl_cli_usage_error("import",
-                                      "--timeout '%s' is not a duration (e.g. 30s, "
-                                      "500ms, 5m)",
-                                      v);
+                                      "--timeout '%s' is not a duration (e.g. 30s, 500ms, 5m)", v);
         a->o.timeout_s = d;
         return 0;
-    case O_DRY_RUN:
-        a->o.dry_run = 1;
-        return 0;
-    case O_KEEP_INDEXES:
-        a->o.indexes = SHEETLOAD_INDEXES_KEEP;
-        return 0;
-    case O_FORCE:
-        a->o.force = 1;
-        return 0;
-    case O_RESTART:
-        a->o.restart = 1;
-        return 0;
-    case O_WAIT:
-        a->o.wait = 1;
-        return 0;
-    case O_JSON:
-        a->json = 1;
-        return 0;
-    case 'q':
-        a->quiet = 1;
-        return 0;
     }
-    return NOT_MINE;
+    return SL_EXIT_USAGE; /* cannot happen: every long option is someone's */
 }
 
 /* The options that exclude each other, and the file. */
@@ -415,17 +404,12 @@ static int parse(int argc, char **argv, struct args *a)
             help();
             return -1;
         }
-        if (c == ':')
-            return sl_cli_usage_error("import", "option '%s' needs a value", argv[optind - 1]);
-        if (c == '?')
-            return sl_cli_usage_error("import",
-                                      "unknown option '%s' (or one that takes no "
-                                      "value given one)",
-                                      argv[optind - 1]);
-        if ((rc = set_target(a, c, optarg)) == NOT_MINE)
-            rc = set_how(a, c, optarg);
+        if (c == ':' || c == '?')
+            return sl_cli_getopt_error("import", c, argv);
+        if ((rc = set_plain(a, c, optarg)) == NOT_MINE)
+            rc = set_choice(a, c, optarg);
         if (rc)
-            return rc; /* NOT_MINE cannot happen: every long option is someone's */
+            return rc;
     }
     if (optind < argc)
         a->o.file = argv[optind++];
@@ -451,13 +435,8 @@ static void header_summary(const struct sheetload_stats *st)
         printf("  header:  none; columns by position\n");
     for (int i = 0; i < st->nheader_cells; i++) {
         const struct sheetload_header_cell *c = &st->header_cells[i];
-        char letters[8], tmp[8];
-        int n = 0;
-        for (int k = c->col; k > 0 && n < 7; k = (k - 1) / 26)
-            tmp[n++] = (char)('A' + (k - 1) % 26);
-        for (int k = 0; k < n; k++)
-            letters[k] = tmp[n - 1 - k];
-        letters[n] = '\0';
+        char letters[8];
+        sl_col_letters(c->col, letters);
         if (c->column[0])
             printf("           %-3s %-24s -> %s (%s)\n", letters, c->text[0] ? c->text : "-",
                    c->column, sheetload_match_how_name(c->how));
@@ -491,64 +470,62 @@ static void summary(const struct sheetload_stats *st, int rc, int dry_run)
     header_summary(st);
 }
 
-int sl_cmd_import(int argc, char **argv)
+/* Blocks SIGINT, SIGTERM and SIGUSR2 and starts the thread that takes
+ * them. 0, or -1 when out of memory (said); sw->thread runs when
+ * *started. */
+static int sigwatch_start(struct sigwatch *sw, int *started)
 {
-    struct args a;
-    struct sheetload_stats st;
-    struct sigwatch sw;
-    struct progress_line pl = {0};
-    int rc, started = 0;
-    memset(&a, 0, sizeof a);
-    rc = parse(argc, argv, &a);
-    if (rc == -1)
-        return SL_EXIT_OK;
-    if (rc)
-        return rc;
-    if (a.quiet)
-        sl_log_set_level(SL_LOG_ERROR);
-    memset(&sw, 0, sizeof sw);
-    sw.stop = sheetload_stop_new(NULL);
-    if (!sw.stop) {
+    memset(sw, 0, sizeof *sw);
+    *started = 0;
+    sw->stop = sheetload_stop_new(NULL);
+    if (!sw->stop) {
         fprintf(stderr, "sheetload import: out of memory\n");
-        return SL_EXIT_FAIL;
+        return -1;
     }
-    sigemptyset(&sw.set);
-    sigaddset(&sw.set, SIGINT);
-    sigaddset(&sw.set, SIGTERM);
-    sigaddset(&sw.set, SIGUSR2);
-    if (pthread_sigmask(SIG_BLOCK, &sw.set, NULL) == 0 &&
-        pthread_create(&sw.thread, NULL, sig_main, &sw) == 0)
-        started = 1;
-    a.o.stop = sw.stop;
-    if (!a.quiet && isatty(2)) {
-        a.o.progress = on_progress;
-        a.o.progress_arg = &pl;
-    }
-    rc = sheetload_import(&a.o, &st);
-    if (pl.shown)
-        fprintf(stderr, "\r\033[K");
+    sigemptyset(&sw->set);
+    sigaddset(&sw->set, SIGINT);
+    sigaddset(&sw->set, SIGTERM);
+    sigaddset(&sw->set, SIGUSR2);
+    if (pthread_sigmask(SIG_BLOCK, &sw->set, NULL) == 0 &&
+        pthread_create(&sw->thread, NULL, sig_main, sw) == 0)
+        *started = 1;
+    return 0;
+}
+
+/* Ends the signal thread; the first signal it took, 0 = none. */
+static int sigwatch_end(struct sigwatch *sw, int started)
+{
     if (started) {
-        pthread_kill(sw.thread, SIGUSR2);
-        pthread_join(sw.thread, NULL);
+        pthread_kill(sw->thread, SIGUSR2);
+        pthread_join(sw->thread, NULL);
     }
-    int sig = atomic_load(&sw.signo);
+    return atomic_load(&sw->signo);
+}
+
+/* The error on stderr, the statistics on stdout. */
+static void report(const struct args *a, const struct sheetload_stats *st, int rc)
+{
     if (rc) {
         char line[1400];
-        sl_err_format(&st.err, line, sizeof line);
+        sl_err_format(&st->err, line, sizeof line);
         fprintf(
             stderr, "sheetload import: %s%s\n",
             rc == SL_ECANCELED || rc == SL_ETIMEDOUT || rc == SL_EMAXERR ? "" : "error: ", line);
     }
-    if (a.json) {
+    if (a->json) {
         static char buf[65536];
-        sheetload_stats_json(&st, buf, sizeof buf);
+        sheetload_stats_json(st, buf, sizeof buf);
         printf("%s\n", buf);
     } else if (rc != SL_EEXISTS && rc != SL_EBUSY &&
-               (st.total_records || rc == 0 || st.import_id)) {
-        summary(&st, rc, a.o.dry_run);
+               (st->total_records || rc == 0 || st->import_id)) {
+        summary(st, rc, a->o.dry_run);
     }
     fflush(stdout);
-    sheetload_stop_free(sw.stop);
+}
+
+/* The exit code of an import that returned rc after signal sig (0: none). */
+static int exit_code(int rc, int sig)
+{
     switch (rc) {
     case 0:
         return SL_EXIT_OK;
@@ -562,4 +539,35 @@ int sl_cmd_import(int argc, char **argv)
     default:
         return SL_EXIT_FAIL;
     }
+}
+
+int sl_cmd_import(int argc, char **argv)
+{
+    struct args a;
+    struct sheetload_stats st;
+    struct sigwatch sw;
+    struct progress_line pl = {0};
+    int rc, started;
+    memset(&a, 0, sizeof a);
+    rc = parse(argc, argv, &a);
+    if (rc == -1)
+        return SL_EXIT_OK;
+    if (rc)
+        return rc;
+    if (a.quiet)
+        sl_log_set_level(SL_LOG_ERROR);
+    if (sigwatch_start(&sw, &started))
+        return SL_EXIT_FAIL;
+    a.o.stop = sw.stop;
+    if (!a.quiet && isatty(2)) {
+        a.o.progress = on_progress;
+        a.o.progress_arg = &pl;
+    }
+    rc = sheetload_import(&a.o, &st);
+    if (pl.shown)
+        fprintf(stderr, "\r\033[K");
+    int sig = sigwatch_end(&sw, started);
+    report(&a, &st, rc);
+    sheetload_stop_free(sw.stop);
+    return exit_code(rc, sig);
 }

@@ -5,14 +5,16 @@
  * thread inherits the mask) and the main thread takes them with sigwait(),
  * so no code runs in a signal handler.
  */
-#include "base/err.h"
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/err.h"
 #include "base/log.h"
 #include "cli/cli.h"
 #include "http/http.h"
@@ -87,7 +89,8 @@ static void usage(void)
         "Exit status: 0 after a graceful stop, 1 when the server cannot start, 2 usage.\n");
 }
 
-/* "--name value" or "--name=value": the value, else NULL (with *i moved). */
+/* The options as given (and the environment under them), then applied
+ * into o. */
 struct serve_args {
     struct sl_http_opts o;
     const char *max_upload, *max_jobs, *max_conns, *shutdown, *method;
@@ -96,90 +99,102 @@ struct serve_args {
     const char *max_mem, *max_mem_total;
 };
 
+/* How an option's text becomes its value. */
+enum num_kind {
+    K_SIZE,    /* sl_cli_parse_size, more than 0, into an unsigned long long */
+    K_MEMORY,  /* sl_cli_parse_memory, into a uint64_t */
+    K_INT,     /* a number from min to max, into an int */
+    K_LONG,    /* the same into a long long */
+    K_SECONDS, /* sl_cli_parse_duration, at least min (more than min: above), into a double */
+};
+
+/* The options with a number, a size or a duration: the text at src in
+ * struct serve_args becomes the value at dst; what says in the usage
+ * error what the value must be. */
+static const struct num_opt {
+    const char *name;
+    enum num_kind kind;
+    double min, max;
+    int above;
+    size_t src, dst;
+    const char *what;
+} num_opts[] = {
+#define A(f) offsetof(struct serve_args, f)
+    {"--max-upload", K_SIZE, 0, 0, 0, A(max_upload), A(o.max_upload),
+     "a size such as 3MB, 100MB or 1GiB"},
+    {"--max-memory", K_MEMORY, 0, 0, 0, A(max_mem), A(o.max_memory),
+     "a size of at least 1MiB (e.g. 256MiB) or 'unlimited'"},
+    {"--max-memory-total", K_MEMORY, 0, 0, 0, A(max_mem_total), A(o.max_memory_total),
+     "a size of at least 1MiB (e.g. 1GiB) or 'unlimited'"},
+    {"--max-jobs", K_INT, 1, 1024, 0, A(max_jobs), A(o.max_jobs), "a number from 1 to 1024"},
+    {"--max-connections", K_INT, 1, 10000, 0, A(max_conns), A(o.max_connections),
+     "a number from 1 to 10000"},
+    {"--max-connections-per-ip", K_INT, 1, 10000, 0, A(per_ip), A(o.max_per_ip),
+     "a number from 1 to 10000"},
+    {"--header-timeout", K_SECONDS, 1, 0, 0, A(header_to), A(o.header_timeout_s),
+     "a duration of 1s or more"},
+    {"--body-timeout", K_SECONDS, 1, 0, 0, A(body_to), A(o.body_timeout_s),
+     "a duration of 1s or more"},
+    {"--max-rows", K_LONG, 1, 0x1p62, 0, A(max_rows), A(o.max_rows), "a positive number"},
+    {"--shutdown-timeout", K_SECONDS, 0, 0, 0, A(shutdown), A(o.shutdown_timeout_s),
+     "a duration such as 30s or 2m"},
+    {"--preview-ttl", K_SECONDS, 0, 0, 1, A(preview_ttl), A(o.preview_ttl_s),
+     "a duration such as 10m or 1h"},
+    {"--preview-space", K_SIZE, 0, 0, 0, A(preview_space), A(o.preview_space),
+     "a size such as 500MB or 2GB"},
+#undef A
+};
+
+/* The value of text v into dst as n says; 0 or -1. */
+static int num_value(const struct num_opt *n, const char *v, void *dst)
+{
+    unsigned long long size;
+    long long count;
+    double d;
+    switch (n->kind) {
+    case K_SIZE:
+        if (sl_cli_parse_size(v, &size) || size == 0)
+            return -1;
+        *(unsigned long long *)dst = size;
+        return 0;
+    case K_MEMORY:
+        if (sl_cli_parse_memory(v, &size))
+            return -1;
+        *(uint64_t *)dst = size;
+        return 0;
+    case K_INT:
+    case K_LONG:
+        if (sl_cli_parse_long(v, (long long)n->min, (long long)n->max, &count))
+            return -1;
+        if (n->kind == K_INT)
+            *(int *)dst = (int)count;
+        else
+            *(long long *)dst = count;
+        return 0;
+    case K_SECONDS:
+        if (sl_cli_parse_duration(v, &d) || d < n->min || (n->above && d <= n->min))
+            return -1;
+        *(double *)dst = d;
+        return 0;
+    }
+    return -1;
+}
+
 static int apply(struct serve_args *a)
 {
-    if (a->max_upload) {
-        unsigned long long v;
-        if (sl_cli_parse_size(a->max_upload, &v) || v == 0)
-            return sl_cli_usage_error("serve",
-                                      "--max-upload '%s' is not a size such as 3MB, 100MB or 1GiB",
-                                      a->max_upload);
-        a->o.max_upload = v;
+    a->o.shutdown_timeout_s = 30;
+    for (size_t i = 0; i < sizeof num_opts / sizeof num_opts[0]; i++) {
+        const struct num_opt *n = &num_opts[i];
+        const char *v = *(const char **)(void *)((char *)a + n->src);
+        if (v && num_value(n, v, (char *)a + n->dst))
+            return sl_cli_usage_error("serve", "%s '%s' is not %s", n->name, v, n->what);
     }
-    if (a->max_mem) {
-        unsigned long long m;
-        if (sl_cli_parse_memory(a->max_mem, &m))
-            return sl_cli_usage_error("serve",
-                                      "--max-memory '%s' is not a size of at least 1MiB "
-                                      "(e.g. 256MiB) or 'unlimited'",
-                                      a->max_mem);
-        a->o.max_memory = m;
-    }
-    if (a->max_mem_total) {
-        unsigned long long m;
-        if (sl_cli_parse_memory(a->max_mem_total, &m))
-            return sl_cli_usage_error("serve",
-                                      "--max-memory-total '%s' is not a size of at least "
-                                      "1MiB (e.g. 1GiB) or 'unlimited'",
-                                      a->max_mem_total);
-        a->o.max_memory_total = m;
-    }
-    long long v;
-    if (a->max_jobs) {
-        if (sl_cli_parse_long(a->max_jobs, 1, 1024, &v))
-            return sl_cli_usage_error("serve", "--max-jobs '%s' is not a number from 1 to 1024",
-                                      a->max_jobs);
-        a->o.max_jobs = (int)v;
-    }
-    if (a->max_conns) {
-        if (sl_cli_parse_long(a->max_conns, 1, 10000, &v))
-            return sl_cli_usage_error(
-                "serve", "--max-connections '%s' is not a number from 1 to 10000", a->max_conns);
-        a->o.max_connections = (int)v;
-    }
-    if (a->per_ip) {
-        if (sl_cli_parse_long(a->per_ip, 1, 10000, &v))
-            return sl_cli_usage_error(
-                "serve", "--max-connections-per-ip '%s' is not a number from 1 to 10000",
-                a->per_ip);
-        a->o.max_per_ip = (int)v;
-    }
-    if (a->header_to &&
-        (sl_cli_parse_duration(a->header_to, &a->o.header_timeout_s) || a->o.header_timeout_s < 1))
-        return sl_cli_usage_error("serve", "--header-timeout '%s' is not a duration of 1s or more",
-                                  a->header_to);
-    if (a->body_to &&
-        (sl_cli_parse_duration(a->body_to, &a->o.body_timeout_s) || a->o.body_timeout_s < 1))
-        return sl_cli_usage_error("serve", "--body-timeout '%s' is not a duration of 1s or more",
-                                  a->body_to);
     if (a->log_format) {
         if (!strcmp(a->log_format, "json"))
             a->o.log_json = 1;
         else if (strcmp(a->log_format, "text"))
             return sl_cli_usage_error("serve", "--log-format '%s': use text or json",
                                       a->log_format);
-    }
-    if (a->max_rows) {
-        if (sl_cli_parse_long(a->max_rows, 1, (long long)1 << 62, &v))
-            return sl_cli_usage_error("serve", "--max-rows '%s' is not a positive number",
-                                      a->max_rows);
-        a->o.max_rows = v;
-    }
-    a->o.shutdown_timeout_s = 30;
-    if (a->shutdown && sl_cli_parse_duration(a->shutdown, &a->o.shutdown_timeout_s))
-        return sl_cli_usage_error(
-            "serve", "--shutdown-timeout '%s' is not a duration such as 30s or 2m", a->shutdown);
-    if (a->preview_ttl &&
-        (sl_cli_parse_duration(a->preview_ttl, &a->o.preview_ttl_s) || a->o.preview_ttl_s <= 0))
-        return sl_cli_usage_error("serve", "--preview-ttl '%s' is not a duration such as 10m or 1h",
-                                  a->preview_ttl);
-    if (a->preview_space) {
-        unsigned long long v2;
-        if (sl_cli_parse_size(a->preview_space, &v2) || v2 == 0)
-            return sl_cli_usage_error("serve",
-                                      "--preview-space '%s' is not a size such as 500MB or 2GB",
-                                      a->preview_space);
-        a->o.preview_space = v2;
     }
     if (a->method) {
         int m = sheetload_method_parse(a->method);
@@ -242,12 +257,12 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
     while ((c = getopt_long(argc, argv, ":qh", long_opts, &idx)) != -1) {
         if (c == 0 && *optarg)
             *dest[idx] = optarg;
-        else if (c == 0 || c == ':')
-            return sl_cli_usage_error("serve", "option '%s' needs a value", argv[optind - 1]);
+        else if (c == 0)
+            return sl_cli_getopt_error("serve", ':', argv);
         else if (c == 'q')
             sl_log_set_level(SL_LOG_WARNING);
         else if (c != 'h')
-            return sl_cli_usage_error("serve", "unknown option '%s'", argv[optind - 1]);
+            return sl_cli_getopt_error("serve", c, argv);
     }
     if (optind < argc)
         return sl_cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);

@@ -1,6 +1,7 @@
 /* parse.c - option value parsers shared by the subcommands. */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,17 +124,32 @@ int sl_cli_opt_batch_size(const char *sub, const char *v, int *out)
     return opt_count(sub, "--batch-size", v, SHEETLOAD_MAX_BATCH_SIZE, out);
 }
 
-int sl_cli_env_memory(const char *sub, struct sheetload_limits *l)
+/* A memory budget named name (an option, a variable) into l. */
+static int set_memory(const char *sub, const char *name, const char *v, struct sheetload_limits *l)
 {
     unsigned long long mem;
-    const char *env = getenv("SHEETLOAD_MAX_MEMORY");
-    if (!env || !*env)
-        return 0;
-    if (sl_cli_parse_memory(env, &mem))
-        return sl_cli_usage_error(sub,
-                                  "SHEETLOAD_MAX_MEMORY '%s' is not a size of at least 1MiB "
-                                  "or 'unlimited'",
-                                  env);
+    if (sl_cli_parse_memory(v, &mem))
+        return sl_cli_usage_error(
+            sub, "%s '%s' is not a size of at least 1MiB (e.g. 256MiB) or 'unlimited'", name, v);
     l->max_memory = mem;
     return 0;
+}
+
+int sl_cli_env_memory(const char *sub, struct sheetload_limits *l)
+{
+    const char *env = getenv("SHEETLOAD_MAX_MEMORY");
+    return env && *env ? set_memory(sub, "SHEETLOAD_MAX_MEMORY", env, l) : 0;
+}
+
+int sl_cli_opt_memory(const char *sub, const char *v, struct sheetload_limits *l)
+{
+    return set_memory(sub, "--max-memory", v, l);
+}
+
+int sl_cli_getopt_error(const char *sub, int c, char **argv)
+{
+    if (c == ':')
+        return sl_cli_usage_error(sub, "option '%s' needs a value", argv[optind - 1]);
+    return sl_cli_usage_error(sub, "unknown option '%s' (or one that takes no value given one)",
+                              argv[optind - 1]);
 }

@@ -570,16 +570,7 @@ int sl_header_match(const struct sl_cell *cells, size_t n, const struct sl_targe
 
 void sl_header_col_letters(size_t i, char *out)
 {
-    char tmp[8];
-    int n = 0;
-    size_t c = i + 1;
-    while (c > 0 && n < 7) {
-        tmp[n++] = (char)('A' + (c - 1) % 26);
-        c = (c - 1) / 26;
-    }
-    for (int k = 0; k < n; k++)
-        out[k] = tmp[n - 1 - k];
-    out[n] = '\0';
+    sl_col_letters((long long)i + 1, out);
 }
 
 /* ---- shapes of values ------------------------------------------------------------ */
