@@ -152,108 +152,86 @@ static int finish(struct sl_ctx *ctx, struct sl_ctx_watch *w, int watching, int 
     return rc;
 }
 
-int sl_chan_send(struct sl_chan *ch, void *item, struct sl_ctx *ctx)
+/* With mu held: the send of item if it can happen now. 0, SL_ECLOSED, or
+ * SL_EAGAIN (full). */
+static int send_now(struct sl_chan *ch, void *item)
+{
+    if (ch->closed)
+        return SL_ECLOSED;
+    if (ch->len == ch->cap)
+        return SL_EAGAIN;
+    push(ch, item);
+    return 0;
+}
+
+/* With mu held: a receive into *item if it can happen now; what was sent
+ * before a close is still received. 0, SL_ECLOSED, or SL_EAGAIN (empty). */
+static int recv_now(struct sl_chan *ch, void **item)
+{
+    if (ch->len > 0) {
+        *item = pop(ch);
+        return 0;
+    }
+    return ch->closed ? SL_ECLOSED : SL_EAGAIN;
+}
+
+/* A send of item (send = 1) or a receive into *item (send = 0) that waits
+ * for room or an item, for a close, or for ctx. */
+static int blocking(struct sl_chan *ch, int send, void **item, struct sl_ctx *ctx)
 {
     struct sl_ctx_watch w;
     int watching = 0, rc = sl_ctx_err(ctx);
     if (rc)
         return rc;
+    pthread_cond_t *cond = send ? &ch->not_full : &ch->not_empty;
+    size_t *nwait = send ? &ch->nsend : &ch->nrecv;
     pthread_mutex_lock(&ch->mu);
-    for (;;) {
-        if (ch->closed) {
-            rc = SL_ECLOSED;
-            break;
-        }
-        if (ch->len < ch->cap) {
-            push(ch, item);
-            rc = 0;
-            break;
-        }
+    while ((rc = send ? send_now(ch, *item) : recv_now(ch, item)) == SL_EAGAIN) {
         if (ctx && !watching) {
-            rc = watch(ch, ctx, &w, &ch->not_full);
+            rc = watch(ch, ctx, &w, cond);
             if (rc)
                 break;
             watching = 1;
             continue; /* mu was dropped: look again */
         }
-        ch->nsend++;
-        rc = wait_once(ch, &ch->not_full, ctx);
-        ch->nsend--;
+        (*nwait)++;
+        rc = wait_once(ch, cond, ctx);
+        (*nwait)--;
         if (rc) {
-            if (ch->len < ch->cap && ch->nsend > 0)
-                pthread_cond_signal(&ch->not_full);
+            /* Leaving with an error: pass on a wake-up that may have been ours. */
+            if ((send ? ch->len < ch->cap : ch->len > 0) && *nwait > 0)
+                pthread_cond_signal(cond);
             break;
         }
     }
     pthread_mutex_unlock(&ch->mu);
     return finish(ctx, &w, watching, rc);
+}
+
+int sl_chan_send(struct sl_chan *ch, void *item, struct sl_ctx *ctx)
+{
+    return blocking(ch, 1, &item, ctx);
 }
 
 int sl_chan_recv(struct sl_chan *ch, void **item, struct sl_ctx *ctx)
 {
-    struct sl_ctx_watch w;
-    int watching = 0, rc = sl_ctx_err(ctx);
     *item = NULL;
-    if (rc)
-        return rc;
-    pthread_mutex_lock(&ch->mu);
-    for (;;) {
-        if (ch->len > 0) {
-            *item = pop(ch);
-            rc = 0;
-            break;
-        }
-        if (ch->closed) {
-            rc = SL_ECLOSED;
-            break;
-        }
-        if (ctx && !watching) {
-            rc = watch(ch, ctx, &w, &ch->not_empty);
-            if (rc)
-                break;
-            watching = 1;
-            continue;
-        }
-        ch->nrecv++;
-        rc = wait_once(ch, &ch->not_empty, ctx);
-        ch->nrecv--;
-        if (rc) {
-            if (ch->len > 0 && ch->nrecv > 0)
-                pthread_cond_signal(&ch->not_empty);
-            break;
-        }
-    }
-    pthread_mutex_unlock(&ch->mu);
-    return finish(ctx, &w, watching, rc);
+    return blocking(ch, 0, item, ctx);
 }
 
 int sl_chan_try_send(struct sl_chan *ch, void *item)
 {
-    int rc;
     pthread_mutex_lock(&ch->mu);
-    if (ch->closed) {
-        rc = SL_ECLOSED;
-    } else if (ch->len < ch->cap) {
-        push(ch, item);
-        rc = 0;
-    } else {
-        rc = SL_EAGAIN;
-    }
+    int rc = send_now(ch, item);
     pthread_mutex_unlock(&ch->mu);
     return rc;
 }
 
 int sl_chan_try_recv(struct sl_chan *ch, void **item)
 {
-    int rc;
     *item = NULL;
     pthread_mutex_lock(&ch->mu);
-    if (ch->len > 0) {
-        *item = pop(ch);
-        rc = 0;
-    } else {
-        rc = ch->closed ? SL_ECLOSED : SL_EAGAIN;
-    }
+    int rc = recv_now(ch, item);
     pthread_mutex_unlock(&ch->mu);
     return rc;
 }

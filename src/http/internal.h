@@ -338,8 +338,8 @@ int sl_route_delete(struct sl_req *r, struct MHD_Connection *c);
 
 /* previews.c */
 int sl_route_preview_new(struct sl_req *r, struct MHD_Connection *c);
-int sl_route_preview(struct sl_req *r, struct MHD_Connection *c);
-int sl_route_preview_import(struct sl_req *r, struct MHD_Connection *c);
+/* GET|POST|DELETE /previews/ID; import: POST /previews/ID/import. */
+int sl_route_preview(struct sl_req *r, struct MHD_Connection *c, int import);
 /* fixes.c */
 int sl_route_fixes(struct sl_req *r, struct MHD_Connection *c);
 int sl_route_history(struct sl_req *r, struct MHD_Connection *c);

@@ -391,39 +391,25 @@ static json_t *body_json(struct sl_req *r, struct MHD_Connection *c, int *ret)
     return o;
 }
 
-int sl_route_preview(struct sl_req *r, struct MHD_Connection *c)
+/* POST /previews/ID: the preview again with the body's sheet and mapping. */
+static int preview_again(struct sl_req *r, struct MHD_Connection *c, struct sl_preview *p)
 {
-    struct sl_previews *pv = &r->srv->previews;
-    struct sl_preview *p = preview_get(pv, r->arg);
-    if (!p)
-        return not_found(r, c);
     int ret;
-    if (!strcmp(r->method, "DELETE")) {
-        preview_drop(pv, p);
-        ret = sl_reply_json(r, c, MHD_HTTP_OK,
-                            json_pack("{s:s,s:s}", "id", p->id, "status", "deleted"));
-    } else if (!strcmp(r->method, "POST")) {
-        json_t *b = body_json(r, c, &ret);
-        struct sl_buf cols;
-        sl_buf_init(&cols, 1 << 20);
-        if (b) {
-            json_t *m = json_object_get(b, "mapping");
-            const char *bad = mapping_arg(m, &cols);
-            const char *sheet = json_string_value(json_object_get(b, "sheet"));
-            if (bad)
-                ret = sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "%s", bad);
-            else
-                ret = compute(r, c, p, sheet,
-                              m && !json_is_null(m) ? (cols.data ? cols.data : "") : NULL,
-                              MHD_HTTP_OK);
-        }
-        sl_buf_release(&cols);
-        json_decref(b);
-    } else {
-        json_t *o = preview_last(pv, p);
-        ret = o ? sl_reply_json(r, c, MHD_HTTP_OK, o) : not_found(r, c);
+    json_t *b = body_json(r, c, &ret);
+    struct sl_buf cols;
+    sl_buf_init(&cols, 1 << 20);
+    if (b) {
+        json_t *m = json_object_get(b, "mapping");
+        const char *bad = mapping_arg(m, &cols);
+        const char *sheet = json_string_value(json_object_get(b, "sheet"));
+        if (bad)
+            ret = sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "%s", bad);
+        else
+            ret = compute(r, c, p, sheet,
+                          m && !json_is_null(m) ? (cols.data ? cols.data : "") : NULL, MHD_HTTP_OK);
     }
-    preview_put(pv, p);
+    sl_buf_release(&cols);
+    json_decref(b);
     return ret;
 }
 
@@ -504,17 +490,28 @@ static int start_import(struct sl_req *r, struct MHD_Connection *c, struct sl_pr
     return ret;
 }
 
-int sl_route_preview_import(struct sl_req *r, struct MHD_Connection *c)
+int sl_route_preview(struct sl_req *r, struct MHD_Connection *c, int import)
 {
     struct sl_previews *pv = &r->srv->previews;
     struct sl_preview *p = preview_get(pv, r->arg);
     if (!p)
         return not_found(r, c);
     int ret;
-    json_t *b = body_json(r, c, &ret);
-    if (b)
-        ret = start_import(r, c, p, b);
-    json_decref(b);
+    if (import) {
+        json_t *b = body_json(r, c, &ret);
+        if (b)
+            ret = start_import(r, c, p, b);
+        json_decref(b);
+    } else if (!strcmp(r->method, "DELETE")) {
+        preview_drop(pv, p);
+        ret = sl_reply_json(r, c, MHD_HTTP_OK,
+                            json_pack("{s:s,s:s}", "id", p->id, "status", "deleted"));
+    } else if (!strcmp(r->method, "POST")) {
+        ret = preview_again(r, c, p);
+    } else {
+        json_t *o = preview_last(pv, p);
+        ret = o ? sl_reply_json(r, c, MHD_HTTP_OK, o) : not_found(r, c);
+    }
     preview_put(pv, p);
     return ret;
 }

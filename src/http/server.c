@@ -359,9 +359,9 @@ static enum MHD_Result dispatch(struct sl_req *r, struct MHD_Connection *c)
     case R_PREVIEWS:
         return sl_route_preview_new(r, c);
     case R_PREVIEW:
-        return sl_route_preview(r, c);
+        return sl_route_preview(r, c, 0);
     case R_PREVIEW_IMPORT:
-        return sl_route_preview_import(r, c);
+        return sl_route_preview(r, c, 1);
     case R_FIXES:
         return sl_route_fixes(r, c);
     case R_HISTORY:

@@ -701,72 +701,89 @@ static const char *home_of(enum shape sh)
     return sh == SH_EMAIL ? "email" : sh == SH_URL ? "website" : sh == SH_PHONE ? "phone" : NULL;
 }
 
+/* What the values of one column of the sheet look like against the
+ * target column they would go into. */
+struct col_shapes {
+    size_t values, bad, count[SH_DATE + 1];
+    const char *example; /* the first misfit */
+    long long example_row;
+    enum shape most; /* the most common shape but empty */
+};
+
+static void column_shapes(const struct sl_lookahead *la, size_t from, size_t i, int k,
+                          const struct sl_targets *t, struct col_shapes *cs)
+{
+    memset(cs, 0, sizeof *cs);
+    for (size_t r = from; r < la->n; r++) {
+        const struct sl_row *row = &la->rows[r];
+        if (i >= row->ncells)
+            continue;
+        enum shape sh = shape_of(&row->cells[i]);
+        if (sh == SH_EMPTY)
+            continue;
+        cs->values++;
+        cs->count[sh]++;
+        if (!misfit(t, k, sh))
+            continue;
+        cs->bad++;
+        if (!cs->example) {
+            cs->example = row->cells[i].text;
+            cs->example_row = row->num;
+        }
+    }
+    cs->most = SH_TEXT;
+    for (int sh = SH_TEXT; sh <= SH_DATE; sh++)
+        if (cs->count[sh] > cs->count[cs->most])
+            cs->most = (enum shape)sh;
+}
+
+/* The refusal of column i (header cell hdr's, if named) whose values are
+ * mostly not of target column k's kind, with what to do about it. */
+static int refuse_shapes(size_t i, int k, const struct sl_targets *t, const struct sl_row *hdr,
+                         const struct col_shapes *cs, struct sl_error *err)
+{
+    char letters[8], cell[96], advice[300];
+    sl_col_letters((long long)i + 1, letters);
+    const char *name = hdr && i < hdr->ncells && hdr->cells[i].len ? hdr->cells[i].text : NULL;
+    const char *home = t->biz ? home_of(cs->most) : NULL;
+    if (name)
+        snprintf(cell, sizeof cell, "header cell '%.60s' (%s)", name, letters);
+    else
+        snprintf(cell, sizeof cell, "column %s of the sheet", letters);
+    if (home && name)
+        snprintf(advice, sizeof advice,
+                 "map it with --map '%.60s=%s', or ignore it with --map '%.60s='", name, home,
+                 name);
+    else if (name)
+        snprintf(advice, sizeof advice,
+                 "map it to another column with --map '%.60s=...', or ignore it with --map "
+                 "'%.60s='",
+                 name, name);
+    else if (home)
+        snprintf(advice, sizeof advice,
+                 "give the columns in the sheet's order with --columns (here column %s is '%s')",
+                 letters, home);
+    else
+        snprintf(advice, sizeof advice, "give the columns in the sheet's order with --columns");
+    return sl_err_set(err, SL_ESCHEMA,
+                      "%s would go into column '%s', but %zu of its %zu values in the first "
+                      "rows are %s, not %s values (row %lld: '%.60s'); %s",
+                      cell, t->name[k], cs->bad, cs->values, shape_name[cs->most],
+                      t->biz ? t->name[k] : t->type[k], cs->example_row,
+                      cs->example ? cs->example : "", advice);
+}
+
 int sl_header_check_shapes(const struct sl_lookahead *la, size_t from, const int *map, size_t nmap,
                            const struct sl_targets *t, const struct sl_row *hdr,
                            struct sl_error *err)
 {
     for (size_t i = 0; i < nmap; i++) {
-        int k = map[i];
-        if (k < 0)
+        if (map[i] < 0)
             continue;
-        size_t values = 0, bad = 0, count[SH_DATE + 1] = {0};
-        const char *example = NULL;
-        long long example_row = 0;
-        for (size_t r = from; r < la->n; r++) {
-            const struct sl_row *row = &la->rows[r];
-            if (i >= row->ncells)
-                continue;
-            enum shape sh = shape_of(&row->cells[i]);
-            if (sh == SH_EMPTY)
-                continue;
-            values++;
-            count[sh]++;
-            if (misfit(t, k, sh)) {
-                bad++;
-                if (!example) {
-                    example = row->cells[i].text;
-                    example_row = row->num;
-                }
-            }
-        }
-        if (!bad || bad * 2 <= values)
-            continue;
-        enum shape most = SH_TEXT;
-        for (int s = SH_TEXT; s <= SH_DATE; s++)
-            if (count[s] > count[most])
-                most = (enum shape)s;
-        char letters[8], cell[96];
-        sl_header_col_letters(i, letters);
-        if (hdr && i < hdr->ncells && hdr->cells[i].len)
-            snprintf(cell, sizeof cell, "header cell '%.60s' (%s)", hdr->cells[i].text, letters);
-        else
-            snprintf(cell, sizeof cell, "column %s of the sheet", letters);
-        const char *home = t->biz ? home_of(most) : NULL;
-        int named = hdr && i < hdr->ncells && hdr->cells[i].len;
-        char advice[300];
-        if (home && named)
-            snprintf(advice, sizeof advice,
-                     "map it with --map '%.60s=%s', or ignore it with "
-                     "--map '%.60s='",
-                     hdr->cells[i].text, home, hdr->cells[i].text);
-        else if (named)
-            snprintf(advice, sizeof advice,
-                     "map it to another column with --map '%.60s=...', or "
-                     "ignore it with --map '%.60s='",
-                     hdr->cells[i].text, hdr->cells[i].text);
-        else if (home)
-            snprintf(advice, sizeof advice,
-                     "give the columns in the sheet's order with "
-                     "--columns (here column %s is '%s')",
-                     letters, home);
-        else
-            snprintf(advice, sizeof advice, "give the columns in the sheet's order with --columns");
-        return sl_err_set(err, SL_ESCHEMA,
-                          "%s would go into column '%s', but %zu of its %zu values in the first "
-                          "rows are %s, not %s values (row %lld: '%.60s'); %s",
-                          cell, t->name[k], bad, values, shape_name[most],
-                          t->biz ? t->name[k] : t->type[k], example_row, example ? example : "",
-                          advice);
+        struct col_shapes cs;
+        column_shapes(la, from, i, map[i], t, &cs);
+        if (cs.bad && cs.bad * 2 > cs.values)
+            return refuse_shapes(i, map[i], t, hdr, &cs, err);
     }
     return 0;
 }
@@ -911,46 +928,57 @@ static long long index_of_row(const struct sl_lookahead *la, long long num)
     return -1;
 }
 
-int sl_header_find(const struct sl_lookahead *la, const struct sheetload_opts *o,
-                   const struct sl_targets *t, const struct sl_usermap *m,
-                   struct sl_header_choice *out, struct sl_error *err)
+/* Row r is the header: the data starts below it, its cells matched in
+ * out->m. The number of cells that name a column, or SL_ENOMEM (said). */
+static int take_header(const struct sl_lookahead *la, size_t r, const struct sl_targets *t,
+                       const struct sl_usermap *m, struct sl_header_choice *out,
+                       struct sl_error *err)
 {
-    const char *table = o->table ? o->table : SL_LOAD_DEFAULT_TABLE;
-    memset(out, 0, sizeof *out);
-    out->header = -1;
-    if (o->header_row == SHEETLOAD_HEADER_NONE)
-        return 0;
-    if (o->header_row > 0) {
-        long long h = index_of_row(la, o->header_row);
-        if (h < 0)
-            return sl_err_set(err, SL_EINVAL, "--header %lld: the sheet has no row %lld%s",
-                              o->header_row, o->header_row,
-                              la->n && la->rows[la->n - 1].num < o->header_row ? " (it ends before)"
-                                                                               : " (it is empty)");
+    out->header = (long long)r;
+    out->data = r + 1;
+    int named = match_row(&la->rows[r], t, m, &out->m);
+    if (named < 0)
+        return sl_err_set(err, SL_ENOMEM, "out of memory");
+    out->nm = la->rows[r].ncells;
+    return named;
+}
+
+/* --header N: row N, which must name a column unless --columns says
+ * which is which. */
+static int given_header(const struct sl_lookahead *la, const struct sheetload_opts *o,
+                        const struct sl_targets *t, const struct sl_usermap *m, const char *table,
+                        struct sl_header_choice *out, struct sl_error *err)
+{
+    long long h = index_of_row(la, o->header_row);
+    if (h < 0)
+        return sl_err_set(err, SL_EINVAL, "--header %lld: the sheet has no row %lld%s",
+                          o->header_row, o->header_row,
+                          la->n && la->rows[la->n - 1].num < o->header_row ? " (it ends before)"
+                                                                           : " (it is empty)");
+    if (o->columns) {
         out->header = h;
         out->data = (size_t)h + 1;
-        if (o->columns)
-            return 0;
-        int named = match_row(&la->rows[h], t, m, &out->m);
-        if (named < 0)
-            return sl_err_set(err, SL_ENOMEM, "out of memory");
-        out->nm = la->rows[h].ncells;
-        return named ? 0 : refuse(&la->rows[h], t, table, 1, err);
-    }
-    if (o->columns) {
-        long long h = find_columns_header(la, t, o->columns);
-        out->header = h;
-        out->data = h < 0 ? 0 : (size_t)h + 1;
         return 0;
     }
-    /* The row that names the most columns above the first row of data. */
-    long long best = -1;
+    int named = take_header(la, (size_t)h, t, m, out, err);
+    if (named < 0)
+        return named;
+    return named ? 0 : refuse(&la->rows[h], t, table, 1, err);
+}
+
+/* The row that names the most columns above the first row of data (*best,
+ * -1 = none; *first_data: la->n = none). 0 or SL_ENOMEM (said). */
+static int best_header(const struct sl_lookahead *la, const struct sl_targets *t,
+                       const struct sl_usermap *m, long long *best, size_t *first_data,
+                       struct sl_error *err)
+{
     int bestn = 0;
-    size_t first_data = la->n;
+    *best = -1;
+    *first_data = la->n;
     for (size_t r = 0; r < la->n && r < SHEETLOAD_HEADER_SCAN; r++) {
         const struct sl_row *row = &la->rows[r];
         if (data_row(row)) {
-            first_data = r;
+            *first_data = r;
             break;
         }
         if (!nonempty(row))
@@ -962,17 +990,37 @@ int sl_header_find(const struct sl_lookahead *la, const struct sheetload_opts *o
             return sl_err_set(err, SL_ENOMEM, "out of memory");
         if (named > bestn) {
             bestn = named;
-            best = (long long)r;
+            *best = (long long)r;
         }
     }
-    if (best >= 0) {
-        out->header = best;
-        out->data = (size_t)best + 1;
-        int named = match_row(&la->rows[best], t, m, &out->m);
-        if (named < 0)
-            return sl_err_set(err, SL_ENOMEM, "out of memory");
-        out->nm = la->rows[best].ncells;
+    return 0;
+}
+
+int sl_header_find(const struct sl_lookahead *la, const struct sheetload_opts *o,
+                   const struct sl_targets *t, const struct sl_usermap *m,
+                   struct sl_header_choice *out, struct sl_error *err)
+{
+    const char *table = o->table ? o->table : SL_LOAD_DEFAULT_TABLE;
+    memset(out, 0, sizeof *out);
+    out->header = -1;
+    if (o->header_row == SHEETLOAD_HEADER_NONE)
         return 0;
+    if (o->header_row > 0)
+        return given_header(la, o, t, m, table, out, err);
+    if (o->columns) {
+        long long h = find_columns_header(la, t, o->columns);
+        out->header = h;
+        out->data = h < 0 ? 0 : (size_t)h + 1;
+        return 0;
+    }
+    long long best;
+    size_t first_data;
+    int rc = best_header(la, t, m, &best, &first_data, err);
+    if (rc)
+        return rc;
+    if (best >= 0) {
+        rc = take_header(la, (size_t)best, t, m, out, err);
+        return rc < 0 ? rc : 0;
     }
     /* No header. A row above the data that looks like one is refused. */
     if (first_data == la->n) {

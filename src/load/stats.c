@@ -41,6 +41,17 @@ int sheetload_indexes_parse(const char *name)
     return -1;
 }
 
+/* v with at most 6 decimals, trailing zeros (and a bare point) dropped. */
+static void fixed6(char *num, size_t cap, double v)
+{
+    snprintf(num, cap, "%.6f", v);
+    char *e = num + strlen(num) - 1;
+    while (*e == '0')
+        *e-- = '\0';
+    if (*e == '.')
+        *e = '\0';
+}
+
 /* Go's time.Duration.String(): "1.5s", "2m3.25s", "1h0m0s", "350ms". */
 void sl_go_duration(double s, char *out, size_t cap)
 {
@@ -61,34 +72,22 @@ void sl_go_duration(double s, char *out, size_t cap)
         long long whole = (long long)s;
         long long h = whole / 3600, m = (whole % 3600) / 60;
         double sec = s - (double)(h * 3600 + m * 60);
-        snprintf(num, sizeof num, "%.6f", sec);
-        char *e = num + strlen(num) - 1;
-        while (*e == '0')
-            *e-- = '\0';
-        if (*e == '.')
-            *e = '\0';
+        fixed6(num, sizeof num, sec);
         if (h)
             snprintf(out, cap, "%lldh%lldm%ss", h, m, num);
         else
             snprintf(out, cap, "%lldm%ss", m, num);
         return;
     }
-    snprintf(num, sizeof num, "%.6f", v);
-    char *e = num + strlen(num) - 1;
-    while (*e == '0')
-        *e-- = '\0';
-    if (*e == '.')
-        *e = '\0';
+    fixed6(num, sizeof num, v);
     snprintf(out, cap, "%s%s", num, unit);
 }
 
-size_t sheetload_stats_json(const struct sheetload_stats *st, char *buf, size_t cap)
+/* The counts, the timing and the target, in the tutorial's order. */
+static void add_counts(json_t *o, const struct sheetload_stats *st)
 {
     char dur[64];
     sl_go_duration(st->duration_s, dur, sizeof dur);
-    json_t *o = json_object();
-    if (!o)
-        goto oom;
     json_object_set_new(o, "total_records", json_integer(st->total_records));
     json_object_set_new(o, "success_count", json_integer(st->success_count));
     json_object_set_new(o, "error_count", json_integer(st->error_count));
@@ -112,51 +111,73 @@ size_t sheetload_stats_json(const struct sheetload_stats *st, char *buf, size_t 
     json_object_set_new(o, "cancelled", json_boolean(st->cancelled));
     if (st->encoding[0])
         json_object_set_new(o, "encoding", json_string(st->encoding));
+}
+
+/* "header": its row and which cell went to which column. */
+static void add_header(json_t *o, const struct sheetload_stats *st)
+{
     json_t *h = json_object(), *cells = json_array();
-    if (h && cells) {
-        json_object_set_new(h, "row", st->header_row ? json_integer(st->header_row) : json_null());
-        json_object_set_new(h, "skipped_above", json_integer(st->skipped_above));
-        for (int i = 0; i < st->nheader_cells && i < SHEETLOAD_MAX_REPORTED_CELLS; i++) {
-            const struct sheetload_header_cell *c = &st->header_cells[i];
-            char letters[8];
-            sl_header_col_letters((size_t)c->col - 1, letters);
-            json_array_append_new(
-                cells, json_pack("{s:s,s:s,s:o,s:s}", "cell", letters, "text", c->text, "column",
-                                 c->column[0] ? json_string(c->column) : json_null(), "how",
-                                 sheetload_match_how_name(c->how)));
-        }
-        json_object_set_new(h, "cells", cells);
-        json_object_set_new(o, "header", h);
-    } else {
+    if (!h || !cells) {
         json_decref(h);
         json_decref(cells);
+        return;
     }
-    if (st->err.code == SL_EBUSY) {
+    json_object_set_new(h, "row", st->header_row ? json_integer(st->header_row) : json_null());
+    json_object_set_new(h, "skipped_above", json_integer(st->skipped_above));
+    for (int i = 0; i < st->nheader_cells && i < SHEETLOAD_MAX_REPORTED_CELLS; i++) {
+        const struct sheetload_header_cell *c = &st->header_cells[i];
+        char letters[8];
+        sl_col_letters(c->col, letters);
+        json_array_append_new(cells, json_pack("{s:s,s:s,s:o,s:s}", "cell", letters, "text",
+                                               c->text, "column",
+                                               c->column[0] ? json_string(c->column) : json_null(),
+                                               "how", sheetload_match_how_name(c->how)));
+    }
+    json_object_set_new(h, "cells", cells);
+    json_object_set_new(o, "header", h);
+}
+
+/* "holder" (who else is importing the file: SL_EBUSY) and "error". */
+static void add_error(json_t *o, const struct sheetload_stats *st)
+{
+    json_t *ho;
+    if (st->err.code == SL_EBUSY && (ho = json_object())) {
         const struct sheetload_holder *hd = &st->holder;
-        json_t *ho = json_object();
-        if (ho) {
-            json_object_set_new(ho, "import_id", json_integer(hd->import_id));
-            json_object_set_new(ho, "started_at", json_string(hd->started));
-            json_object_set_new(ho, "host", json_string(hd->host));
-            json_object_set_new(ho, "pid", json_integer(hd->pid));
-            json_object_set_new(ho, "node", hd->node[0] ? json_string(hd->node) : json_null());
-            json_object_set_new(o, "holder", ho);
-        }
+        json_object_set_new(ho, "import_id", json_integer(hd->import_id));
+        json_object_set_new(ho, "started_at", json_string(hd->started));
+        json_object_set_new(ho, "host", json_string(hd->host));
+        json_object_set_new(ho, "pid", json_integer(hd->pid));
+        json_object_set_new(ho, "node", hd->node[0] ? json_string(hd->node) : json_null());
+        json_object_set_new(o, "holder", ho);
     }
-    if (st->err.code) {
-        char line[1400];
-        sl_err_format(&st->err, line, sizeof line);
-        json_object_set_new(o, "error", json_string(line));
-        json_object_set_new(o, "error_code", json_string(sl_strerror(st->err.code)));
-        if (st->err.sqlstate[0])
-            json_object_set_new(o, "sqlstate", json_string(st->err.sqlstate));
-    } else {
+    if (!st->err.code) {
         json_object_set_new(o, "error", json_null());
+        return;
     }
-    char *s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(12));
-    json_decref(o);
-    if (!s)
-        goto oom;
+    char line[1400];
+    sl_err_format(&st->err, line, sizeof line);
+    json_object_set_new(o, "error", json_string(line));
+    json_object_set_new(o, "error_code", json_string(sl_strerror(st->err.code)));
+    if (st->err.sqlstate[0])
+        json_object_set_new(o, "sqlstate", json_string(st->err.sqlstate));
+}
+
+size_t sheetload_stats_json(const struct sheetload_stats *st, char *buf, size_t cap)
+{
+    json_t *o = json_object();
+    char *s = NULL;
+    if (o) {
+        add_counts(o, st);
+        add_header(o, st);
+        add_error(o, st);
+        s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(12));
+        json_decref(o);
+    }
+    if (!s) {
+        if (cap)
+            sl_strlcpy(buf, "{}", cap);
+        return 2;
+    }
     size_t n = strlen(s);
     if (cap) {
         size_t k = n < cap - 1 ? n : cap - 1;
@@ -165,8 +186,4 @@ size_t sheetload_stats_json(const struct sheetload_stats *st, char *buf, size_t 
     }
     free(s);
     return n;
-oom:
-    if (cap)
-        sl_strlcpy(buf, "{}", cap);
-    return 2;
 }
