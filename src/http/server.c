@@ -254,23 +254,11 @@ static int method_allowed(const char *allow, const char *m)
 
 int sl_http_method_arg(const char *name, int dflt, int *out)
 {
-    static const struct {
-        const char *name;
-        int m;
-    } names[] = {{"sequential", SHEETLOAD_SEQUENTIAL},
-                 {"concurrent", SHEETLOAD_CONCURRENT},
-                 {"batch", SHEETLOAD_BATCH},
-                 {"copy", SHEETLOAD_COPY}};
-    if (!name || !*name) {
-        *out = dflt;
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (!strcmp(name, names[i].name)) {
-            *out = names[i].m;
-            return 0;
-        }
-    return -1;
+    int m = name && *name ? sheetload_method_parse(name) : dflt;
+    if (m <= 0)
+        return -1;
+    *out = m;
+    return 0;
 }
 
 /* An answer after which the connection is closed, for a client that
