@@ -218,17 +218,30 @@ static void test_table_mode(void)
 
 static void test_duration(void)
 {
+    static const struct {
+        double s;
+        const char *text;
+    } cases[] = {
+        {1.234, "1.234s"},
+        {0.35, "350ms"},
+        {123.5, "2m3.5s"},
+        {3600, "1h0m0s"},
+        {0, "0s"},
+        {1.5e-6, "1.5\xc2\xb5s"},
+        {5e-7, "500ns"},
+        {7322.25, "2h2m2.25s"},
+        /* Rounding carries into the next unit: never "60s", "1m60s" or "1000ms". */
+        {59.9999999, "1m0s"},
+        {119.9999999, "2m0s"},
+        {3599.9999999, "1h0m0s"},
+        {0.9999999999, "1s"},
+        {0.0009999999999, "1ms"},
+    };
     char d[64];
-    sl_go_duration(1.234, d, sizeof d);
-    T_EQ_STR(d, "1.234s");
-    sl_go_duration(0.35, d, sizeof d);
-    T_EQ_STR(d, "350ms");
-    sl_go_duration(123.5, d, sizeof d);
-    T_EQ_STR(d, "2m3.5s");
-    sl_go_duration(3600, d, sizeof d);
-    T_EQ_STR(d, "1h0m0s");
-    sl_go_duration(0, d, sizeof d);
-    T_EQ_STR(d, "0s");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sl_go_duration(cases[i].s, d, sizeof d);
+        T_EQ_STR(d, cases[i].text);
+    }
 }
 
 int main(void)

@@ -41,10 +41,12 @@ int sheetload_indexes_parse(const char *name)
     return -1;
 }
 
-/* v with at most 6 decimals, trailing zeros (and a bare point) dropped. */
-static void fixed6(char *num, size_t cap, double v)
+/* n / one (one = 10^digits) as a decimal, trailing zeros and a bare point
+ * dropped: "2", "3.25". Integers, so a rounding never carries past the
+ * unit ("60s", "1000ms"). */
+static void decimal(char *num, size_t cap, long long n, long long one, int digits)
 {
-    snprintf(num, cap, "%.6f", v);
+    snprintf(num, cap, "%lld.%0*lld", n / one, digits, n % one);
     char *e = num + strlen(num) - 1;
     while (*e == '0')
         *e-- = '\0';
@@ -52,35 +54,32 @@ static void fixed6(char *num, size_t cap, double v)
         *e = '\0';
 }
 
-/* Go's time.Duration.String(): "1.5s", "2m3.25s", "1h0m0s", "350ms". */
+/* Go's time.Duration.String(): "1.5s", "2m3.25s", "1h0m0s", "350ms", from
+ * whole nanoseconds as Go counts; seconds and more to the microsecond. */
 void sl_go_duration(double s, char *out, size_t cap)
 {
-    if (!(s > 0)) {
-        sl_strlcpy(out, "0s", cap);
-        return;
-    }
+    long long ns = !(s > 0) ? 0 : s < 9.2e9 ? llround(s * 1e9) : 9200000000000000000LL;
     char num[48];
-    const char *unit = "s";
-    double v = s;
-    if (s < 1e-6)
-        v = s * 1e9, unit = "ns";
-    else if (s < 1e-3)
-        v = s * 1e6, unit = "\xc2\xb5s";
-    else if (s < 1)
-        v = s * 1e3, unit = "ms";
-    if (s >= 60) {
-        long long whole = (long long)s;
-        long long h = whole / 3600, m = (whole % 3600) / 60;
-        double sec = s - (double)(h * 3600 + m * 60);
-        fixed6(num, sizeof num, sec);
-        if (h)
-            snprintf(out, cap, "%lldh%lldm%ss", h, m, num);
+    if (ns == 0) {
+        sl_strlcpy(out, "0s", cap);
+    } else if (ns < 1000) {
+        snprintf(out, cap, "%lldns", ns);
+    } else if (ns < 1000000) {
+        decimal(num, sizeof num, ns, 1000, 3);
+        snprintf(out, cap, "%s\xc2\xb5s", num);
+    } else if (ns < 1000000000) {
+        decimal(num, sizeof num, ns, 1000000, 6);
+        snprintf(out, cap, "%sms", num);
+    } else {
+        long long us = (ns + 500) / 1000, min = us / 60000000;
+        decimal(num, sizeof num, us % 60000000, 1000000, 6);
+        if (min >= 60)
+            snprintf(out, cap, "%lldh%lldm%ss", min / 60, min % 60, num);
+        else if (min)
+            snprintf(out, cap, "%lldm%ss", min, num);
         else
-            snprintf(out, cap, "%lldm%ss", m, num);
-        return;
+            snprintf(out, cap, "%ss", num);
     }
-    fixed6(num, sizeof num, v);
-    snprintf(out, cap, "%s%s", num, unit);
 }
 
 /* The counts, the timing and the target, in the tutorial's order. */
