@@ -26,8 +26,9 @@ cd "$T" || fail "cd"
 SOCK="python3 $SL_SRC/tests/serve/sock.py"
 hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
 # raw REQUEST-HEX: sends it, sets CODE and BODY (the last line) and ANS.
+# raw HEX [MODE]: MODE rawopen keeps the sending side open (sock.py).
 raw() {
-  ANS=$($SOCK raw 127.0.0.1 "$PORT" "$1" | tr -d '\r')
+  ANS=$($SOCK "${2:-raw}" 127.0.0.1 "$PORT" "$1" | tr -d '\r')
   CODE=$(printf '%s' "$ANS" | head -1 | cut -d' ' -f2)
   BODY=$(printf '%s' "$ANS" | tail -1)
 }
@@ -112,9 +113,11 @@ raw "$(hex $'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-da
 [[ "$BODY" == *'"the upload is incomplete'* ]] || fail "truncated multipart body: $BODY"
 [ "$(count)" = "$before" ] || fail "a refused upload changed the table: $(count), was $before"
 # The same body with its closing boundary (and no CRLF after it) is whole.
+# The client keeps its side open while it waits: a half-close would be taken
+# as a client gone and cancel the import whenever it outlasts the first check.
 part="$part"$'\r\n--XyZ--'
 len=$(printf '%s' "$part" | wc -c)
-raw "$(hex $'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: '"$len"$'\r\n\r\n')$(hex "$part")"
+raw "$(hex $'POST /upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: '"$len"$'\r\n\r\n')$(hex "$part")" rawopen
 [ "$CODE" = 200 ] || fail "complete multipart: '$ANS'"
 [ "$(jq_get "$BODY" ".stats.total_records")" = 6 ] || fail "complete multipart: $BODY"
 [ "$(psql "$DB" -XtAq -c "select count(*) from businesses where description = 'Johannesburg-Northcliff-Extension'")" = 1 ] ||

@@ -2,7 +2,12 @@
 """Raw-socket clients for the t_serve_*.sh tests: what curl cannot send.
 
 sock.py raw HOST PORT HEX            send the bytes (hex; "-": read from stdin),
-                                     print the answer
+                                     close the sending side, print the answer
+sock.py rawopen HOST PORT HEX        the same with the sending side left open
+                                     until the answer (a synchronous upload's
+                                     client that half-closes is taken as gone
+                                     and its import cancelled); the request
+                                     should say "Connection: close"
 sock.py hold SRC HOST PORT N FIFO    open N idle connections from source
                                      address SRC, print "held N", keep them
                                      until a line arrives on FIFO (or 60 s)
@@ -49,12 +54,13 @@ def verdict(data):
 
 def main():
     cmd = sys.argv[1]
-    if cmd == "raw":
+    if cmd in ("raw", "rawopen"):
         s = connect(sys.argv[2], sys.argv[3])
         hexs = sys.stdin.read().strip() if sys.argv[4] == "-" else sys.argv[4]
         try:
             s.sendall(bytes.fromhex(hexs))
-            s.shutdown(socket.SHUT_WR)
+            if cmd == "raw":
+                s.shutdown(socket.SHUT_WR)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server answered before it read everything
         sys.stdout.buffer.write(read_all(s))
