@@ -1,8 +1,10 @@
 /* cmd_gen.c - 'sheetload gen': write a deterministic business-directory
- * spreadsheet (.xlsx through libxlsxwriter, or .csv) with known bad rows.
+ * spreadsheet (.xlsx or .csv) with known bad rows.
  *
  * The rows come from gen_data.c; this file parses the options and writes
- * them. Output goes to a temporary file beside the target, renamed into
+ * them: CSV here, xlsx with inline strings through libxlsxwriter's
+ * constant_memory mode here, xlsx with a shared-strings table streamed by
+ * gen_xlsx.c. Output goes to a temporary file beside the target, renamed into
  * place only when complete, so a failed or interrupted run leaves nothing
  * half-written under the target name. */
 #include <errno.h>
@@ -18,6 +20,7 @@
 
 #include "cli/cli.h"
 #include "cli/gen_data.h"
+#include "cli/gen_xlsx.h"
 #include "base/alloc.h"
 #include "base/csvw.h"
 
@@ -63,10 +66,10 @@ static void help(void)
            "  -o, --output FILE      the file to write ('-' = standard output, csv only)\n"
            "  -h, --help             show this help\n"
            "\n"
-           "Memory: the default xlsx mode holds every cell until the file is written\n"
-           "(libxlsxwriter's design: about 1.5 GB and 75 s for 1M rows, see\n"
-           "docs/internals/gen.md);\n"
-           "--inline-strings and csv write in constant memory.\n");
+           "Memory: csv and --inline-strings write in constant memory; the default xlsx\n"
+           "holds the distinct texts of the nine columns (about 150 MiB at 1M rows; the\n"
+           "note columns cost nothing) and gathers the shared strings in a temporary\n"
+           "file in $TMPDIR (see docs/internals/gen.md).\n");
 }
 
 /* ---- CSV ----------------------------------------------------------------- */
@@ -126,209 +129,102 @@ static void put_record(struct obuf *b, const char *const *f, const size_t *len)
     }
 }
 
-/* The text of note column c (0-based, >= SL_GEN_NCOLS) of data row i, or
- * its header (i < 0): 24 characters, distinct for every (row, column). */
-static size_t note_text(unsigned long long seed, long long i, int c, char out[40])
-{
-    if (i < 0)
-        return (size_t)snprintf(out, 40, "note%d", c + 1);
-    uint64_t h = seed * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)i << 16 | (uint64_t)c);
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return (size_t)snprintf(out, 40, "%c%07lld-%04d-%010llx", 'a' + (int)(h % 26), i % 10000000,
-                            c + 1, (unsigned long long)(h >> 24) & 0xffffffffffULL);
-}
-
-/* ---- progress ------------------------------------------------------------ */
-
-struct progress {
-    int on;
-    long long total, next;
-};
-
-static void progress_init(struct progress *p, long long total)
-{
-    p->on = total >= 50000 && isatty(STDERR_FILENO);
-    p->total = total;
-    p->next = 0;
-}
-
-static void progress_at(struct progress *p, long long done)
-{
-    if (!p->on || done < p->next)
-        return;
-    fprintf(stderr, "\rsheetload gen: %lld/%lld rows (%d%%)", done, p->total,
-            (int)(100 * done / (p->total ? p->total : 1)));
-    p->next = done + p->total / 100 + 1;
-}
-
-static void progress_end(struct progress *p, const char *what)
-{
-    if (p->on)
-        fprintf(stderr, "\rsheetload gen: %lld/%lld rows (100%%)%s\n", p->total, p->total, what);
-}
-
-/* ---- the row loop, shared by both writers -------------------------------- */
-
-typedef int (*row_fn)(void *arg, long long sheet_row, const struct sl_gen_row *r);
-
-static int each_row(const struct gen_opts *o, FILE *bad_list, row_fn fn, void *arg)
-{
-    struct sl_gen_plan plan;
-    struct sl_gen_row row;
-    struct progress prog;
-    sl_gen_plan_init(&plan, o->rows, o->bad);
-    progress_init(&prog, o->rows);
-    long long k = 0;
-    long long next_bad = plan.bad > 0 ? sl_gen_plan_index(&plan, 0) : -1;
-    for (long long i = 0; i < o->rows; i++) {
-        int kind = SL_GEN_GOOD;
-        if (i == next_bad) {
-            kind = sl_gen_plan_kind(&plan, k);
-            if (bad_list)
-                fprintf(bad_list, "%lld,%s\n", i + 2, sl_gen_kind_name(kind));
-            k++;
-            next_bad = k < plan.bad ? sl_gen_plan_index(&plan, k) : -1;
-        }
-        sl_gen_row(o->seed, i, kind, &row);
-        int rc = fn(arg, i + 2, &row);
-        if (rc)
-            return rc;
-        if ((i & 4095) == 0)
-            progress_at(&prog, i);
-    }
-    progress_end(&prog, "");
-    return 0;
-}
-
-struct crow {
-    struct obuf *b;
-    const struct gen_opts *o;
-};
-
 static void put_notes(struct obuf *b, const struct gen_opts *o, long long i)
 {
     char t[40];
     for (int c = SL_GEN_NCOLS; c < o->text_columns; c++) {
         oput(b, ",", 1);
-        put_field(b, t, note_text(o->seed, i, c, t));
+        put_field(b, t, sl_gen_note(o->seed, i, c, t));
     }
     oput(b, "\n", 1);
-}
-
-static int csv_row(void *arg, long long sheet_row, const struct sl_gen_row *r)
-{
-    struct crow *k = arg;
-    put_record(k->b, r->field, r->len);
-    put_notes(k->b, k->o, sheet_row - 2);
-    return k->b->err;
 }
 
 static int write_csv(const struct gen_opts *o, FILE *f, FILE *bad_list)
 {
     struct obuf b = {f, NULL, 0, 1 << 20, 0};
+    struct sl_gen_iter it;
     b.data = sl_malloc(b.cap);
     if (!b.data)
         return ENOMEM;
     put_record(&b, sl_gen_header, NULL);
     put_notes(&b, o, -1);
-    struct crow k = {&b, o};
-    int rc = each_row(o, bad_list, csv_row, &k);
-    if (!rc) {
-        oflush(&b);
-        rc = b.err;
+    sl_gen_iter_init(&it, o->seed, o->rows, o->bad, bad_list);
+    while (!b.err && sl_gen_iter_next(&it)) {
+        put_record(&b, it.row.field, it.row.len);
+        put_notes(&b, o, it.sheet_row - 2);
     }
+    oflush(&b);
     sl_free(b.data);
-    return rc;
+    return b.err;
 }
 
-/* ---- XLSX ---------------------------------------------------------------- */
+/* ---- XLSX with inline strings: libxlsxwriter's constant_memory mode ---- */
 
-struct xrow {
-    lxw_worksheet *ws;
-    lxw_error err;
-    const struct gen_opts *o;
-};
-
-static int xlsx_row(void *arg, long long sheet_row, const struct sl_gen_row *r)
+/* One row: its cells, an empty one being no cell; 0 or the error. */
+static lxw_error xlsx_cells(lxw_worksheet *ws, const struct gen_opts *o, long long sheet_row,
+                            const char *const *field, const size_t *len)
 {
-    struct xrow *x = arg;
-    for (int c = 0; c < SL_GEN_NCOLS; c++) {
-        if (!r->len[c])
-            continue; /* an empty cell is no cell */
-        lxw_error e = worksheet_write_string(x->ws, (lxw_row_t)(sheet_row - 1), (lxw_col_t)c,
-                                             r->field[c], NULL);
-        if (e) {
-            x->err = e;
-            return -1;
-        }
-    }
     char t[40];
-    for (int c = SL_GEN_NCOLS; c < x->o->text_columns; c++) {
-        note_text(x->o->seed, sheet_row - 2, c, t);
-        lxw_error e =
-            worksheet_write_string(x->ws, (lxw_row_t)(sheet_row - 1), (lxw_col_t)c, t, NULL);
-        if (e) {
-            x->err = e;
-            return -1;
-        }
+    lxw_error e = LXW_NO_ERROR;
+    for (int c = 0; !e && c < SL_GEN_NCOLS; c++)
+        if (!len || len[c])
+            e = worksheet_write_string(ws, (lxw_row_t)(sheet_row - 1), (lxw_col_t)c, field[c],
+                                       NULL);
+    for (int c = SL_GEN_NCOLS; !e && c < o->text_columns; c++) {
+        sl_gen_note(o->seed, sheet_row - 2, c, t);
+        e = worksheet_write_string(ws, (lxw_row_t)(sheet_row - 1), (lxw_col_t)c, t, NULL);
     }
-    return 0;
+    return e;
 }
 
-static int write_xlsx(const struct gen_opts *o, const char *path, FILE *bad_list, char *why,
-                      size_t whylen)
+static lxw_workbook *xlsx_open(const char *path)
 {
     lxw_workbook_options wo = {0};
-    wo.constant_memory = o->inline_strings ? LXW_TRUE : LXW_FALSE;
+    const char *tmp = getenv("TMPDIR");
+    wo.constant_memory = LXW_TRUE;
+    wo.tmpdir = tmp && *tmp ? (char *)tmp : NULL;
     lxw_workbook *wb = workbook_new_opt(path, &wo);
-    if (!wb) {
-        snprintf(why, whylen, "cannot create the workbook (%s)", strerror(errno));
-        return -1;
-    }
+    if (!wb)
+        return NULL;
     /* A fixed creation time, so that the same options give the same parts. */
     lxw_doc_properties props = {0};
     props.title = "Business directory";
     props.author = "sheetload gen";
     props.created = 1704067200; /* 2024-01-01T00:00:00Z */
     workbook_set_properties(wb, &props);
-    lxw_worksheet *ws = workbook_add_worksheet(wb, "Businesses");
-    struct xrow x = {ws, LXW_NO_ERROR, o};
-    int rc = -1;
-    if (!ws) {
-        snprintf(why, whylen, "cannot add a worksheet");
-        goto fail;
-    }
-    for (int c = 0; c < SL_GEN_NCOLS; c++)
-        if ((x.err = worksheet_write_string(ws, 0, (lxw_col_t)c, sl_gen_header[c], NULL)))
-            break;
-    char t[40];
-    for (int c = SL_GEN_NCOLS; !x.err && c < o->text_columns; c++) {
-        note_text(o->seed, -1, c, t);
-        x.err = worksheet_write_string(ws, 0, (lxw_col_t)c, t, NULL);
-    }
-    if (!x.err)
-        each_row(o, bad_list, xlsx_row, &x);
-    if (x.err) {
-        snprintf(why, whylen, "%s", lxw_strerror(x.err));
-        goto fail;
-    }
-    if (o->rows >= 50000 && isatty(STDERR_FILENO))
-        fprintf(stderr, "sheetload gen: writing the xlsx container...\n");
-    lxw_error e = workbook_close(wb);
-    wb = NULL;
-    if (e) {
-        snprintf(why, whylen, "%s", lxw_strerror(e));
+    return wb;
+}
+
+static int write_xlsx_inline(const struct gen_opts *o, const char *path, FILE *bad_list, char *why,
+                             size_t whylen)
+{
+    lxw_workbook *wb = xlsx_open(path);
+    if (!wb) {
+        snprintf(why, whylen, "cannot create the workbook (%s)", strerror(errno));
         return -1;
     }
-    rc = 0;
-fail:
-    if (wb) {
-        /* workbook_close also frees; the partial file is removed by the caller. */
-        workbook_close(wb);
-    }
-    return rc;
+    lxw_worksheet *ws = workbook_add_worksheet(wb, "Businesses");
+    lxw_error e = ws ? xlsx_cells(ws, o, 1, sl_gen_header, NULL) : LXW_ERROR_MEMORY_MALLOC_FAILED;
+    struct sl_gen_iter it;
+    sl_gen_iter_init(&it, o->seed, o->rows, o->bad, bad_list);
+    while (!e && sl_gen_iter_next(&it))
+        e = xlsx_cells(ws, o, it.sheet_row, it.row.field, it.row.len);
+    lxw_error ce = workbook_close(wb); /* also frees; a partial file is removed by the caller */
+    if (!e)
+        e = ce;
+    if (e)
+        snprintf(why, whylen, "%s", lxw_strerror(e));
+    return e ? -1 : 0;
+}
+
+static int write_xlsx(const struct gen_opts *o, const char *path, FILE *bad_list, char *why,
+                      size_t whylen)
+{
+    if (o->inline_strings)
+        return write_xlsx_inline(o, path, bad_list, why, whylen);
+    struct sl_gen_shape sh = {o->seed, o->rows, o->bad,
+                              o->text_columns ? o->text_columns : SL_GEN_NCOLS};
+    return sl_gen_xlsx_shared(&sh, path, bad_list, why, whylen);
 }
 
 /* ---- the command --------------------------------------------------------- */
@@ -339,99 +235,92 @@ static int ends_with(const char *s, const char *suf)
     return n >= m && !strcasecmp(s + n - m, suf);
 }
 
-static int parse_args(int argc, char **argv, struct gen_opts *o)
+enum { OPT_INLINE = 256, OPT_BADLIST, OPT_TEXTCOLS };
+
+static int parse_seed(const char *v, struct gen_opts *o)
 {
-    enum { OPT_INLINE = 256, OPT_BADLIST, OPT_TEXTCOLS };
-    static const struct option lo[] = {
-        {"rows", required_argument, NULL, 'n'},
-        {"bad", required_argument, NULL, 'b'},
-        {"seed", required_argument, NULL, 's'},
-        {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {"inline-strings", no_argument, NULL, OPT_INLINE},
-        {"bad-list", required_argument, NULL, OPT_BADLIST},
-        {"help", no_argument, NULL, 'h'},
-        {"text-columns", required_argument, NULL, OPT_TEXTCOLS},
-        {NULL, 0, NULL, 0},
-    };
-    long long v;
-    int c;
-    o->rows = 1000;
-    o->seed = 1;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":n:b:s:f:o:h", lo, NULL)) != -1) {
-        switch (c) {
-        case 'n':
-            if (sl_cli_parse_long(optarg, 0, 1000000000000LL, &v))
-                return sl_cli_usage_error("gen", "--rows needs a count of rows, not '%s'", optarg);
-            o->rows = v;
-            break;
-        case 'b':
-            if (sl_cli_parse_long(optarg, 0, 1000000000000LL, &v))
-                return sl_cli_usage_error("gen", "--bad needs a count of rows, not '%s'", optarg);
-            o->bad = v;
-            break;
-        case 's': {
-            char *end;
-            errno = 0;
-            unsigned long long s = strtoull(optarg, &end, 0);
-            if (errno || !*optarg || *end || *optarg == '-')
-                return sl_cli_usage_error("gen", "--seed needs a non-negative integer, not '%s'",
-                                          optarg);
-            o->seed = s;
-            break;
-        }
-        case 'f':
-            if (!strcasecmp(optarg, "csv"))
-                o->format = FMT_CSV;
-            else if (!strcasecmp(optarg, "xlsx"))
-                o->format = FMT_XLSX;
-            else
-                return sl_cli_usage_error("gen", "--format must be 'xlsx' or 'csv', not '%s'",
-                                          optarg);
-            break;
-        case 'o':
-            o->out = optarg;
-            break;
-        case OPT_INLINE:
-            o->inline_strings = 1;
-            break;
-        case OPT_BADLIST:
-            o->bad_list = optarg;
-            break;
-        case OPT_TEXTCOLS:
-            if (sl_cli_parse_long(optarg, SL_GEN_NCOLS + 1, 16384, &v))
-                return sl_cli_usage_error("gen",
-                                          "--text-columns needs a count from %d to 16384, "
-                                          "not '%s'",
-                                          SL_GEN_NCOLS + 1, optarg);
-            o->text_columns = (int)v;
-            break;
-        case 'h':
-            help();
-            return -1;
-        case ':':
-            return sl_cli_usage_error("gen", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return sl_cli_usage_error("gen", "unknown option '%s'", argv[optind - 1]);
-        }
+    char *end;
+    errno = 0;
+    unsigned long long s = strtoull(v, &end, 0);
+    if (errno || !*v || *end || *v == '-')
+        return sl_cli_usage_error("gen", "--seed needs a non-negative integer, not '%s'", v);
+    o->seed = s;
+    return 0;
+}
+
+static int parse_format(const char *v, struct gen_opts *o)
+{
+    if (!strcasecmp(v, "csv"))
+        o->format = FMT_CSV;
+    else if (!strcasecmp(v, "xlsx"))
+        o->format = FMT_XLSX;
+    else
+        return sl_cli_usage_error("gen", "--format must be 'xlsx' or 'csv', not '%s'", v);
+    return 0;
+}
+
+/* One option c with value v into *o: 0, or the usage error. */
+static int parse_opt(int c, const char *v, struct gen_opts *o)
+{
+    long long n;
+    switch (c) {
+    case 'n':
+    case 'b':
+        if (sl_cli_parse_long(v, 0, 1000000000000LL, &n))
+            return sl_cli_usage_error("gen", "--%s needs a count of rows, not '%s'",
+                                      c == 'n' ? "rows" : "bad", v);
+        *(c == 'n' ? &o->rows : &o->bad) = n;
+        return 0;
+    case 's':
+        return parse_seed(v, o);
+    case 'f':
+        return parse_format(v, o);
+    case 'o':
+        o->out = v;
+        return 0;
+    case OPT_INLINE:
+        o->inline_strings = 1;
+        return 0;
+    case OPT_BADLIST:
+        o->bad_list = v;
+        return 0;
+    case OPT_TEXTCOLS:
+        if (sl_cli_parse_long(v, SL_GEN_NCOLS + 1, 16384, &n))
+            return sl_cli_usage_error("gen",
+                                      "--text-columns needs a count from %d to 16384, not '%s'",
+                                      SL_GEN_NCOLS + 1, v);
+        o->text_columns = (int)n;
+        return 0;
+    default:
+        return SL_EXIT_USAGE;
     }
-    if (optind < argc)
-        return sl_cli_usage_error("gen", "unexpected argument '%s'", argv[optind]);
+}
+
+/* The format from the output's name when --format did not say. */
+static int guess_format(struct gen_opts *o)
+{
+    if (o->format)
+        return 0;
+    if (ends_with(o->out, ".xlsx"))
+        o->format = FMT_XLSX;
+    else if (ends_with(o->out, ".csv") || !strcmp(o->out, "-"))
+        o->format = FMT_CSV;
+    else
+        return sl_cli_usage_error("gen",
+                                  "cannot tell the format of '%s' from its name: "
+                                  "use a .xlsx or .csv name, or --format",
+                                  o->out);
+    return 0;
+}
+
+/* The options together: 0 or the usage error. */
+static int check_opts(struct gen_opts *o)
+{
     if (!o->out)
         return sl_cli_usage_error("gen", "no output file: give -o FILE.xlsx or -o FILE.csv");
-    if (!o->format) {
-        if (ends_with(o->out, ".xlsx"))
-            o->format = FMT_XLSX;
-        else if (ends_with(o->out, ".csv") || !strcmp(o->out, "-"))
-            o->format = FMT_CSV;
-        else
-            return sl_cli_usage_error("gen",
-                                      "cannot tell the format of '%s' from its name: "
-                                      "use a .xlsx or .csv name, or --format",
-                                      o->out);
-    }
+    int rc = guess_format(o);
+    if (rc)
+        return rc;
     if (o->bad > o->rows)
         return sl_cli_usage_error("gen", "--bad %lld is more than --rows %lld", o->bad, o->rows);
     if (o->format == FMT_XLSX && o->rows > XLSX_MAX_DATA_ROWS)
@@ -445,6 +334,43 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
     if (o->inline_strings && o->format != FMT_XLSX)
         return sl_cli_usage_error("gen", "--inline-strings applies to xlsx only");
     return 0;
+}
+
+/* 0, -1 after --help, or the usage error. */
+static int parse_args(int argc, char **argv, struct gen_opts *o)
+{
+    static const struct option lo[] = {
+        {"rows", required_argument, NULL, 'n'},
+        {"bad", required_argument, NULL, 'b'},
+        {"seed", required_argument, NULL, 's'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"inline-strings", no_argument, NULL, OPT_INLINE},
+        {"bad-list", required_argument, NULL, OPT_BADLIST},
+        {"help", no_argument, NULL, 'h'},
+        {"text-columns", required_argument, NULL, OPT_TEXTCOLS},
+        {NULL, 0, NULL, 0},
+    };
+    int c, rc;
+    o->rows = 1000;
+    o->seed = 1;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":n:b:s:f:o:h", lo, NULL)) != -1) {
+        if (c == 'h') {
+            help();
+            return -1;
+        }
+        if (c == ':')
+            return sl_cli_usage_error("gen", "option '%s' needs a value", argv[optind - 1]);
+        if (c == '?')
+            return sl_cli_usage_error("gen", "unknown option '%s'", argv[optind - 1]);
+        if ((rc = parse_opt(c, optarg, o)))
+            return rc;
+    }
+    if (optind < argc)
+        return sl_cli_usage_error("gen", "unexpected argument '%s'", argv[optind]);
+    return check_opts(o);
 }
 
 int sl_cmd_gen(int argc, char **argv)

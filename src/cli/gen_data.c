@@ -1,8 +1,10 @@
 /* gen_data.c - deterministic, realistic business-directory rows (see gen_data.h). */
 #include "cli/gen_data.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *const sl_gen_header[SL_GEN_NCOLS] = {
     "name", "category", "phone", "email", "address", "city", "country", "website", "description",
@@ -271,7 +273,6 @@ static void put(struct out *o, const char *s)
 
 static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#include <stdarg.h>
 static void putf(struct out *o, const char *fmt, ...)
 {
     va_list ap;
@@ -344,141 +345,176 @@ static void gen_description(struct out *o, struct rng *r, const char *category)
     }
 }
 
+/* The random choices a row's fields share, drawn first in this order. */
+struct pick {
+    unsigned cat;
+    const struct country *cn;
+    const char *sur, *sur2, *adj;
+    unsigned style;
+    const char *local; /* the email's local part, also in website_space */
+    char host[64];     /* the business's host name, for email and website */
+};
+
+static void pick_row(struct rng *r, struct pick *p)
+{
+    p->cat = rbelow(r, (unsigned)(sizeof categories / sizeof categories[0]));
+    p->cn = &PICK(r, countries);
+    p->sur = PICK(r, surnames);
+    p->sur2 = PICK(r, surnames);
+    p->adj = PICK(r, adjectives);
+    p->style = rbelow(r, 6);
+}
+
+static void gen_name(struct out *o, struct rng *r, const struct pick *p)
+{
+    const char *noun = cat_nouns[p->cat];
+    switch (p->style) {
+    case 0:
+        putf(o, "%s %s", p->sur, noun);
+        break;
+    case 1:
+        putf(o, "%s %s %s", p->adj, noun, PICK(r, suffixes));
+        break;
+    case 2:
+        putf(o, "%s & %s %s", p->sur, p->sur2, PICK(r, suffixes));
+        break;
+    case 3:
+        putf(o, "The %s %s", p->adj, noun);
+        break;
+    case 4:
+        putf(o, "%s's %s", p->sur, noun);
+        break;
+    default:
+        putf(o, "%s %s", p->adj, p->sur);
+        break;
+    }
+}
+
+static void gen_phone(struct out *o, struct rng *r, const struct pick *p)
+{
+    switch (rbelow(r, 3)) {
+    case 0:
+        putf(o, "%s %03u %03u %04u", p->cn->dial, 100 + rbelow(r, 900), rbelow(r, 1000),
+             rbelow(r, 10000));
+        break;
+    case 1:
+        putf(o, "%s-%u-%04u-%04u", p->cn->dial, 1 + rbelow(r, 99), rbelow(r, 10000),
+             rbelow(r, 10000));
+        break;
+    default:
+        putf(o, "(%03u) %03u-%04u", 200 + rbelow(r, 800), rbelow(r, 1000), rbelow(r, 10000));
+        break;
+    }
+}
+
+/* The host name from the name's letters and the country's domain, built
+ * in the row's spare buffer space and copied out (the row keeps nothing). */
+static void gen_host(struct out *o, const char *name, struct pick *p)
+{
+    struct out h = {o->r, o->n};
+    size_t hs = h.n;
+    put_slug(&h, name, 20);
+    putf(&h, ".%s", p->cn->tld);
+    size_t hl = h.n - hs;
+    if (hl >= sizeof p->host)
+        hl = sizeof p->host - 1;
+    memcpy(p->host, o->r->buf + hs, hl);
+    p->host[hl] = '\0';
+    o->r->buf[o->n] = '\0';
+}
+
+/* The email: unique by the sheet row number, malformed as kind says. */
+static void gen_email(struct out *o, struct rng *r, struct pick *p, long long i, int kind)
+{
+    p->local = PICK(r, mail_locals);
+    switch (kind) {
+    case SL_GEN_EMAIL_NO_AT:
+        putf(o, "%s%lld.%s", p->local, i + 2, p->host);
+        break;
+    case SL_GEN_EMAIL_TWO_AT:
+        putf(o, "%s%lld@@%s", p->local, i + 2, p->host);
+        break;
+    case SL_GEN_EMAIL_SPACE:
+        putf(o, "%s %lld@%s", p->local, i + 2, p->host);
+        break;
+    case SL_GEN_EMAIL_NO_DOT:
+        putf(o, "%s%lld@localhost", p->local, i + 2);
+        break;
+    default:
+        putf(o, "%s%lld@%s", p->local, i + 2, p->host);
+        break;
+    }
+}
+
+/* The address, sometimes with a comma. */
+static void gen_address(struct out *o, struct rng *r)
+{
+    putf(o, "%u %s %s", 1 + rbelow(r, 250), PICK(r, street_names), PICK(r, street_kinds));
+    if (rbelow(r, 5) == 0)
+        putf(o, ", Suite %u", 1 + rbelow(r, 40));
+}
+
+/* The website: absent in one row in eight. */
+static void gen_website(struct out *o, struct rng *r, const struct pick *p, int kind)
+{
+    unsigned w = rbelow(r, 8);
+    if (kind == SL_GEN_WEBSITE_SPACE)
+        putf(o, "www.%s %s", p->local, p->host);
+    else if (w < 4)
+        putf(o, "https://www.%s", p->host);
+    else if (w < 6)
+        putf(o, "%s", p->host);
+    else if (w == 6)
+        putf(o, "http://%s/contact", p->host);
+}
+
+/* An empty name after the name's text (kept: the host name is built from it). */
+static void drop_name(struct out *o)
+{
+    o->r->field[0] = o->r->buf + o->n; /* an empty string: the NUL below */
+    o->r->len[0] = 0;
+    o->n++;
+    o->r->buf[o->n] = '\0';
+}
+
 void sl_gen_row(uint64_t seed, long long i, int kind, struct sl_gen_row *row)
 {
     struct out o = {row, 0};
     struct rng r = {mix64(seed ^ mix64((uint64_t)i + 0x1234567ULL))};
+    struct pick p;
     build_cities();
     row->buf[0] = '\0';
+    pick_row(&r, &p);
 
-    unsigned cat = rbelow(&r, (unsigned)(sizeof categories / sizeof categories[0]));
-    const struct country *cn = &PICK(&r, countries);
-    const char *sur = PICK(&r, surnames);
-    const char *sur2 = PICK(&r, surnames);
-    const char *adj = PICK(&r, adjectives);
-    unsigned style = rbelow(&r, 6);
-
-    /* name */
     size_t s = field_begin(&o);
-    switch (style) {
-    case 0:
-        putf(&o, "%s %s", sur, cat_nouns[cat]);
-        break;
-    case 1:
-        putf(&o, "%s %s %s", adj, cat_nouns[cat], PICK(&r, suffixes));
-        break;
-    case 2:
-        putf(&o, "%s & %s %s", sur, sur2, PICK(&r, suffixes));
-        break;
-    case 3:
-        putf(&o, "The %s %s", adj, cat_nouns[cat]);
-        break;
-    case 4:
-        putf(&o, "%s's %s", sur, cat_nouns[cat]);
-        break;
-    default:
-        putf(&o, "%s %s", adj, sur);
-        break;
-    }
-    size_t name_start = s;
+    gen_name(&o, &r, &p);
     field_end(&o, 0, s);
-    if (kind == SL_GEN_MISSING_NAME) {
-        row->field[0] = row->buf + o.n; /* an empty string: the NUL below */
-        row->len[0] = 0;
-        o.n++;
-        row->buf[o.n] = '\0';
-    }
-
-    /* category */
+    if (kind == SL_GEN_MISSING_NAME)
+        drop_name(&o);
     s = field_begin(&o);
-    put(&o, categories[cat]);
+    put(&o, categories[p.cat]);
     field_end(&o, 1, s);
-
-    /* phone */
     s = field_begin(&o);
-    switch (rbelow(&r, 3)) {
-    case 0:
-        putf(&o, "%s %03u %03u %04u", cn->dial, 100 + rbelow(&r, 900), rbelow(&r, 1000),
-             rbelow(&r, 10000));
-        break;
-    case 1:
-        putf(&o, "%s-%u-%04u-%04u", cn->dial, 1 + rbelow(&r, 99), rbelow(&r, 10000),
-             rbelow(&r, 10000));
-        break;
-    default:
-        putf(&o, "(%03u) %03u-%04u", 200 + rbelow(&r, 800), rbelow(&r, 1000), rbelow(&r, 10000));
-        break;
-    }
+    gen_phone(&o, &r, &p);
     field_end(&o, 2, s);
-
-    /* host name used by email and website */
-    char host[64];
-    {
-        struct out h = {row, o.n};
-        size_t hs = h.n;
-        put_slug(&h, row->buf + name_start, 20);
-        putf(&h, ".%s", cn->tld);
-        size_t hl = h.n - hs;
-        if (hl >= sizeof host)
-            hl = sizeof host - 1;
-        memcpy(host, row->buf + hs, hl);
-        host[hl] = '\0';
-        row->buf[o.n] = '\0';
-    }
-
-    /* email: unique by the row number */
+    gen_host(&o, row->buf, &p);
     s = field_begin(&o);
-    const char *local = PICK(&r, mail_locals);
-    switch (kind) {
-    case SL_GEN_EMAIL_NO_AT:
-        putf(&o, "%s%lld.%s", local, i + 2, host);
-        break;
-    case SL_GEN_EMAIL_TWO_AT:
-        putf(&o, "%s%lld@@%s", local, i + 2, host);
-        break;
-    case SL_GEN_EMAIL_SPACE:
-        putf(&o, "%s %lld@%s", local, i + 2, host);
-        break;
-    case SL_GEN_EMAIL_NO_DOT:
-        putf(&o, "%s%lld@localhost", local, i + 2);
-        break;
-    default:
-        putf(&o, "%s%lld@%s", local, i + 2, host);
-        break;
-    }
+    gen_email(&o, &r, &p, i, kind);
     field_end(&o, 3, s);
-
-    /* address, sometimes with a comma */
     s = field_begin(&o);
-    putf(&o, "%u %s %s", 1 + rbelow(&r, 250), PICK(&r, street_names), PICK(&r, street_kinds));
-    if (rbelow(&r, 5) == 0)
-        putf(&o, ", Suite %u", 1 + rbelow(&r, 40));
+    gen_address(&o, &r);
     field_end(&o, 4, s);
-
-    /* city, country */
     s = field_begin(&o);
     put(&o, cities[rbelow(&r, NCITIES)]);
     field_end(&o, 5, s);
     s = field_begin(&o);
-    put(&o, cn->name);
+    put(&o, p.cn->name);
     field_end(&o, 6, s);
-
-    /* website: optional */
     s = field_begin(&o);
-    unsigned w = rbelow(&r, 8);
-    if (kind == SL_GEN_WEBSITE_SPACE)
-        putf(&o, "www.%s %s", local, host);
-    else if (w < 4)
-        putf(&o, "https://www.%s", host);
-    else if (w < 6)
-        putf(&o, "%s", host);
-    else if (w == 6)
-        putf(&o, "http://%s/contact", host);
+    gen_website(&o, &r, &p, kind);
     field_end(&o, 7, s);
-
-    /* description */
     s = field_begin(&o);
-    gen_description(&o, &r, categories[cat]);
+    gen_description(&o, &r, categories[p.cat]);
     field_end(&o, 8, s);
 
     if (kind == SL_GEN_BLANK)
@@ -510,4 +546,60 @@ int sl_gen_plan_kind(const struct sl_gen_plan *p, long long k)
     if (kind == SL_GEN_BLANK && sl_gen_plan_index(p, k) == p->rows - 1)
         kind = SL_GEN_EMAIL_TWO_AT;
     return kind;
+}
+
+/* ---- note columns --------------------------------------------------------- */
+
+size_t sl_gen_note(uint64_t seed, long long i, int c, char out[40])
+{
+    if (i < 0)
+        return (size_t)snprintf(out, 40, "note%d", c + 1);
+    uint64_t h = seed * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)i << 16 | (uint64_t)c);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return (size_t)snprintf(out, 40, "%c%07lld-%04d-%010llx", 'a' + (int)(h % 26), i % 10000000,
+                            c + 1, (unsigned long long)(h >> 24) & 0xffffffffffULL);
+}
+
+/* ---- the rows in order ----------------------------------------------------- */
+
+void sl_gen_iter_init(struct sl_gen_iter *it, uint64_t seed, long long rows, long long bad,
+                      FILE *bad_list)
+{
+    memset(it, 0, sizeof *it);
+    it->seed = seed;
+    it->bad_list = bad_list;
+    sl_gen_plan_init(&it->plan, rows, bad);
+    it->next_bad = it->plan.bad > 0 ? sl_gen_plan_index(&it->plan, 0) : -1;
+    it->progress = rows >= 50000 && isatty(STDERR_FILENO);
+}
+
+static void progress_at(struct sl_gen_iter *it)
+{
+    long long total = it->plan.rows, done = it->i;
+    if (!it->progress || (done < total && ((done & 4095) || done < it->progress_next)))
+        return;
+    fprintf(stderr, "\rsheetload gen: %lld/%lld rows (%d%%)%s", done, total,
+            (int)(100 * done / (total ? total : 1)), done == total ? "\n" : "");
+    it->progress_next = done + total / 100 + 1;
+}
+
+int sl_gen_iter_next(struct sl_gen_iter *it)
+{
+    progress_at(it);
+    if (it->i >= it->plan.rows)
+        return 0;
+    int kind = SL_GEN_GOOD;
+    if (it->i == it->next_bad) {
+        kind = sl_gen_plan_kind(&it->plan, it->k);
+        if (it->bad_list)
+            fprintf(it->bad_list, "%lld,%s\n", it->i + 2, sl_gen_kind_name(kind));
+        it->k++;
+        it->next_bad = it->k < it->plan.bad ? sl_gen_plan_index(&it->plan, it->k) : -1;
+    }
+    sl_gen_row(it->seed, it->i, kind, &it->row);
+    it->sheet_row = it->i + 2;
+    it->i++;
+    return 1;
 }

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SL_GEN_NCOLS 9
 
@@ -53,5 +54,29 @@ long long sl_gen_plan_index(const struct sl_gen_plan *p, long long k);
 /* The kind of bad row k. A blank row is never the last data row (an xlsx
  * has no way to hold a trailing blank row), it is then malformed-email. */
 int sl_gen_plan_kind(const struct sl_gen_plan *p, long long k);
+
+/* The text of note column c (0-based, >= SL_GEN_NCOLS, from --text-columns)
+ * of data row i, or its header "noteC+1" (i < 0): 24 characters for a
+ * data row, distinct for every (row, column) below 10,000,000 rows and
+ * never equal to a value of the nine columns. Returns the length. */
+size_t sl_gen_note(uint64_t seed, long long i, int c, char out[40]);
+
+/* The rows of one output in order, bad rows where the plan puts them:
+ * sl_gen_iter_next fills row with the next data row (sheet row `sheet_row`,
+ * the header being 1) and writes its line to bad_list (may be NULL) when
+ * it is bad; 0 after the last. A progress line goes to stderr when it is
+ * a terminal and the output is large. */
+struct sl_gen_iter {
+    uint64_t seed;
+    FILE *bad_list;
+    struct sl_gen_plan plan;
+    long long i, k, next_bad, sheet_row;
+    int progress;
+    long long progress_next;
+    struct sl_gen_row row;
+};
+void sl_gen_iter_init(struct sl_gen_iter *it, uint64_t seed, long long rows, long long bad,
+                      FILE *bad_list);
+int sl_gen_iter_next(struct sl_gen_iter *it);
 
 #endif
