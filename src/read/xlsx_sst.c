@@ -31,56 +31,39 @@
  * in the caller before the sheet is read, and errors come at open as ever.
  *
  * Spill (a memory budget, limits.max_memory). A table whose part declares
- * more bytes than the budget leaves for it (the budget less SST_RESERVE for
- * the rest of the pipeline) is never held in memory: its text and offsets
- * go to a temporary file (O_TMPFILE, else a name unlinked at once), laid
- * out as the arrays above (offsets first, then text, page-aligned), and the
- * sheet reads them through one read-only shared mapping of the whole
- * layout. The loader gathers strings in a small buffer and pwrite()s them
- * (and their offsets) a MiB at a time, then publishes them: a full disk is
- * a write error here, never a SIGBUS in the reader. Free space is checked
- * with fstatvfs against the part's declared size (an upper bound of text,
- * NULs and offsets for UTF-8 XML) before the first write. The reader keeps
- * at most `window` bytes of the mapping resident: it counts the 64 KiB
- * regions it touches (the kernel's fault-around maps at most that much per
- * fault) and madvise(DONTNEED)s the mapping when they pass the window; the
- * pages stay in the page cache, so a hot string refaults cheaply.
+ * more bytes than the budget leaves for it (sl_spill_wanted: the budget
+ * less SL_SPILL_RESERVE for the rest of the pipeline) is never held in
+ * memory: its text and offsets go to a spill file (spill.h), laid out as
+ * the arrays above (offsets first, then text, page-aligned), and the sheet
+ * reads them through the spill's mapping. The loader gathers strings in a
+ * small buffer and writes them (and their offsets) a MiB at a time, then
+ * publishes them: a full disk is a write error here, never a SIGBUS in the
+ * reader. Free space is checked against the part's declared size (an upper
+ * bound of text, NULs and offsets for UTF-8 XML) before the first write.
  *
  * Errors: the loader's error (the part, line, what and what to do) is kept
  * and reported by the sheet's reader as the workbook's error, in place of
  * any error of the sheet (the table was read first in the file's order). */
-#define _GNU_SOURCE /* O_TMPFILE */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/err.h"
 #include "read/cellfmt.h"
+#include "read/spill.h"
 #include "read/xlsx_int.h"
 #include "read/xml.h"
 #include "read/zip.h"
 
-/* What the rest of an import takes beside the table (the ahead blocks, the
- * pipeline's channels, the sinks' buffers, libraries): measured in
- * docs/internals/xlsx.md. The table gets the budget less this. */
-#define SST_RESERVE      ((uint64_t)48 << 20)
-#define SPILL_FLUSH      ((size_t)1 << 20)   /* text gathered before a write */
-#define SPILL_OFFS       65536               /* offsets gathered before a write */
-#define SPILL_WINDOW_MIN ((uint64_t)8 << 20) /* resident at least (tiny budgets) */
-#define REGION_SHIFT     16                  /* 64 KiB: the kernel's fault-around */
-#define SPILL_PREFIX     "sheetload-sst."
+#define SPILL_FLUSH ((size_t)1 << 20) /* text gathered before a write */
+#define SPILL_OFFS  65536             /* offsets gathered before a write */
 
 struct sl_xlsx_sstload {
     /* Set before the thread starts; read-only after. */
@@ -103,23 +86,16 @@ struct sl_xlsx_sstload {
     atomic_int waiting;
     atomic_int stop;
 
-    /* The spill (fd >= 0): set before the thread starts but for the
-     * loader's own counters. */
-    int fd;
-    char *map; /* the whole layout, read-only */
-    size_t maplen;
-    size_t offbytes; /* the offsets' region, page-aligned */
-    size_t textmax;  /* bytes of text the layout holds */
-    uint64_t need;   /* the free space asked for */
-    char dir[256];
+    /* The spill (sp.fd >= 0): set before the thread starts but for the
+     * loader's own counters; sp's window is the sheet's side's alone. */
+    struct sl_spill sp;
+    size_t offbytes;    /* the offsets' region, page-aligned */
+    size_t textmax;     /* bytes of text the layout holds */
     uint64_t text_base; /* loader: text bytes written */
     size_t off_done;    /* loader: offsets written */
     uint32_t *offbuf;   /* loader: offsets not written yet */
     size_t offn;
     int text_full;
-    /* The reader's window (the sheet's side alone). */
-    uint64_t *seen; /* one bit per region touched since the last drop */
-    size_t nregions, touched, window;
 
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -133,7 +109,7 @@ static int push_off(struct sl_xlsx_sstload *c, size_t len)
     struct sl_xlsx_sst *s = &c->sst;
     if (s->n + 1 >= s->cap)
         return SL_ELIMIT;
-    if (c->fd < 0) {
+    if (c->sp.fd < 0) {
         s->off[s->n + 1] = (uint32_t)len;
         return 0;
     }
@@ -145,39 +121,15 @@ static int push_off(struct sl_xlsx_sstload *c, size_t len)
     return 0;
 }
 
-static int write_all(int fd, const void *p, size_t n, uint64_t at)
-{
-    const char *b = p;
-    while (n) {
-        ssize_t w = pwrite(fd, b, n, (off_t)at);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return w < 0 ? errno : ENOSPC;
-        b += w;
-        n -= (size_t)w;
-        at += (uint64_t)w;
-    }
-    return 0;
-}
-
-static int no_space(struct sl_error *err, const char *dir, uint64_t need)
-{
-    return sl_err_set(err, SL_EIO,
-                      "no space left in %s for the shared-strings spill (need %llu MiB); free "
-                      "some, set TMPDIR to a roomier directory or raise --max-memory",
-                      dir, (unsigned long long)((need + (1 << 20) - 1) >> 20));
-}
-
 /* Writes the gathered text, then its offsets; the strings are then in the
  * file for the reader's mapping. 0 or an errno. */
 static int flush(struct sl_xlsx_sstload *c)
 {
     struct sl_buf *a = &c->sst.arena;
-    int e = write_all(c->fd, a->data, a->len, c->offbytes + c->text_base);
+    int e = sl_spill_write(&c->sp, a->data, a->len, c->offbytes + c->text_base);
     if (!e)
-        e = write_all(c->fd, c->offbuf, c->offn * sizeof *c->offbuf,
-                      (uint64_t)c->off_done * sizeof *c->offbuf);
+        e = sl_spill_write(&c->sp, c->offbuf, c->offn * sizeof *c->offbuf,
+                           (uint64_t)c->off_done * sizeof *c->offbuf);
     if (e)
         return e;
     c->text_base += a->len;
@@ -191,11 +143,7 @@ static void flush_fail(struct sl_xlsx_sstload *c, int e)
 {
     struct sl_error t;
     memset(&t, 0, sizeof t);
-    if (e == ENOSPC || e == EFBIG || e == EDQUOT)
-        no_space(&t, c->dir, c->need);
-    else
-        sl_err_set(&t, SL_EIO, "cannot write the shared-strings spill in %s: %s", c->dir,
-                   strerror(e));
+    sl_spill_error(&c->sp, e, &t);
     sl_xml_fail(c->xml, SL_EIO, "%s", t.msg);
 }
 
@@ -252,7 +200,7 @@ static int sst_add(struct sl_xlsx_sstload *c)
                         : "the shared strings pass the memory limit of %zu bytes; raise the "
                           "limit if the file is genuine",
                     a->err == SL_ENOMEM ? a->len
-                    : c->fd >= 0        ? c->textmax
+                    : c->sp.fd >= 0     ? c->textmax
                                         : a->max);
         return a->err ? a->err : SL_ELIMIT;
     }
@@ -270,7 +218,7 @@ static void sst_end(void *ud, int depth)
         if (sst_add(c))
             return;
         size_t n = c->sst.n;
-        if (c->fd >= 0) {
+        if (c->sp.fd >= 0) {
             struct sl_buf *a = &c->sst.arena;
             if (a->len < SPILL_FLUSH && c->offn < SPILL_OFFS)
                 return;
@@ -281,7 +229,7 @@ static void sst_end(void *ud, int depth)
             }
         }
         if (c->threaded) {
-            if ((c->fd >= 0 || (n & 255) == 0) &&
+            if ((c->sp.fd >= 0 || (n & 255) == 0) &&
                 atomic_load_explicit(&c->stop, memory_order_relaxed)) {
                 sl_xml_fail(c->xml, SL_ECANCELED, "cancelled");
                 return;
@@ -311,13 +259,10 @@ static int load_run(struct sl_xlsx_sstload *c, struct sl_error *err)
         if (rc == 1)
             rc = 0; /* nothing suspends a whole-part parse; go on */
     }
-    if (!rc && c->fd >= 0) {
+    if (!rc && c->sp.fd >= 0) {
         int e = flush(c);
-        if (e == ENOSPC || e == EFBIG || e == EDQUOT)
-            rc = no_space(err, c->dir, c->need);
-        else if (e)
-            rc = sl_err_set(err, SL_EIO, "cannot write the shared-strings spill in %s: %s", c->dir,
-                            strerror(e));
+        if (e)
+            rc = sl_spill_error(&c->sp, e, err);
         else if (c->threaded)
             publish(c, c->sst.n);
     }
@@ -371,96 +316,26 @@ static void want_huge_pages(void *p, size_t n)
 #endif
 }
 
-/* Removes spill files left by a process of ours that died between mkstemp
- * and unlink (only where O_TMPFILE is missing): regular files of our user
- * named SPILL_PREFIX, the pid of a process that no longer exists, a dot and
- * six characters. Run before every spill. */
-static void sweep(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        const char *n = e->d_name;
-        size_t pl = strlen(SPILL_PREFIX);
-        if (strncmp(n, SPILL_PREFIX, pl))
-            continue;
-        char *end;
-        long pid = strtol(n + pl, &end, 10);
-        if (pid <= 0 || *end != '.' || strlen(end + 1) != 6)
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
-        int dfd = dirfd(d);
-        struct stat st;
-        if (!fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode) &&
-            st.st_uid == geteuid())
-            (void)unlinkat(dfd, n, 0);
-    }
-    closedir(d);
-}
-
-/* A temporary file in dir that has no name (or loses it at once). */
-static int spill_open(const char *dir, struct sl_error *err)
-{
-    sweep(dir);
-#ifdef O_TMPFILE
-    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd >= 0)
-        return fd;
-#endif
-    char path[400];
-    snprintf(path, sizeof path, "%s/" SPILL_PREFIX "%ld.XXXXXX", dir, (long)getpid());
-    int fd2 = mkstemp(path);
-    if (fd2 < 0)
-        return sl_err_set(err, SL_EIO,
-                          "cannot create the shared-strings spill in %s: %s; set TMPDIR to a "
-                          "writable directory or raise --max-memory",
-                          dir, strerror(errno));
-    (void)unlink(path);
-    (void)fcntl(fd2, F_SETFD, FD_CLOEXEC);
-    return fd2;
-}
-
-/* The table in a temporary file (see the header comment). */
+/* The table in a spill file (see the header comment). */
 static int spill_table(struct sl_xlsx_sstload *c, const char *dir, uint64_t window, uint64_t max,
                        uint64_t nmax, struct sl_error *err)
 {
-    if (!dir || !*dir)
-        dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = "/tmp";
-    snprintf(c->dir, sizeof c->dir, "%s", dir);
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     c->offbytes = ((size_t)nmax * sizeof(uint32_t) + page - 1) / page * page;
     c->textmax = (size_t)max;
-    c->maplen = c->offbytes + (size_t)max + 1;
-    c->need = c->declared + 64;
-    int fd = spill_open(dir, err);
-    if (fd < 0)
-        return fd;
-    c->fd = fd;
-    struct statvfs vf;
-    if (fstatvfs(fd, &vf) == 0 && (uint64_t)vf.f_bavail * vf.f_frsize < c->need)
-        return no_space(err, dir, c->need);
-    void *m = mmap(NULL, c->maplen, PROT_READ, MAP_SHARED, fd, 0);
-    if (m == MAP_FAILED)
-        return sl_err_set(err, SL_ENOMEM, "cannot map the shared-strings spill: %s",
-                          strerror(errno));
-    c->map = m;
-    c->nregions = (c->maplen >> REGION_SHIFT) + 1;
-    c->seen = sl_calloc((c->nregions + 63) / 64, sizeof *c->seen);
+    int rc = sl_spill_open(&c->sp, dir, c->declared + 64, c->offbytes + (size_t)max + 1,
+                           (size_t)window, err);
+    if (rc)
+        return rc;
     c->offbuf = sl_malloc((SPILL_OFFS + 1) * sizeof *c->offbuf);
     struct sl_xlsx_sst *s = &c->sst;
     sl_buf_init(&s->arena, 0);
-    if (!c->seen || !c->offbuf || sl_buf_grow(&s->arena, SPILL_FLUSH))
+    if (!c->offbuf || sl_buf_grow(&s->arena, SPILL_FLUSH))
         return sl_err_set(err, SL_ENOMEM, "out of memory for the shared strings");
     s->arena.data[0] = '\0';
     s->cap = (size_t)nmax;
     c->offbuf[0] = 0;
     c->offn = 1;
-    c->window = window;
     return 0;
 }
 
@@ -480,21 +355,16 @@ static int alloc_table(struct sl_xlsx *x, struct sl_xlsx_sstload *c, struct sl_e
     if (nmax > max + 2)
         nmax = max + 2;
     struct sl_xlsx_sst *s = &c->sst;
-    c->fd = -1;
-    uint64_t budget = c->lim.max_memory;
-    if (budget != SHEETLOAD_MEMORY_UNBOUNDED) {
-        uint64_t room = budget > SST_RESERVE ? budget - SST_RESERVE : 0;
-        if (c->declared + 64 > room) {
-            uint64_t window = room > SPILL_WINDOW_MIN ? room : SPILL_WINDOW_MIN;
-            int rc = spill_table(c, x->tmp_dir, window, max, nmax, err);
-            if (rc)
-                return rc;
-            x->sst_off = (const uint32_t *)c->map;
-            x->sst_text = c->map + c->offbytes;
-            x->sst_window = (size_t)window;
-            x->sst_ready = 0;
-            return 0;
-        }
+    uint64_t window;
+    if (sl_spill_wanted(c->lim.max_memory, c->declared, &window)) {
+        int rc = spill_table(c, x->tmp_dir, window, max, nmax, err);
+        if (rc)
+            return rc;
+        x->sst_off = (const uint32_t *)c->sp.map;
+        x->sst_text = c->sp.map + c->offbytes;
+        x->sst_window = (size_t)window;
+        x->sst_ready = 0;
+        return 0;
     }
     sl_buf_init(&s->arena, (size_t)max);
     s->arena.data = sl_malloc((size_t)max + 1);
@@ -516,32 +386,7 @@ static int alloc_table(struct sl_xlsx *x, struct sl_xlsx_sstload *c, struct sl_e
 
 void sl_xlsx_sst_touch(const struct sl_xlsx *x, const void *off, const void *p, size_t n)
 {
-    struct sl_xlsx_sstload *c = x->sstl;
-    size_t base = (size_t)(uintptr_t)c->map;
-    size_t r[3] = {((size_t)(uintptr_t)off - base) >> REGION_SHIFT,
-                   ((size_t)(uintptr_t)p - base) >> REGION_SHIFT,
-                   ((size_t)(uintptr_t)p + n - base) >> REGION_SHIFT};
-    for (size_t k = r[1] + 1; k < r[2] && k < c->nregions; k++) { /* a long string */
-        if (!(c->seen[k / 64] & (1ULL << (k % 64)))) {
-            c->seen[k / 64] |= 1ULL << (k % 64);
-            c->touched += (size_t)1 << REGION_SHIFT;
-        }
-    }
-    for (int i = 0; i < 3; i++) {
-        size_t k = r[i];
-        if (k < c->nregions && !(c->seen[k / 64] & (1ULL << (k % 64)))) {
-            c->seen[k / 64] |= 1ULL << (k % 64);
-            c->touched += (size_t)1 << REGION_SHIFT;
-        }
-    }
-    if (c->touched + (3 << REGION_SHIFT) > c->window) {
-        /* Drops every resident page; the ones about to be read come back
-         * from the page cache. Safe while the loader writes: the file, not
-         * the mapping, holds the data. */
-        (void)madvise(c->map, c->maplen, MADV_DONTNEED);
-        memset(c->seen, 0, (c->nregions + 63) / 64 * sizeof *c->seen);
-        c->touched = 0;
-    }
+    sl_spill_touch(&x->sstl->sp, off, p, n);
 }
 
 int sl_xlsx_sst_start(struct sl_xlsx *x, const char *path, long idx, struct sl_error *err)
@@ -549,7 +394,7 @@ int sl_xlsx_sst_start(struct sl_xlsx *x, const char *path, long idx, struct sl_e
     struct sl_xlsx_sstload *c = sl_calloc(1, sizeof *c);
     if (!c)
         return sl_err_set(err, SL_ENOMEM, "out of memory");
-    c->fd = -1;
+    c->sp.fd = -1;
     x->sstl = c;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
@@ -597,7 +442,7 @@ int sl_xlsx_sst_load_mem(struct sl_xlsx *x, const char *data, size_t len, size_t
     struct sl_xlsx_sstload *c = sl_calloc(1, sizeof *c);
     if (!c)
         return sl_err_set(err, SL_ENOMEM, "out of memory");
-    c->fd = -1;
+    c->sp.fd = -1;
     x->sstl = c;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
@@ -705,11 +550,7 @@ void sl_xlsx_sst_free(struct sl_xlsx *x)
         sl_zip_close(c->zip);
     sl_buf_release(&c->sst.arena);
     sl_free(c->sst.off);
-    if (c->map)
-        munmap(c->map, c->maplen);
-    if (c->fd >= 0)
-        close(c->fd);
-    sl_free(c->seen);
+    sl_spill_close(&c->sp);
     sl_free(c->offbuf);
     pthread_cond_destroy(&c->cv);
     pthread_mutex_destroy(&c->mu);

@@ -1,0 +1,186 @@
+/* spill.c - a temporary file for a shared-strings table past the memory
+ * budget (see spill.h). */
+#define _GNU_SOURCE /* O_TMPFILE */
+#include "read/spill.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "sheetload.h"
+
+#define WINDOW_MIN   ((uint64_t)8 << 20) /* resident at least (tiny budgets) */
+#define REGION_SHIFT 16                  /* 64 KiB: the kernel's fault-around */
+#define PREFIX       "sheetload-sst."
+
+int sl_spill_wanted(uint64_t budget, uint64_t need, uint64_t *window)
+{
+    if (budget == SHEETLOAD_MEMORY_UNBOUNDED)
+        return 0;
+    uint64_t room = budget > SL_SPILL_RESERVE ? budget - SL_SPILL_RESERVE : 0;
+    if (need + 64 <= room)
+        return 0;
+    *window = room > WINDOW_MIN ? room : WINDOW_MIN;
+    return 1;
+}
+
+static int no_space(struct sl_error *err, const char *dir, uint64_t need)
+{
+    return sl_err_set(err, SL_EIO,
+                      "no space left in %s for the shared-strings spill (need %llu MiB); free "
+                      "some, set TMPDIR to a roomier directory or raise --max-memory",
+                      dir, (unsigned long long)((need + (1 << 20) - 1) >> 20));
+}
+
+int sl_spill_error(const struct sl_spill *s, int e, struct sl_error *err)
+{
+    if (e == ENOSPC || e == EFBIG || e == EDQUOT)
+        return no_space(err, s->dir, s->need);
+    return sl_err_set(err, SL_EIO, "cannot write the shared-strings spill in %s: %s", s->dir,
+                      strerror(e));
+}
+
+int sl_spill_write(const struct sl_spill *s, const void *p, size_t n, uint64_t at)
+{
+    const char *b = p;
+    while (n) {
+        ssize_t w = pwrite(s->fd, b, n, (off_t)at);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? errno : ENOSPC;
+        b += w;
+        n -= (size_t)w;
+        at += (uint64_t)w;
+    }
+    return 0;
+}
+
+/* Removes spill files left by a process of ours that died between mkstemp
+ * and unlink (only where O_TMPFILE is missing): regular files of our user
+ * named PREFIX, the pid of a process that no longer exists, a dot and six
+ * characters. Run before every spill. */
+static void sweep(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        size_t pl = strlen(PREFIX);
+        if (strncmp(n, PREFIX, pl))
+            continue;
+        char *end;
+        long pid = strtol(n + pl, &end, 10);
+        if (pid <= 0 || *end != '.' || strlen(end + 1) != 6)
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        int dfd = dirfd(d);
+        struct stat st;
+        if (!fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode) &&
+            st.st_uid == geteuid())
+            (void)unlinkat(dfd, n, 0);
+    }
+    closedir(d);
+}
+
+/* A temporary file in dir that has no name (or loses it at once). */
+static int create(const char *dir, struct sl_error *err)
+{
+    sweep(dir);
+#ifdef O_TMPFILE
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return fd;
+#endif
+    char path[400];
+    snprintf(path, sizeof path, "%s/" PREFIX "%ld.XXXXXX", dir, (long)getpid());
+    int fd2 = mkstemp(path);
+    if (fd2 < 0)
+        return sl_err_set(err, SL_EIO,
+                          "cannot create the shared-strings spill in %s: %s; set TMPDIR to a "
+                          "writable directory or raise --max-memory",
+                          dir, strerror(errno));
+    (void)unlink(path);
+    (void)fcntl(fd2, F_SETFD, FD_CLOEXEC);
+    return fd2;
+}
+
+int sl_spill_open(struct sl_spill *s, const char *dir, uint64_t need, size_t maplen, size_t window,
+                  struct sl_error *err)
+{
+    if (!dir || !*dir)
+        dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    s->need = need;
+    s->maplen = maplen;
+    s->window = window;
+    int fd = create(dir, err);
+    if (fd < 0)
+        return fd;
+    s->fd = fd;
+    struct statvfs vf;
+    if (fstatvfs(fd, &vf) == 0 && (uint64_t)vf.f_bavail * vf.f_frsize < need)
+        return no_space(err, dir, need);
+    void *m = mmap(NULL, maplen, PROT_READ, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED)
+        return sl_err_set(err, SL_ENOMEM, "cannot map the shared-strings spill: %s",
+                          strerror(errno));
+    s->map = m;
+    s->nregions = (maplen >> REGION_SHIFT) + 1;
+    s->seen = sl_calloc((s->nregions + 63) / 64, sizeof *s->seen);
+    if (!s->seen)
+        return sl_err_set(err, SL_ENOMEM, "out of memory for the shared strings");
+    return 0;
+}
+
+static void mark(struct sl_spill *s, size_t k)
+{
+    if (k < s->nregions && !(s->seen[k / 64] & (1ULL << (k % 64)))) {
+        s->seen[k / 64] |= 1ULL << (k % 64);
+        s->touched += (size_t)1 << REGION_SHIFT;
+    }
+}
+
+void sl_spill_touch(struct sl_spill *s, const void *off, const void *p, size_t n)
+{
+    size_t base = (size_t)(uintptr_t)s->map;
+    size_t a = ((size_t)(uintptr_t)p - base) >> REGION_SHIFT;
+    size_t b = ((size_t)(uintptr_t)p + n - base) >> REGION_SHIFT;
+    mark(s, ((size_t)(uintptr_t)off - base) >> REGION_SHIFT);
+    for (size_t k = a; k <= b; k++) /* every region of a long string */
+        mark(s, k);
+    if (s->touched + (3 << REGION_SHIFT) > s->window) {
+        /* Drops every resident page; the ones about to be read come back
+         * from the page cache. Safe while a writer writes: the file, not
+         * the mapping, holds the data. */
+        (void)madvise(s->map, s->maplen, MADV_DONTNEED);
+        memset(s->seen, 0, (s->nregions + 63) / 64 * sizeof *s->seen);
+        s->touched = 0;
+    }
+}
+
+void sl_spill_close(struct sl_spill *s)
+{
+    if (s->map)
+        munmap(s->map, s->maplen);
+    if (s->fd >= 0)
+        close(s->fd);
+    sl_free(s->seen);
+    s->map = NULL;
+    s->seen = NULL;
+    s->fd = -1;
+}
