@@ -26,3 +26,14 @@ pg_fresh_db() {
 # The shared corpus, when it exists beside the checkout (SL_CORPUS overrides
 # it: point it at an empty directory to see the corpus tests skip).
 CORPUS="${SL_CORPUS:-$SL_SRC/../shared/corpus}"
+# holds_file_in PID DIR: waits (30 s at most) until process PID holds a file
+# under DIR open (a spill: it has no name, /proc shows where it was made);
+# 1 if it never does.
+holds_file_in() {
+  local _
+  for _ in $(seq 1500); do
+    ls -l "/proc/$1/fd" 2>/dev/null | grep -qF "$2/" && return 0
+    sleep 0.02
+  done
+  return 1
+}

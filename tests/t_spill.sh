@@ -28,12 +28,7 @@ for sig in INT KILL; do
   # (env: a script's background job starts with SIGINT ignored)
   TMPDIR=$sp env --default-signal=INT "$S" cat -m 1MiB "$T/g.xlsx" -o "$T/fifo" &
   pid=$!
-  held=0
-  for _ in $(seq 1500); do # until it holds a file of $sp open (30 s at most)
-    if ls -l "/proc/$pid/fd" 2>/dev/null | grep -qF "$sp/"; then held=1; break; fi
-    sleep 0.02
-  done
-  [ $held = 1 ] || { kill -KILL $pid; fail "SIG$sig: cat never opened a spill in $sp"; }
+  holds_file_in $pid "$sp" || { kill -KILL $pid; fail "SIG$sig: cat never opened a spill in $sp"; }
   kill -$sig $pid
   wait $pid
   [ $? -ne 0 ] || fail "SIG$sig: cat exited 0"

@@ -8,7 +8,8 @@
  * differences are in docs/internals/xls.md. The chosen sheet is read at
  * open into one array of cells, sorted by row and column (a BIFF sheet
  * need not be in order), then handed out row by row; memory is about
- * 2 x the Workbook stream at worst. Errors are one line; after an error
+ * 2 x the Workbook stream at worst, the shared strings past the memory
+ * budget spilled to a temporary file (xls_sst.c). Errors are one line; after an error
  * next returns 0. One thread at a time per reader. */
 #ifndef SL_READ_XLS_H
 #define SL_READ_XLS_H
