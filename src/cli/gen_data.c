@@ -49,23 +49,42 @@ static unsigned rbelow(struct rng *r, unsigned n)
 
 /* ---- word lists ---------------------------------------------------------- */
 
-static const char *const categories[] = {
-    "Restaurant",  "Café",        "Bakery",     "Bookshop",     "Florist",  "Plumbing",
-    "Electrician", "Dentist",     "Pharmacy",   "Hair Salon",   "Hardware", "Law Firm",
-    "Accounting",  "Car Repair",  "Veterinary", "Fitness",      "Hotel",    "Grocery",
-    "Butcher",     "Photography", "Tailor",     "Optician",     "Pet Shop", "Travel Agency",
-    "Real Estate", "IT Services", "Printing",   "Music School", "Brewery",  "Dry Cleaning",
-    "Toy Store",   "Wine Bar",
-};
-
-/* A noun per category for business names ("Müller Bakery"). */
-static const char *const cat_nouns[] = {
-    "Kitchen",    "Coffee House", "Bakery",        "Books",        "Flowers",     "Plumbing",
-    "Electric",   "Dental Care",  "Pharmacy",      "Hair Studio",  "Hardware",    "Legal",
-    "Accounting", "Auto Repair",  "Animal Clinic", "Gym",          "Hotel",       "Market",
-    "Butchery",   "Photo Studio", "Tailoring",     "Eyewear",      "Pets",        "Travel",
-    "Realty",     "IT Solutions", "Print Shop",    "Music School", "Brewing Co.", "Cleaners",
-    "Toys",       "Wine Bar",
+/* Each category with a noun for business names ("Müller Bakery"). */
+static const struct category {
+    const char *name, *noun;
+} categories[] = {
+    {"Restaurant", "Kitchen"},
+    {"Café", "Coffee House"},
+    {"Bakery", "Bakery"},
+    {"Bookshop", "Books"},
+    {"Florist", "Flowers"},
+    {"Plumbing", "Plumbing"},
+    {"Electrician", "Electric"},
+    {"Dentist", "Dental Care"},
+    {"Pharmacy", "Pharmacy"},
+    {"Hair Salon", "Hair Studio"},
+    {"Hardware", "Hardware"},
+    {"Law Firm", "Legal"},
+    {"Accounting", "Accounting"},
+    {"Car Repair", "Auto Repair"},
+    {"Veterinary", "Animal Clinic"},
+    {"Fitness", "Gym"},
+    {"Hotel", "Hotel"},
+    {"Grocery", "Market"},
+    {"Butcher", "Butchery"},
+    {"Photography", "Photo Studio"},
+    {"Tailor", "Tailoring"},
+    {"Optician", "Eyewear"},
+    {"Pet Shop", "Pets"},
+    {"Travel Agency", "Travel"},
+    {"Real Estate", "Realty"},
+    {"IT Services", "IT Solutions"},
+    {"Printing", "Print Shop"},
+    {"Music School", "Music School"},
+    {"Brewery", "Brewing Co."},
+    {"Dry Cleaning", "Cleaners"},
+    {"Toy Store", "Toys"},
+    {"Wine Bar", "Wine Bar"},
 };
 
 static const char *const surnames[] = {
@@ -367,7 +386,7 @@ static void pick_row(struct rng *r, struct pick *p)
 
 static void gen_name(struct out *o, struct rng *r, const struct pick *p)
 {
-    const char *noun = cat_nouns[p->cat];
+    const char *noun = categories[p->cat].noun;
     switch (p->style) {
     case 0:
         putf(o, "%s %s", p->sur, noun);
@@ -492,7 +511,7 @@ void sl_gen_row(uint64_t seed, long long i, int kind, struct sl_gen_row *row)
     if (kind == SL_GEN_MISSING_NAME)
         drop_name(&o);
     s = field_begin(&o);
-    put(&o, categories[p.cat]);
+    put(&o, categories[p.cat].name);
     field_end(&o, 1, s);
     s = field_begin(&o);
     gen_phone(&o, &r, &p);
@@ -514,7 +533,7 @@ void sl_gen_row(uint64_t seed, long long i, int kind, struct sl_gen_row *row)
     gen_website(&o, &r, &p, kind);
     field_end(&o, 7, s);
     s = field_begin(&o);
-    gen_description(&o, &r, categories[p.cat]);
+    gen_description(&o, &r, categories[p.cat].name);
     field_end(&o, 8, s);
 
     if (kind == SL_GEN_BLANK)
