@@ -29,6 +29,7 @@
 #include <strings.h>
 
 #include "base/alloc.h"
+#include "read/sheets.h"
 #include "read/xls_int.h"
 
 static pthread_once_t gsf_once = PTHREAD_ONCE_INIT;
@@ -50,41 +51,17 @@ static void gsf_setup(void)
 
 /* ---- open ---- */
 
+static const char *sheet_name(const void *ctx, size_t i)
+{
+    return ((const struct sl_xls *)ctx)->sheets[i].name;
+}
+
 static int choose_sheet(struct sl_xls *x, const char *want, struct sl_error *err)
 {
     x->cur = 0;
-    if (!want) {
-        if (x->nsheets == 0)
-            return sl_err_set(err, SL_EXLSX, "the workbook lists no sheets");
-        return 0;
-    }
-    for (size_t i = 0; i < x->nsheets; i++)
-        if (!strcmp(x->sheets[i].name, want)) {
-            x->cur = i;
-            return 0;
-        }
-    if (want[0] >= '0' && want[0] <= '9' && strspn(want, "0123456789") == strlen(want)) {
-        unsigned long long k = strtoull(want, NULL, 10);
-        if (k >= 1 && k <= x->nsheets) {
-            x->cur = (size_t)k - 1;
-            return 0;
-        }
-    }
-    if (x->nsheets == 0)
-        return sl_err_set(err, SL_ENOTFOUND, "sheet '%s' not found; the workbook has no sheets",
-                          want);
-    char list[700];
-    size_t off = 0;
-    list[0] = '\0';
-    for (size_t i = 0; i < x->nsheets; i++) {
-        int k = snprintf(list + off, sizeof list - off, "%s'%s'", i ? ", " : "", x->sheets[i].name);
-        if (k < 0 || (size_t)k >= sizeof list - off) {
-            snprintf(list + off, sizeof list - off, ", ...");
-            break;
-        }
-        off += (size_t)k;
-    }
-    return sl_err_set(err, SL_ENOTFOUND, "sheet '%s' not found; the workbook has %s", want, list);
+    if (!want)
+        return x->nsheets ? 0 : sl_err_set(err, SL_EXLSX, "the workbook lists no sheets");
+    return sl_sheet_choose(want, x->nsheets, sheet_name, x, &x->cur, err);
 }
 
 /* An OLE2 file without a workbook stream: say what it is from its streams. */

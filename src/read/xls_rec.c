@@ -228,8 +228,6 @@ static int rd_skip(struct sl_xls *x, struct rd *r, uint64_t n, struct sl_error *
 
 int sl_xls_text_full(struct sl_buf *b, struct sl_error *err)
 {
-    if (!b->err && b->len > b->max)
-        b->err = SL_ELIMIT; /* sl_buf_addch's fast path fills the capacity past max */
     if (!b->err)
         return 0;
     if (b->err == SL_ELIMIT)

@@ -14,6 +14,7 @@
 
 #include "base/alloc.h"
 #include "base/err.h"
+#include "read/sheets.h"
 #include "read/xlsx_int.h"
 #include "read/xml.h"
 #include "read/zip.h"
@@ -84,6 +85,11 @@ static void wb_end(void *ud, int depth)
         c->in_sheets = 0;
 }
 
+static const char *sheet_name(const void *ctx, size_t i)
+{
+    return ((const struct sl_xlsx *)ctx)->sheets[i].name;
+}
+
 /* The sheet chosen by opts->sheet: a name, else a 1-based number. */
 static int choose_sheet(struct sl_xlsx *x, const char *want, struct sl_error *err)
 {
@@ -93,33 +99,7 @@ static int choose_sheet(struct sl_xlsx *x, const char *want, struct sl_error *er
             return sl_err_set(err, SL_EXLSX, "the workbook '%s' lists no sheets", x->wb_part);
         return 0;
     }
-    for (size_t i = 0; i < x->nsheets; i++)
-        if (!strcmp(x->sheets[i].name, want)) {
-            x->cur = i;
-            return 0;
-        }
-    if (want[0] >= '0' && want[0] <= '9' && strspn(want, "0123456789") == strlen(want)) {
-        unsigned long long n = strtoull(want, NULL, 10);
-        if (n >= 1 && n <= x->nsheets) {
-            x->cur = (size_t)n - 1;
-            return 0;
-        }
-    }
-    char list[700];
-    size_t off = 0;
-    list[0] = '\0';
-    for (size_t i = 0; i < x->nsheets && off < sizeof list - 1; i++) {
-        int k = snprintf(list + off, sizeof list - off, "%s'%s'", i ? ", " : "", x->sheets[i].name);
-        if (k < 0 || (size_t)k >= sizeof list - off) {
-            snprintf(list + off, sizeof list - off, ", ...");
-            break;
-        }
-        off += (size_t)k;
-    }
-    if (x->nsheets == 0)
-        return sl_err_set(err, SL_ENOTFOUND, "sheet '%s' not found; the workbook has no sheets",
-                          want);
-    return sl_err_set(err, SL_ENOTFOUND, "sheet '%s' not found; the workbook has %s", want, list);
+    return sl_sheet_choose(want, x->nsheets, sheet_name, x, &x->cur, err);
 }
 
 static int open_parts(struct sl_xlsx *x, const char *path, const struct sl_reader_opts *opts,
