@@ -348,7 +348,7 @@ static char *put_s(char *p, const char *s)
 static int add_cell(struct writer *w, long long r, int c, const char *s, size_t n, int is_note,
                     struct span *sp)
 {
-    uint32_t idx;
+    uint32_t idx = 0;
     if (string_index(w, s, n, is_note, &idx))
         return -1;
     char cell[64], col[4], *p = cell;
