@@ -19,7 +19,8 @@
 #include "sheetload.h"
 
 #define WINDOW_MIN   ((uint64_t)8 << 20) /* resident at least (tiny budgets) */
-#define REGION_SHIFT 16                  /* 64 KiB: the kernel's fault-around */
+#define REGION_SHIFT 16                  /* 64 KiB: what one fault maps (see spill.h) */
+#define REGION       ((size_t)1 << REGION_SHIFT)
 #define PREFIX       "sheetload-sst."
 
 int sl_spill_wanted(uint64_t budget, uint64_t need, uint64_t *window)
@@ -49,11 +50,14 @@ int sl_spill_error(const struct sl_spill *s, int e, struct sl_error *err)
                       strerror(e));
 }
 
+/* Writes in pieces that never cross a 64 KiB boundary of the file, so that
+ * its page cache holds folios of 64 KiB at most (see spill.h). */
 int sl_spill_write(const struct sl_spill *s, const void *p, size_t n, uint64_t at)
 {
     const char *b = p;
     while (n) {
-        ssize_t w = pwrite(s->fd, b, n, (off_t)at);
+        size_t k = REGION - (size_t)(at & (REGION - 1));
+        ssize_t w = pwrite(s->fd, b, k < n ? k : n, (off_t)at);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -63,6 +67,28 @@ int sl_spill_write(const struct sl_spill *s, const void *p, size_t n, uint64_t a
         at += (uint64_t)w;
     }
     return 0;
+}
+
+/* The file mapped read-only at an address aligned on 64 KiB, so that the
+ * kernel's fault-around windows (aligned in the address space) are the
+ * file's regions; random access (no read-ahead into large folios). */
+static void *map_aligned(int fd, size_t len)
+{
+    char *r = mmap(NULL, len + REGION, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (r == MAP_FAILED)
+        return r;
+    char *a = (char *)(((uintptr_t)r + REGION - 1) & ~(uintptr_t)(REGION - 1));
+    void *m = mmap(a, len, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+    if (m == MAP_FAILED) {
+        munmap(r, len + REGION);
+        return m;
+    }
+    if (a > r)
+        munmap(r, (size_t)(a - r));
+    if (r + len + REGION > a + len)
+        munmap(a + len, (size_t)(r + REGION - a));
+    (void)madvise(m, len, MADV_RANDOM);
+    return m;
 }
 
 /* Removes spill files left by a process of ours that died between mkstemp
@@ -135,7 +161,7 @@ int sl_spill_open(struct sl_spill *s, const char *dir, uint64_t need, size_t map
     struct statvfs vf;
     if (fstatvfs(fd, &vf) == 0 && (uint64_t)vf.f_bavail * vf.f_frsize < need)
         return no_space(err, dir, need);
-    void *m = mmap(NULL, maplen, PROT_READ, MAP_SHARED, fd, 0);
+    void *m = map_aligned(fd, maplen);
     if (m == MAP_FAILED)
         return sl_err_set(err, SL_ENOMEM, "cannot map the shared-strings spill: %s",
                           strerror(errno));
@@ -147,9 +173,14 @@ int sl_spill_open(struct sl_spill *s, const char *dir, uint64_t need, size_t map
     return 0;
 }
 
+static int seen(const struct sl_spill *s, size_t k)
+{
+    return k >= s->nregions || (s->seen[k / 64] >> (k % 64) & 1);
+}
+
 static void mark(struct sl_spill *s, size_t k)
 {
-    if (k < s->nregions && !(s->seen[k / 64] & (1ULL << (k % 64)))) {
+    if (!seen(s, k)) {
         s->seen[k / 64] |= 1ULL << (k % 64);
         s->touched += (size_t)1 << REGION_SHIFT;
     }
@@ -158,12 +189,13 @@ static void mark(struct sl_spill *s, size_t k)
 void sl_spill_touch(struct sl_spill *s, const void *off, const void *p, size_t n)
 {
     size_t base = (size_t)(uintptr_t)s->map;
+    size_t r = ((size_t)(uintptr_t)off - base) >> REGION_SHIFT;
     size_t a = ((size_t)(uintptr_t)p - base) >> REGION_SHIFT;
     size_t b = ((size_t)(uintptr_t)p + n - base) >> REGION_SHIFT;
-    mark(s, ((size_t)(uintptr_t)off - base) >> REGION_SHIFT);
-    for (size_t k = a; k <= b; k++) /* every region of a long string */
-        mark(s, k);
-    if (s->touched + (3 << REGION_SHIFT) > s->window) {
+    size_t add = !seen(s, r) && (r < a || r > b);
+    for (size_t k = a; k <= b; k++)
+        add += !seen(s, k);
+    if (add && s->touched + (add << REGION_SHIFT) > s->window) {
         /* Drops every resident page; the ones about to be read come back
          * from the page cache. Safe while a writer writes: the file, not
          * the mapping, holds the data. */
@@ -171,6 +203,9 @@ void sl_spill_touch(struct sl_spill *s, const void *off, const void *p, size_t n
         memset(s->seen, 0, (s->nregions + 63) / 64 * sizeof *s->seen);
         s->touched = 0;
     }
+    mark(s, r);
+    for (size_t k = a; k <= b; k++) /* every region of a long string */
+        mark(s, k);
 }
 
 void sl_spill_close(struct sl_spill *s)

@@ -8,13 +8,18 @@
  * writer pwrite()s into it (sl_spill_write); the reader reads it through
  * one read-only MAP_SHARED mapping of the whole layout, reporting every
  * read to sl_spill_touch, which keeps at most `window` bytes of it
- * resident: it counts the 64 KiB regions touched (the kernel's
- * fault-around maps at most that per fault) and drops the whole mapping
- * with madvise(MADV_DONTNEED) when they pass the window. The pages stay in
- * the page cache, so a string read again refaults without I/O, and every
- * pointer into the mapping stays valid. A write that fails (ENOSPC, EDQUOT,
- * EFBIG) is an error for people (sl_spill_error), never a SIGBUS: the
- * mapping is only read where the file was written.
+ * resident: it counts the 64 KiB regions of the file it touches and drops
+ * the whole mapping with madvise(MADV_DONTNEED) before they would pass the
+ * window. One fault maps a whole page-cache folio around the page (on
+ * Linux 6.18 ext4, measured: 1 MiB after 1 MiB writes, 64 KiB, the
+ * fault-around, after small ones), so the file is written in pieces within
+ * 64 KiB boundaries, mapped at a 64 KiB-aligned address, and read with
+ * MADV_RANDOM (pages read again after eviction come one by one, not in
+ * read-ahead folios): a region then costs at most its 64 KiB. The pages
+ * stay in the page cache, so a string read again refaults without I/O, and
+ * every pointer into the mapping stays valid. A write that fails (ENOSPC,
+ * EDQUOT, EFBIG) is an error for people (sl_spill_error), never a SIGBUS:
+ * the mapping is only read where the file was written.
  *
  * Threads: the writer and the reader may be two threads (the xlsx loader
  * and the sheet's side): sl_spill_write touches no field, sl_spill_touch
