@@ -99,6 +99,7 @@ struct sl_block {
     /* From the ledger (resume) and then the writer: rows [0, done) are in
      * the database's ledger, with these counts. complete = nothing to do. */
     int complete;
+    int converted; /* convert ran (read ahead: by the reader, before the gate) */
     long long done;
     long long inserted, rejected, blank;
     int rc; /* 0 or why the writer gave up on this block */

@@ -177,19 +177,33 @@ static int release_held(struct sl_pipe *pp, struct sl_block **b, long long *batc
     return rc;
 }
 
+static int gate_closed(struct sl_pipe *pp)
+{
+    pthread_mutex_lock(&pp->gate_mu);
+    int closed = pp->gate == 0;
+    pthread_mutex_unlock(&pp->gate_mu);
+    return closed;
+}
+
 /* *b is full, or the file ended (last): ship it. Before the gate it is
  * held instead, up to the blocks channel's capacity (the blocks that
- * would wait there anyway); then the reader waits at the gate. */
+ * would wait there anyway), and converted while the gate stays closed
+ * (convert reads only the mapping, settled before the reader started; a
+ * block cut again after the gate is converted by the converters); then, or
+ * as soon as the gate is open, the reader passes the gate. */
 static int ship_cut(struct sl_pipe *pp, struct sl_block **b, long long *batch_no, int last)
 {
     int rc;
     if (!pp->passed) {
+        int closed = gate_closed(pp);
         if (*b) {
+            if (closed && sl_convert_block(pp->plan, *b) == 0)
+                (*b)->converted = 1;
             pp->held[pp->nheld++] = *b;
             *b = NULL;
             (*batch_no)++;
         }
-        if (!last && pp->nheld < pp->held_cap)
+        if (!last && pp->nheld < pp->held_cap && gate_closed(pp))
             return 0;
         if ((rc = pass_gate(pp)))
             return rc;
@@ -284,7 +298,7 @@ static void *convert_main(void *arg)
     void *item;
     while (sl_chan_recv(pp->blocks, &item, pp->ctx) == 0) {
         struct sl_block *b = item;
-        if (!b->complete && sl_convert_block(pp->plan, b)) {
+        if (!b->complete && !b->converted && sl_convert_block(pp->plan, b)) {
             b->rc = sl_err_set(&b->err, SL_ENOMEM, "out of memory converting rows");
             b->complete = 1; /* nothing of it is written */
             b->done = 0;
