@@ -373,72 +373,69 @@ static int parse_args(int argc, char **argv, struct gen_opts *o)
     return check_opts(o);
 }
 
+static int cannot_write(const char *name, const char *why)
+{
+    fprintf(stderr, "sheetload gen: cannot write '%s': %s\n", name, why);
+    return -1;
+}
+
+/* The CSV to tmp, or to standard output for '-'; 0 or -1 after saying why. */
+static int write_csv_file(const struct gen_opts *o, const char *tmp, FILE *bad)
+{
+    int to_stdout = !strcmp(o->out, "-");
+    FILE *f = to_stdout ? stdout : fopen(tmp, "wb");
+    if (!f)
+        return cannot_write(o->out, strerror(errno));
+    errno = 0;
+    int e = write_csv(o, f, bad);
+    if (!e && fflush(f))
+        e = errno ? errno : EIO;
+    if (!to_stdout && fclose(f) && !e)
+        e = errno ? errno : EIO;
+    return e ? cannot_write(o->out, strerror(e)) : 0;
+}
+
+/* The xlsx to tmp; 0 or -1 after saying why. */
+static int write_xlsx_file(const struct gen_opts *o, const char *tmp, FILE *bad)
+{
+    char why[512] = "";
+    FILE *f = fopen(tmp, "wb"); /* the writers create the file only at the end: find out now */
+    if (!f || fclose(f))
+        return cannot_write(o->out, strerror(errno));
+    return write_xlsx(o, tmp, bad, why, sizeof why) ? cannot_write(o->out, why) : 0;
+}
+
+/* Writes the file and the bad-row list, then renames tmp over the output;
+ * 0 or -1 after saying why. */
+static int write_all(const struct gen_opts *o, const char *tmp)
+{
+    FILE *bad = NULL;
+    if (o->bad_list && !(bad = fopen(o->bad_list, "w")))
+        return cannot_write(o->bad_list, strerror(errno));
+    int rc = o->format == FMT_CSV ? write_csv_file(o, tmp, bad) : write_xlsx_file(o, tmp, bad);
+    if (bad && (ferror(bad) | fclose(bad)) && !rc)
+        rc = cannot_write(o->bad_list, strerror(errno ? errno : EIO));
+    if (!rc && strcmp(o->out, "-") && rename(tmp, o->out))
+        rc = cannot_write(o->out, strerror(errno));
+    return rc;
+}
+
 int sl_cmd_gen(int argc, char **argv)
 {
     struct gen_opts o = {0};
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc < 0 ? SL_EXIT_OK : rc;
-
-    int to_stdout = !strcmp(o.out, "-");
     size_t tl = strlen(o.out) + 32;
     char *tmp = sl_malloc(tl);
-    FILE *bad = NULL, *f = NULL;
-    char why[512] = "";
-    int ok = 0;
     if (!tmp) {
         fprintf(stderr, "sheetload gen: out of memory\n");
         return SL_EXIT_FAIL;
     }
     snprintf(tmp, tl, "%s.tmp%ld", o.out, (long)getpid());
-    if (o.bad_list && !(bad = fopen(o.bad_list, "w"))) {
-        fprintf(stderr, "sheetload gen: cannot write '%s': %s\n", o.bad_list, strerror(errno));
-        goto done;
-    }
-    if (o.format == FMT_CSV) {
-        f = to_stdout ? stdout : fopen(tmp, "wb");
-        if (!f) {
-            fprintf(stderr, "sheetload gen: cannot write '%s': %s\n", o.out, strerror(errno));
-            goto done;
-        }
-        errno = 0;
-        int e = write_csv(&o, f, bad);
-        if (!e && fflush(f))
-            e = errno ? errno : EIO;
-        if (!to_stdout && fclose(f) && !e)
-            e = errno ? errno : EIO;
-        f = NULL;
-        if (e) {
-            fprintf(stderr, "sheetload gen: cannot write '%s': %s\n", o.out, strerror(e));
-            goto done;
-        }
-    } else if (!(f = fopen(tmp, "wb")) || fclose(f)) {
-        /* libxlsxwriter creates the file only at the end: find out now. */
-        f = NULL;
-        fprintf(stderr, "sheetload gen: cannot write '%s': %s\n", o.out, strerror(errno));
-        goto done;
-    } else if ((f = NULL), write_xlsx(&o, tmp, bad, why, sizeof why)) {
-        fprintf(stderr, "sheetload gen: cannot write '%s': %s\n", o.out, why);
-        goto done;
-    }
-    if (bad) {
-        int e = ferror(bad) | fclose(bad);
-        bad = NULL;
-        if (e) {
-            fprintf(stderr, "sheetload gen: cannot write '%s': %s\n", o.bad_list, strerror(errno));
-            goto done;
-        }
-    }
-    if (!to_stdout && rename(tmp, o.out)) {
-        fprintf(stderr, "sheetload gen: cannot write '%s': %s\n", o.out, strerror(errno));
-        goto done;
-    }
-    ok = 1;
-done:
-    if (bad)
-        fclose(bad);
-    if (!ok && !to_stdout)
+    rc = write_all(&o, tmp);
+    if (rc && strcmp(o.out, "-"))
         unlink(tmp);
     sl_free(tmp);
-    return ok ? SL_EXIT_OK : SL_EXIT_FAIL;
+    return rc ? SL_EXIT_FAIL : SL_EXIT_OK;
 }
