@@ -263,33 +263,31 @@ static int set_encoding(struct sl_csv *c, const void *prefix, size_t n, const ch
     return 0;
 }
 
-int sl_csv_open(struct sl_csv **out, int fd, const void *prefix, size_t prefix_len, uint64_t total,
-                const struct sl_reader_opts *opts, struct sl_error *err)
+/* A byte-order mark needs the first 4 bytes: read into head when the
+ * caller gave fewer (they are parsed first, as the prefix is). */
+static const void *first_bytes(int fd, const void *prefix, size_t *prefix_len, char head[8])
 {
-    struct sl_csv *c = sl_calloc(1, sizeof *c);
-    int rc = SL_ENOMEM;
-    char head[8];
-    *out = NULL;
-    /* A byte-order mark needs the first 4 bytes: read them when the caller
-     * gave fewer (they are parsed first, as the prefix is). */
-    if (c && fd >= 0 && prefix_len < 4) {
-        if (prefix_len)
-            memcpy(head, prefix, prefix_len);
-        while (prefix_len < 4) {
-            ssize_t n = read(fd, head + prefix_len, 4 - prefix_len);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                break; /* an error shows again at the next read */
-            prefix_len += (size_t)n;
-        }
-        prefix = head;
+    if (fd < 0 || *prefix_len >= 4)
+        return prefix;
+    if (*prefix_len)
+        memcpy(head, prefix, *prefix_len);
+    while (*prefix_len < 4) {
+        ssize_t n = read(fd, head + *prefix_len, 4 - *prefix_len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; /* an error shows again at the next read */
+        *prefix_len += (size_t)n;
     }
-    if (!c) {
-        if (fd >= 0)
-            close(fd);
-        return sl_err_set(err, SL_ENOMEM, "out of memory");
-    }
+    return head;
+}
+
+/* The reader's state and limits, and its window (a small file of known
+ * size gets a window to fit; a file that grows meanwhile is still read
+ * right, in more refills). 0 or SL_ENOMEM. */
+static int init_reader(struct sl_csv *c, int fd, uint64_t total, size_t prefix_len,
+                       const struct sl_reader_opts *opts)
+{
     c->fd = fd;
     c->eof = fd < 0;
     c->raw_eof = fd < 0;
@@ -303,8 +301,6 @@ int sl_csv_open(struct sl_csv **out, int fd, const void *prefix, size_t prefix_l
     c->max_row = lim.max_cell_bytes * 4;
     c->max_fields = lim.max_fields ? lim.max_fields : SL_CSV_DEFAULT_MAX_FIELDS;
     sl_buf_init(&c->text, 0);
-    /* A small file of known size gets a window to fit (a file that grows
-     * meanwhile is still read right, in more refills). */
     size_t cap = total && total < WINDOW ? (size_t)total + 1 : WINDOW;
     if (cap < 4096)
         cap = 4096;
@@ -312,17 +308,14 @@ int sl_csv_open(struct sl_csv **out, int fd, const void *prefix, size_t prefix_l
         cap = prefix_len;
     c->cap = cap;
     c->win = sl_malloc(cap + 1);
-    if (!c->win)
-        goto fail;
-    if ((rc = set_encoding(c, prefix, prefix_len, opts ? opts->encoding : NULL, err)))
-        goto fail;
-    if (c->cd == NOCONV) {
-        if (prefix_len)
-            memcpy(c->win, prefix, prefix_len);
-        c->end = prefix_len;
-        c->got = prefix_len;
-    }
-    /* Fill enough to see the BOM and the first record. */
+    return c->win ? 0 : SL_ENOMEM;
+}
+
+/* Fills enough to see the BOM and the first record, then sets the
+ * delimiter (given, else detected from it). */
+static int first_record(struct sl_csv *c, const struct sl_reader_opts *opts, struct sl_error *err)
+{
+    int rc;
     while (!c->eof && c->end < DETECT_BYTES && !memchr(c->win, '\n', c->end) &&
            !memchr(c->win, '\r', c->end)) {
         size_t before = c->end;
@@ -331,25 +324,50 @@ int sl_csv_open(struct sl_csv **out, int fd, const void *prefix, size_t prefix_l
             break;
         }
         if (rc < 0)
-            goto fail;
+            return rc;
         if (c->end == before)
             break;
     }
     if (c->cd == NOCONV && c->end >= 3 && !memcmp(c->win, "\xEF\xBB\xBF", 3))
         c->pos = 3;
     c->delim = opts && opts->delimiter ? opts->delimiter : detect(c->win + c->pos, c->end - c->pos);
-    if (c->delim == '"' || c->delim == '\n' || c->delim == '\r') {
-        rc = sl_err_set(err, SL_EINVAL, "the delimiter cannot be a quote or a line end");
-        goto fail;
-    }
+    if (c->delim == '"' || c->delim == '\n' || c->delim == '\r')
+        return sl_err_set(err, SL_EINVAL, "the delimiter cannot be a quote or a line end");
     set_stop(c);
+    return 0;
+}
+
+int sl_csv_open(struct sl_csv **out, int fd, const void *prefix, size_t prefix_len, uint64_t total,
+                const struct sl_reader_opts *opts, struct sl_error *err)
+{
+    struct sl_csv *c = sl_calloc(1, sizeof *c);
+    char head[8];
+    *out = NULL;
+    if (!c) {
+        if (fd >= 0)
+            close(fd);
+        return sl_err_set(err, SL_ENOMEM, "out of memory");
+    }
+    prefix = first_bytes(fd, prefix, &prefix_len, head);
+    int rc = init_reader(c, fd, total, prefix_len, opts);
+    if (!rc)
+        rc = set_encoding(c, prefix, prefix_len, opts ? opts->encoding : NULL, err);
+    if (!rc && c->cd == NOCONV) {
+        if (prefix_len)
+            memcpy(c->win, prefix, prefix_len);
+        c->end = prefix_len;
+        c->got = prefix_len;
+    }
+    if (!rc)
+        rc = first_record(c, opts, err);
+    if (rc) {
+        if (!err || !err->code)
+            sl_err_set(err, SL_ENOMEM, "out of memory");
+        sl_csv_close(c);
+        return rc < 0 ? rc : SL_ENOMEM;
+    }
     *out = c;
     return 0;
-fail:
-    if (!err || !err->code)
-        sl_err_set(err, SL_ENOMEM, "out of memory");
-    sl_csv_close(c);
-    return rc < 0 ? rc : SL_ENOMEM;
 }
 
 void sl_csv_close(struct sl_csv *c)

@@ -180,84 +180,93 @@ static int open_csv(struct sl_reader *r, int fd, const char *prefix, size_t n, u
     return sl_csv_open(&r->c, fd, prefix, n, total, opts, err);
 }
 
+/* The input's names, descriptor and first bytes: 0 with *fd open and
+ * *n bytes in head (n > 0), st filled. */
+static int open_input(struct sl_reader *r, const char *path, const struct sl_reader_opts *opts,
+                      char *head, ssize_t *n, int *fd, struct stat *st, struct sl_error *err)
+{
+    int is_stdin = !strcmp(path, "-");
+    r->display = sl_strdup(opts && opts->name ? opts->name : is_stdin ? "standard input" : path);
+    r->csv_sheet = is_stdin ? sl_strdup("stdin") : base_name(path);
+    if (!r->display || !r->csv_sheet)
+        return sl_err_set(err, SL_ENOMEM, "out of memory");
+    *fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0)
+        return sl_err_set(err, errno == ENOENT ? SL_ENOTFOUND : SL_EIO, "cannot open: %s%s",
+                          strerror(errno), errno == ENOENT ? "; check the path" : "");
+    if (fstat(*fd, st) == 0 && S_ISDIR(st->st_mode))
+        return sl_err_set(err, SL_EINVAL, "this is a directory; give a .xlsx, .xls or .csv file");
+    *n = read_full(*fd, head, SNIFF);
+    if (*n < 0)
+        return sl_err_set(err, SL_EIO, "cannot read: %s", strerror(errno));
+    if (*n == 0)
+        return sl_err_set(err, SL_EFORMAT, "the file is empty; there is nothing to read");
+    return 0;
+}
+
+/* An .xlsx or .xls workbook from fd (closed here): a file that is not a
+ * regular one (standard input, a pipe) is spooled to a temporary file
+ * first, *tmp its name (unlinked once open). */
+static int open_book(struct sl_reader *r, int format, const char *path, int fd,
+                     const struct stat *st, const char *head, size_t n, char **tmp,
+                     const struct sl_reader_opts *opts, struct sl_error *err)
+{
+    const char *zpath = path;
+    if (!strcmp(path, "-") || !S_ISREG(st->st_mode)) {
+        struct sheetload_limits lim = opts ? opts->limits : (struct sheetload_limits){0};
+        sl_limits_defaults(&lim);
+        if (!(*tmp = spool(fd, head, n, lim.max_total_bytes, err))) {
+            close(fd);
+            return err && err->code ? err->code : SL_EIO;
+        }
+        zpath = *tmp;
+    }
+    close(fd);
+    int rc;
+    if (format == SL_FORMAT_XLS) {
+        r->fmt = SL_FORMAT_XLS;
+        r->ops = &xls_ops;
+        rc = sl_xls_open(&r->b, zpath, NULL, 0, opts, err);
+    } else {
+        r->fmt = SL_FORMAT_XLSX;
+        r->ops = &xlsx_ops;
+        rc = sl_xlsx_open(&r->x, zpath, opts, err);
+    }
+    if (*tmp)
+        unlink(*tmp); /* the file stays open; the name is not needed */
+    return rc;
+}
+
 int sl_reader_open(struct sl_reader **out, const char *path, const struct sl_reader_opts *opts,
                    struct sl_error *err)
 {
-    int is_stdin = !strcmp(path, "-");
     int fd = -1, rc;
+    ssize_t n = 0;
     char *head = NULL, *tmp = NULL;
+    struct stat st = {0};
     struct sl_reader *r = sl_calloc(1, sizeof *r);
     *out = NULL;
     if (!r || !(head = sl_malloc(SNIFF))) {
         rc = sl_err_set(err, SL_ENOMEM, "out of memory");
         goto fail;
     }
-    r->display = sl_strdup(opts && opts->name ? opts->name : is_stdin ? "standard input" : path);
-    r->csv_sheet = is_stdin ? sl_strdup("stdin") : base_name(path);
-    if (!r->display || !r->csv_sheet) {
-        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+    if ((rc = open_input(r, path, opts, head, &n, &fd, &st, err)))
         goto fail;
-    }
-    struct stat st = {0};
-    fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        rc = sl_err_set(err, errno == ENOENT ? SL_ENOTFOUND : SL_EIO, "cannot open: %s%s",
-                        strerror(errno), errno == ENOENT ? "; check the path" : "");
-        goto fail;
-    }
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        rc = sl_err_set(err, SL_EINVAL, "this is a directory; give a .xlsx, .xls or .csv file");
-        goto fail;
-    }
-    ssize_t n = read_full(fd, head, SNIFF);
-    if (n < 0) {
-        rc = sl_err_set(err, SL_EIO, "cannot read: %s", strerror(errno));
-        goto fail;
-    }
-    if (n == 0) {
-        rc = sl_err_set(err, SL_EFORMAT, "the file is empty; there is nothing to read");
-        goto fail;
-    }
-    uint64_t total = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
     const char *why;
-    const char *name = opts && opts->name ? opts->name : is_stdin ? NULL : path;
+    const char *name = opts && opts->name ? opts->name : !strcmp(path, "-") ? NULL : path;
     int format = sl_sniff(head, (size_t)n, name, opts ? opts->encoding : NULL, &why);
     if (format == SL_FORMAT_UNKNOWN) {
         rc = sl_err_set(err, SL_EFORMAT, "this is %s", why);
         goto fail;
     }
-    if (format != SL_FORMAT_CSV) {
-        const char *zpath = path;
-        if (is_stdin || !S_ISREG(st.st_mode)) {
-            struct sheetload_limits lim = opts ? opts->limits : (struct sheetload_limits){0};
-            sl_limits_defaults(&lim);
-            if (!(tmp = spool(fd, head, (size_t)n, lim.max_total_bytes, err))) {
-                rc = err && err->code ? err->code : SL_EIO;
-                goto fail;
-            }
-            zpath = tmp;
-        }
-        close(fd);
-        fd = -1;
-        if (format == SL_FORMAT_XLS) {
-            r->fmt = SL_FORMAT_XLS;
-            r->ops = &xls_ops;
-            rc = sl_xls_open(&r->b, zpath, NULL, 0, opts, err);
-        } else {
-            r->fmt = SL_FORMAT_XLSX;
-            r->ops = &xlsx_ops;
-            rc = sl_xlsx_open(&r->x, zpath, opts, err);
-        }
-        if (tmp)
-            unlink(tmp); /* the file stays open; the name is not needed */
-        if (rc)
-            goto fail;
-    } else {
+    uint64_t total = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    if (format != SL_FORMAT_CSV)
+        rc = open_book(r, format, path, fd, &st, head, (size_t)n, &tmp, opts, err);
+    else
         rc = open_csv(r, fd, head, (size_t)n, total, opts, err);
-        fd = -1; /* owned by the CSV reader, even on failure */
-        if (rc)
-            goto fail;
-    }
+    fd = -1; /* closed, or owned by the CSV reader even on failure */
+    if (rc)
+        goto fail;
     sl_free(head);
     sl_free(tmp);
     *out = r;

@@ -492,29 +492,14 @@ static int micro(struct sl_scan *s)
 /* Appends s escaped for an attribute value. */
 static void add_escaped(struct sl_buf *b, const char *p, size_t n)
 {
+    static const char *const esc[256] = {['&'] = "&amp;", ['<'] = "&lt;",   ['"'] = "&quot;",
+                                         ['\t'] = "&#9;", ['\n'] = "&#10;", ['\r'] = "&#13;"};
     for (size_t i = 0; i < n; i++) {
-        switch (p[i]) {
-        case '&':
-            sl_buf_addstr(b, "&amp;");
-            break;
-        case '<':
-            sl_buf_addstr(b, "&lt;");
-            break;
-        case '"':
-            sl_buf_addstr(b, "&quot;");
-            break;
-        case '\t':
-            sl_buf_addstr(b, "&#9;");
-            break;
-        case '\n':
-            sl_buf_addstr(b, "&#10;");
-            break;
-        case '\r':
-            sl_buf_addstr(b, "&#13;");
-            break;
-        default:
+        const char *e = esc[(unsigned char)p[i]];
+        if (e)
+            sl_buf_addstr(b, e);
+        else
             sl_buf_addch(b, p[i]);
-        }
     }
 }
 

@@ -102,14 +102,16 @@ static int choose_sheet(struct sl_xlsx *x, const char *want, struct sl_error *er
     return sl_sheet_choose(want, x->nsheets, sheet_name, x, &x->cur, err);
 }
 
-static int open_parts(struct sl_xlsx *x, const char *path, const struct sl_reader_opts *opts,
-                      struct sl_error *err)
+/* The workbook part, through _rels/.rels (else xl/workbook.xml): its
+ * index, x->wb_part set; < 0 with err set. */
+static long find_workbook(struct sl_xlsx *x, struct sl_error *err)
 {
-    struct sl_xlsx_rels root = {0}, wbr = {0};
-    char *wbrels_name = NULL;
-    int rc = sl_xlsx_read_rels(x, "", &root, err);
-    if (rc)
-        goto out;
+    struct sl_xlsx_rels root = {0};
+    long rc = sl_xlsx_read_rels(x, "", &root, err);
+    if (rc) {
+        sl_xlsx_rels_free(&root);
+        return rc;
+    }
     const char *wb = sl_xlsx_rel_by_type(&root, "/officeDocument");
     long wi = sl_zip_find(x->zip, wb ? wb : "xl/workbook.xml");
     char held[400];
@@ -126,78 +128,102 @@ static int open_parts(struct sl_xlsx *x, const char *path, const struct sl_reade
                             "'xl/workbook.xml' (the archive holds %zu: %s); is this an .xlsx "
                             "file?",
                             n, held);
-        goto out;
-    }
-    x->wb_part = sl_strdup(sl_zip_name(x->zip, wi));
-    if (!x->wb_part) {
+    } else if (!(x->wb_part = sl_strdup(sl_zip_name(x->zip, wi)))) {
         rc = sl_err_set(err, SL_ENOMEM, "out of memory");
-        goto out;
+    } else {
+        for (char *q = x->wb_part; *q; q++) /* 'xl\\workbook.xml': its rels are found by '/' */
+            if (*q == '\\')
+                *q = '/';
+        rc = wi;
     }
-    for (char *q = x->wb_part; *q; q++) /* 'xl\\workbook.xml': its rels are found by '/' */
-        if (*q == '\\')
-            *q = '/';
+    sl_xlsx_rels_free(&root);
+    return rc;
+}
+
+/* The workbook's sheets and date1904, the sheet chosen. */
+static int read_workbook(struct sl_xlsx *x, long wi, const char *want, struct sl_error *err)
+{
     struct wb_ctx c = {x, 0, 0, 0, 0, 0};
     struct sl_xml_handler h = {wb_start, wb_end};
-    rc = sl_xlsx_parse_part(x, wi, &h, &c, NULL, err);
+    int rc = sl_xlsx_parse_part(x, wi, &h, &c, NULL, err);
     if (!rc && c.oom)
         rc = sl_err_set(err, SL_ENOMEM, "out of memory");
-    if (rc)
-        goto out;
-    rc = choose_sheet(x, opts ? opts->sheet : NULL, err);
-    if (rc)
-        goto out;
-    rc = sl_xlsx_read_rels(x, x->wb_part, &wbr, err);
-    if (rc)
-        goto out;
-    const char *slash = strrchr(x->wb_part, '/');
-    size_t need = strlen(x->wb_part) + 16;
-    wbrels_name = sl_malloc(need);
-    if (!wbrels_name) {
-        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
-        goto out;
-    }
-    if (slash)
-        snprintf(wbrels_name, need, "%.*s/_rels/%s.rels", (int)(slash - x->wb_part), x->wb_part,
-                 slash + 1);
-    else
-        snprintf(wbrels_name, need, "_rels/%s.rels", x->wb_part);
+    return rc ? rc : choose_sheet(x, want, err);
+}
 
-    /* The sheet part. */
+/* The name of the workbook's relationships part (for messages; freed by
+ * the caller), NULL when out of memory. */
+static char *rels_name(const char *part)
+{
+    const char *slash = strrchr(part, '/');
+    size_t need = strlen(part) + 16;
+    char *name = sl_malloc(need);
+    if (name && slash)
+        snprintf(name, need, "%.*s/_rels/%s.rels", (int)(slash - part), part, slash + 1);
+    else if (name)
+        snprintf(name, need, "_rels/%s.rels", part);
+    return name;
+}
+
+/* The chosen sheet's part through the workbook's relationships wbr (named
+ * wbrels): its index, < 0 with err set. */
+static long find_sheet(struct sl_xlsx *x, const struct sl_xlsx_rels *wbr, const char *wbrels,
+                       struct sl_error *err)
+{
     struct sl_xlsx_sheet *sh = &x->sheets[x->cur];
     const char *target = NULL;
-    for (size_t i = 0; sh->rid && i < wbr.n; i++)
-        if (!strcmp(wbr.v[i].id, sh->rid))
-            target = wbr.v[i].target;
-    if (!target) {
-        rc = sl_err_set(err, SL_EXLSX,
-                        "sheet '%s': its relationship '%s' is not in '%s'; the file is broken",
-                        sh->name, sh->rid ? sh->rid : "(none)", wbrels_name);
-        goto out;
-    }
+    for (size_t i = 0; sh->rid && i < wbr->n; i++)
+        if (!strcmp(wbr->v[i].id, sh->rid))
+            target = wbr->v[i].target;
+    if (!target)
+        return sl_err_set(err, SL_EXLSX,
+                          "sheet '%s': its relationship '%s' is not in '%s'; the file is broken",
+                          sh->name, sh->rid ? sh->rid : "(none)", wbrels);
     long si = sl_zip_find(x->zip, target);
     if (si < 0) {
+        char held[400];
         size_t n = sl_zip_list(x->zip, held, sizeof held);
-        rc = sl_err_set(err, SL_EXLSX,
-                        "'%s': sheet '%s' is named in '%s' but the archive has no such part (it "
-                        "holds %zu: %s); the file is broken",
-                        target, sh->name, wbrels_name, n, held);
-        goto out;
+        return sl_err_set(err, SL_EXLSX,
+                          "'%s': sheet '%s' is named in '%s' but the archive has no such part "
+                          "(it holds %zu: %s); the file is broken",
+                          target, sh->name, wbrels, n, held);
     }
+    return si;
+}
 
-    /* Shared strings and styles (both optional). */
-    const char *sst = sl_xlsx_rel_by_type(&wbr, "/sharedStrings");
+/* Shared strings (their loader starts) and styles, both optional. */
+static int open_tables(struct sl_xlsx *x, const char *path, const struct sl_xlsx_rels *wbr,
+                       struct sl_error *err)
+{
+    const char *sst = sl_xlsx_rel_by_type(wbr, "/sharedStrings");
     long ssi = sst ? sl_zip_find(x->zip, sst) : sl_zip_find(x->zip, "xl/sharedStrings.xml");
+    int rc;
     if (ssi >= 0 && (rc = sl_xlsx_sst_start(x, path, ssi, err)))
-        goto out;
-    const char *sty = sl_xlsx_rel_by_type(&wbr, "/styles");
+        return rc;
+    const char *sty = sl_xlsx_rel_by_type(wbr, "/styles");
     long sti = sty ? sl_zip_find(x->zip, sty) : -1;
-    if (sti >= 0 && (rc = sl_xlsx_load_styles(x, sti, err)))
-        goto out;
-    rc = sl_xlsx_sheet_start(x, si, err);
-out:
-    sl_xlsx_rels_free(&root);
+    return sti >= 0 ? sl_xlsx_load_styles(x, sti, err) : 0;
+}
+
+static int open_parts(struct sl_xlsx *x, const char *path, const struct sl_reader_opts *opts,
+                      struct sl_error *err)
+{
+    struct sl_xlsx_rels wbr = {0};
+    char *wbrels = NULL;
+    long wi = find_workbook(x, err), si = -1;
+    int rc = wi < 0 ? (int)wi : read_workbook(x, wi, opts ? opts->sheet : NULL, err);
+    if (!rc)
+        rc = sl_xlsx_read_rels(x, x->wb_part, &wbr, err);
+    if (!rc && !(wbrels = rels_name(x->wb_part)))
+        rc = sl_err_set(err, SL_ENOMEM, "out of memory");
+    if (!rc && (si = find_sheet(x, &wbr, wbrels, err)) < 0)
+        rc = (int)si;
+    if (!rc)
+        rc = open_tables(x, path, &wbr, err);
+    if (!rc)
+        rc = sl_xlsx_sheet_start(x, si, err);
     sl_xlsx_rels_free(&wbr);
-    sl_free(wbrels_name);
+    sl_free(wbrels);
     return rc;
 }
 

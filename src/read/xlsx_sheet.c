@@ -161,6 +161,75 @@ static int ensure_cells(struct sl_xlsx *x, size_t n)
     return 0;
 }
 
+/* <row>: its number (r, else the previous + 1), a fresh row. */
+static void row_start(struct sl_xlsx *x, const char **atts)
+{
+    const char *r = sl_xlsx_attr(atts, "r");
+    long long num;
+    if (!r) {
+        num = x->rownum + 1;
+    } else if (parse_ll(r, &num)) {
+        x->col = 0;
+        fail_cell(x, SL_EXLSX, "row number '%s' is not a number", r);
+        return;
+    }
+    if (num > MAX_ROW) {
+        char what[32];
+        snprintf(what, sizeof what, "%lld", num);
+        x->rownum = num;
+        x->col = 0;
+        fail_cell(x, SL_EXLSX,
+                  "row %s passes row 1,048,576, the last one a sheet can have; the workbook is "
+                  "malformed",
+                  what);
+        return;
+    }
+    x->rownum = num;
+    x->in_row = 1;
+    row_begin(x);
+}
+
+/* <c>: its column (r, else the previous + 1), type and style. */
+static void cell_start(struct sl_xlsx *x, const char **atts)
+{
+    const char *r = NULL, *t = NULL, *s = NULL;
+    for (const char **a = atts; a[0]; a += 2) {
+        const char *an = a[0];
+        if (an[1])
+            continue;
+        if (an[0] == 'r')
+            r = a[1];
+        else if (an[0] == 't')
+            t = a[1];
+        else if (an[0] == 's')
+            s = a[1];
+    }
+    long col = r ? ref_col(r) : 0;
+    x->col = col ? col : x->col + 1;
+    x->ctype = ctype_of(t);
+    x->style = style_of(x, s);
+    x->in_c = 1;
+    x->have_v = x->have_is = 0;
+    if (x->col > MAX_COL)
+        fail_cell(x, SL_EXLSX,
+                  "a cell passes column %s (16,384), the last one a sheet can have; the workbook "
+                  "is malformed",
+                  "XFD");
+}
+
+/* A child of <c>: the first <v> is collected, the first <is> opened. */
+static void value_start(struct sl_xlsx *x, const char *name)
+{
+    if (name[0] == 'v' && !name[1] && !x->have_v) {
+        x->have_v = 1;
+        sl_buf_reset(&x->vbuf);
+        sl_xml_collect(x->xml, &x->vbuf);
+    } else if (!x->have_is && !strcmp(name, "is")) {
+        x->have_is = x->in_is = 1;
+        sl_buf_reset(&x->isbuf);
+    }
+}
+
 static void sheet_start(void *ud, const char *name, const char **atts, int depth)
 {
     struct sl_xlsx *x = ud;
@@ -170,70 +239,16 @@ static void sheet_start(void *ud, const char *name, const char **atts, int depth
             x->in_sd = x->seen_sd = 1;
         return;
     case 3:
-        if (x->in_sd && name[0] == 'r' && name[1] == 'o' && !strcmp(name, "row")) {
-            const char *r = sl_xlsx_attr(atts, "r");
-            long long num;
-            if (!r) {
-                num = x->rownum + 1;
-            } else if (parse_ll(r, &num)) {
-                x->col = 0;
-                fail_cell(x, SL_EXLSX, "row number '%s' is not a number", r);
-                return;
-            }
-            if (num > MAX_ROW) {
-                char what[32];
-                snprintf(what, sizeof what, "%lld", num);
-                x->rownum = num;
-                x->col = 0;
-                fail_cell(x, SL_EXLSX,
-                          "row %s passes row 1,048,576, the last one a sheet can have; the "
-                          "workbook is malformed",
-                          what);
-                return;
-            }
-            x->rownum = num;
-            x->in_row = 1;
-            row_begin(x);
-        }
+        if (x->in_sd && name[0] == 'r' && name[1] == 'o' && !strcmp(name, "row"))
+            row_start(x, atts);
         return;
     case 4:
-        if (x->in_row && name[0] == 'c' && !name[1]) {
-            const char *r = NULL, *t = NULL, *s = NULL;
-            for (const char **a = atts; a[0]; a += 2) {
-                const char *an = a[0];
-                if (an[1])
-                    continue;
-                if (an[0] == 'r')
-                    r = a[1];
-                else if (an[0] == 't')
-                    t = a[1];
-                else if (an[0] == 's')
-                    s = a[1];
-            }
-            long col = r ? ref_col(r) : 0;
-            x->col = col ? col : x->col + 1;
-            x->ctype = ctype_of(t);
-            x->style = style_of(x, s);
-            x->in_c = 1;
-            x->have_v = x->have_is = 0;
-            if (x->col > MAX_COL)
-                fail_cell(x, SL_EXLSX,
-                          "a cell passes column %s (16,384), the last one a sheet can have; the "
-                          "workbook is malformed",
-                          "XFD");
-        }
+        if (x->in_row && name[0] == 'c' && !name[1])
+            cell_start(x, atts);
         return;
     case 5:
-        if (!x->in_c)
-            return;
-        if (name[0] == 'v' && !name[1] && !x->have_v) {
-            x->have_v = 1;
-            sl_buf_reset(&x->vbuf);
-            sl_xml_collect(x->xml, &x->vbuf);
-        } else if (!x->have_is && !strcmp(name, "is")) {
-            x->have_is = x->in_is = 1;
-            sl_buf_reset(&x->isbuf);
-        }
+        if (x->in_c)
+            value_start(x, name);
         return;
     case 6:
         if (!x->in_is)
@@ -295,14 +310,23 @@ static void put_string(struct sl_xlsx *x, struct sl_buf *b, int kind)
     put_cell(x, b->data, n, kind, 0);
 }
 
+/* The value's text without white space at either end: *n bytes. */
+static const char *trimmed(const struct sl_buf *b, size_t *n)
+{
+    const char *s = b->data;
+    size_t k = b->len;
+    while (k && is_blank(*s))
+        s++, k--;
+    while (k && is_blank(s[k - 1]))
+        k--;
+    *n = k;
+    return s;
+}
+
 static void cell_shared(struct sl_xlsx *x)
 {
-    const char *s = x->vbuf.data;
-    size_t n = x->vbuf.len;
-    while (n && is_blank(*s))
-        s++, n--;
-    while (n && is_blank(s[n - 1]))
-        n--;
+    size_t n;
+    const char *s = trimmed(&x->vbuf, &n);
     uint64_t v = 0;
     size_t i = 0;
     for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
@@ -381,12 +405,8 @@ static void cell_end(struct sl_xlsx *x)
         put_string(x, &x->vbuf, SL_CELL_STRING);
         return;
     case CT_B: {
-        const char *s = x->vbuf.data;
-        size_t n = x->vbuf.len;
-        while (n && is_blank(*s))
-            s++, n--;
-        while (n && is_blank(s[n - 1]))
-            n--;
+        size_t n;
+        const char *s = trimmed(&x->vbuf, &n);
         int t = (n == 1 && s[0] == '1') || (n == 4 && !memcmp(s, "true", 4));
         put_cell(x, t ? "TRUE" : "FALSE", t ? 4 : 5, SL_CELL_BOOL, 0);
         return;

@@ -389,9 +389,13 @@ void sl_xlsx_sst_touch(const struct sl_xlsx *x, const void *off, const void *p, 
     sl_spill_touch(&x->sstl->sp, off, p, n);
 }
 
-int sl_xlsx_sst_start(struct sl_xlsx *x, const char *path, long idx, struct sl_error *err)
+/* The loader of entry idx (-1: bytes in memory) declared to inflate to
+ * declared bytes, its table allocated: 0, or an error with *out set all
+ * the same (sl_xlsx_sst_free frees it). */
+static int new_loader(struct sl_xlsx *x, long idx, uint64_t declared, struct sl_xlsx_sstload **out,
+                      struct sl_error *err)
 {
-    struct sl_xlsx_sstload *c = sl_calloc(1, sizeof *c);
+    struct sl_xlsx_sstload *c = *out = sl_calloc(1, sizeof *c);
     if (!c)
         return sl_err_set(err, SL_ENOMEM, "out of memory");
     c->sp.fd = -1;
@@ -400,8 +404,24 @@ int sl_xlsx_sst_start(struct sl_xlsx *x, const char *path, long idx, struct sl_e
     pthread_cond_init(&c->cv, NULL);
     c->idx = idx;
     c->lim = x->lim;
-    c->declared = sl_zip_entry_size(x->zip, idx);
-    int rc = alloc_table(x, c, err);
+    c->declared = declared;
+    return alloc_table(x, c, err);
+}
+
+/* Loading ran in the caller: the table is complete, rc its outcome. */
+static int loaded_here(struct sl_xlsx *x, struct sl_xlsx_sstload *c, int rc)
+{
+    c->done = 1;
+    c->rc = rc;
+    atomic_store(&c->ready, c->sst.n);
+    x->sst_ready = c->sst.n;
+    return rc;
+}
+
+int sl_xlsx_sst_start(struct sl_xlsx *x, const char *path, long idx, struct sl_error *err)
+{
+    struct sl_xlsx_sstload *c;
+    int rc = new_loader(x, idx, sl_zip_entry_size(x->zip, idx), &c, err);
     if (rc)
         return rc;
 
@@ -428,39 +448,21 @@ int sl_xlsx_sst_start(struct sl_xlsx *x, const char *path, long idx, struct sl_e
             return 0;
         c->threaded = 0;
     }
-    rc = load_run(c, err);
-    c->done = 1;
-    c->rc = rc;
-    atomic_store(&c->ready, c->sst.n);
-    x->sst_ready = c->sst.n;
-    return rc;
+    return loaded_here(x, c, load_run(c, err));
 }
 
 int sl_xlsx_sst_load_mem(struct sl_xlsx *x, const char *data, size_t len, size_t step, int fast,
                          struct sl_error *err)
 {
-    struct sl_xlsx_sstload *c = sl_calloc(1, sizeof *c);
-    if (!c)
-        return sl_err_set(err, SL_ENOMEM, "out of memory");
-    c->sp.fd = -1;
-    x->sstl = c;
-    pthread_mutex_init(&c->mu, NULL);
-    pthread_cond_init(&c->cv, NULL);
-    c->idx = -1;
-    c->lim = x->lim;
-    c->declared = len;
-    int rc = alloc_table(x, c, err);
+    struct sl_xlsx_sstload *c;
+    int rc = new_loader(x, -1, len, &c, err);
     if (rc)
         return rc;
     struct sl_xml_handler h = {sst_start, sst_end};
     rc = sl_xml_open_mem(&c->xml, data, len, step, "sharedStrings.xml", &h, c, &c->lim, fast, err);
     if (!rc)
         rc = load_run(c, err);
-    c->done = 1;
-    c->rc = rc;
-    atomic_store(&c->ready, c->sst.n);
-    x->sst_ready = c->sst.n;
-    return rc;
+    return loaded_here(x, c, rc);
 }
 
 int sl_xlsx_sst_wait(struct sl_xlsx *x, uint64_t v, size_t *n)

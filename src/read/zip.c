@@ -327,13 +327,7 @@ int sl_zip_stream_open(struct sl_zip_stream **out, struct sl_zip *z, long idx, s
     *out = s;
     return 0;
 fail:
-    if (s->f)
-        zip_fclose(s->f);
-#ifdef SL_HAVE_ISAL
-    sl_free(s->isal);
-#endif
-    sl_free(s->buf);
-    sl_free(s);
+    sl_zip_stream_close(s); /* no prefetch thread runs: it failed first or never began */
     return rc;
 }
 
