@@ -1313,3 +1313,35 @@ int sl_scan_next(struct sl_scan *s, struct sl_scan_ev *ev, struct sl_error *err)
         return next_rare(s, ev, err);
     return body(s, ev, err);
 }
+
+int sl_scan_peek(struct sl_scan *s, char **p, size_t *n)
+{
+    if (s->state != ST_BODY || s->pending_end || s->pos >= s->end)
+        return 0;
+    *p = (char *)s->buf + s->pos;
+    *n = s->end - s->pos;
+    return 1;
+}
+
+void sl_scan_skip(struct sl_scan *s, size_t n)
+{
+    s->pos += n;
+}
+
+size_t sl_scan_plain(const char *p, size_t n)
+{
+    const unsigned char *b = (const unsigned char *)p, *q = b, *e = b + n;
+    while (q < e) {
+        if (*q < 0x80) {
+            if (!(cls[*q] & C_TX) || *q == '\n')
+                break;
+            q++;
+        } else {
+            int k = utf8_len(q, e);
+            if (k <= 0)
+                break;
+            q += k;
+        }
+    }
+    return (size_t)(q - b);
+}

@@ -53,4 +53,19 @@ void sl_scan_taken(const struct sl_scan *s, const char **data, size_t *len);
 /* The line of the current position (1-based). */
 unsigned long sl_scan_line(const struct sl_scan *s);
 
+/* For a caller that takes a whole element of a shape it knows from the
+ * bytes themselves (xml.h's whole handler): the unscanned bytes of the
+ * window, *p (writable: the caller may NUL-terminate in place what it
+ * takes) and *n, when the next event would begin there inside the root;
+ * else 0. */
+int sl_scan_peek(struct sl_scan *s, char **p, size_t *n);
+/* Moves past n bytes given by sl_scan_peek that the caller took: whole
+ * elements, well-formed as the scanner would have found them, holding no
+ * line end. */
+void sl_scan_skip(struct sl_scan *s, size_t n);
+/* The length of the text at p[0..n) that is character data as it stands:
+ * UTF-8 characters of XML but '<', '&', ']', CR and LF (which need
+ * decoding, end the text or count lines). */
+size_t sl_scan_plain(const char *p, size_t n);
+
 #endif

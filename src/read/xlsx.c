@@ -144,7 +144,7 @@ static long find_workbook(struct sl_xlsx *x, struct sl_error *err)
 static int read_workbook(struct sl_xlsx *x, long wi, const char *want, struct sl_error *err)
 {
     struct wb_ctx c = {x, 0, 0, 0, 0, 0};
-    struct sl_xml_handler h = {wb_start, wb_end};
+    struct sl_xml_handler h = {wb_start, wb_end, NULL, 0};
     int rc = sl_xlsx_parse_part(x, wi, &h, &c, NULL, err);
     if (!rc && c.oom)
         rc = sl_err_set(err, SL_ENOMEM, "out of memory");

@@ -158,7 +158,7 @@ int sl_xlsx_read_rels(struct sl_xlsx *x, const char *part, struct sl_xlsx_rels *
     if (idx < 0)
         goto out; /* no relationships */
     struct rels_ctx c = {rels, dir, 0};
-    struct sl_xml_handler h = {rels_start, NULL};
+    struct sl_xml_handler h = {rels_start, NULL, NULL, 0};
     rc = sl_xlsx_parse_part(x, idx, &h, &c, NULL, err);
     if (!rc && c.oom)
         rc = sl_err_set(err, SL_ENOMEM, "'%s': out of memory", rp);

@@ -244,7 +244,7 @@ static void sst_end(void *ud, int depth)
  * race the caller's own opens (tzset inside glibc). */
 static int load_open(struct sl_xlsx_sstload *c, struct sl_error *err)
 {
-    struct sl_xml_handler h = {sst_start, sst_end};
+    struct sl_xml_handler h = {sst_start, sst_end, NULL, 0};
     return sl_xml_open_fast(&c->xml, c->zip, c->idx, &h, c, &c->lim, err);
 }
 
@@ -458,7 +458,7 @@ int sl_xlsx_sst_load_mem(struct sl_xlsx *x, const char *data, size_t len, size_t
     int rc = new_loader(x, -1, len, &c, err);
     if (rc)
         return rc;
-    struct sl_xml_handler h = {sst_start, sst_end};
+    struct sl_xml_handler h = {sst_start, sst_end, NULL, 0};
     rc = sl_xml_open_mem(&c->xml, data, len, step, "sharedStrings.xml", &h, c, &c->lim, fast, err);
     if (!rc)
         rc = load_run(c, err);

@@ -119,7 +119,7 @@ int sl_xlsx_load_styles(struct sl_xlsx *x, long idx, struct sl_error *err)
 {
     struct styles_ctx c;
     memset(&c, 0, sizeof c);
-    struct sl_xml_handler h = {styles_start, styles_end};
+    struct sl_xml_handler h = {styles_start, styles_end, NULL, 0};
     int rc = sl_xlsx_parse_part(x, idx, &h, &c, &c.xml, err);
     if (!rc && c.oom)
         rc = sl_err_set(err, SL_ENOMEM, "out of memory reading the styles");

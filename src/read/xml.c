@@ -307,9 +307,30 @@ static int to_expat(struct sl_xml *x, struct sl_error *err)
     return status(x, st, err);
 }
 
+/* The handler's whole element at the scanner's position, if it takes
+ * one: 1, else 0. */
+static int take_whole(struct sl_xml *x)
+{
+    char *p;
+    size_t n;
+    if (x->depth != x->h.whole_depth || x->depth + 3 > x->max_depth || !sl_scan_peek(x->sc, &p, &n))
+        return 0;
+    size_t k = x->h.whole(x->ud, p, n);
+    if (!k)
+        return 0;
+    sl_scan_skip(x->sc, k);
+    x->collect = NULL;
+    return 1;
+}
+
 static int scan_run(struct sl_xml *x, struct sl_error *err)
 {
     for (;;) {
+        if (x->h.whole && take_whole(x)) {
+            if (x->ferr.code)
+                return handler_failed(x, err);
+            continue;
+        }
         struct sl_scan_ev ev;
         int k = sl_scan_next(x->sc, &ev, err);
         switch (k) {

@@ -24,10 +24,20 @@ struct sl_xml;
 #define SL_XML_NSSEP '\x01'
 
 /* end gets no name: no handler needs it (depth says which element ends),
- * and finding the local part of every end tag costs time on big sheets. */
+ * and finding the local part of every end tag costs time on big sheets.
+ *
+ * whole (optional, with the scanner only): while the open elements are
+ * whole_depth deep, before each event, it may take a whole element of a
+ * shape it knows (at most 3 levels, no line end) straight from the
+ * unscanned bytes p[0..n), doing what start, text and end would have
+ * done, and return how many bytes it took; 0 leaves them to the parser.
+ * It must take only what the scanner would find well-formed and give the
+ * same result: fuzz/fuzz_scan.c compares it with expat. */
 struct sl_xml_handler {
     void (*start)(void *ud, const char *name, const char **atts, int depth);
     void (*end)(void *ud, int depth);
+    size_t (*whole)(void *ud, char *p, size_t n);
+    int whole_depth;
 };
 
 /* Opens zip entry idx for parsing. depth limit from lim->max_depth; a
