@@ -57,6 +57,7 @@
 #include "base/alloc.h"
 #include "base/err.h"
 #include "read/cellfmt.h"
+#include "read/scan.h"
 #include "read/spill.h"
 #include "read/xlsx_int.h"
 #include "read/xml.h"
@@ -239,12 +240,37 @@ static void sst_end(void *ud, int depth)
     }
 }
 
+/* The fast lane (xml.h's whole handler): <si><t>TEXT</t></si> with TEXT
+ * character data that needs no decoding (sl_scan_plain) and room for it
+ * in the arena as it is, taken from the bytes in one step; anything else
+ * (rich text, xml:space, an entity, a line end, a full arena) goes the
+ * usual way, which also gives any error. */
+static size_t sst_whole(void *ud, char *p, size_t n)
+{
+    struct sl_xlsx_sstload *c = ud;
+    struct sl_buf *a = &c->sst.arena;
+    if (n < 16 || memcmp(p, "<si><t>", 7))
+        return 0;
+    size_t len = sl_scan_plain(p + 7, n - 7);
+    const char *q = p + 7 + len;
+    if (n - 7 - len < 9 || memcmp(q, "</t></si>", 9) || len > c->lim.max_cell_bytes || a->err ||
+        a->len + len + 2 >= a->cap || a->len + len + 1 > a->max)
+        return 0;
+    c->in_si = 1;
+    c->start = a->len;
+    memcpy(a->data + a->len, p + 7, len);
+    a->len += len;
+    a->data[a->len] = '\0';
+    sst_end(c, 2);
+    return 7 + len + 9;
+}
+
 /* Opens the part for parsing. Done in the opening thread: libzip's stat
  * and open of an entry convert its DOS time with mktime, which must not
  * race the caller's own opens (tzset inside glibc). */
 static int load_open(struct sl_xlsx_sstload *c, struct sl_error *err)
 {
-    struct sl_xml_handler h = {sst_start, sst_end, NULL, 0};
+    struct sl_xml_handler h = {sst_start, sst_end, sst_whole, 1};
     return sl_xml_open_fast(&c->xml, c->zip, c->idx, &h, c, &c->lim, err);
 }
 
@@ -458,7 +484,7 @@ int sl_xlsx_sst_load_mem(struct sl_xlsx *x, const char *data, size_t len, size_t
     int rc = new_loader(x, -1, len, &c, err);
     if (rc)
         return rc;
-    struct sl_xml_handler h = {sst_start, sst_end, NULL, 0};
+    struct sl_xml_handler h = {sst_start, sst_end, sst_whole, 1};
     rc = sl_xml_open_mem(&c->xml, data, len, step, "sharedStrings.xml", &h, c, &c->lim, fast, err);
     if (!rc)
         rc = load_run(c, err);
