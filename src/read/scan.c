@@ -38,6 +38,9 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define WIN0       (1024 * 1024)
 #define PROLOG_MAX (1024 * 1024)
@@ -1328,19 +1331,44 @@ void sl_scan_skip(struct sl_scan *s, size_t n)
     s->pos += n;
 }
 
+/* Whether the 16 bytes at q are all ASCII character data that needs no
+ * decoding: 0x20-0x7F but '<', '&', ']' (a tab, a line end or any byte
+ * past 0x7F sends the block to the byte loop). */
+static inline int plain16(const unsigned char *q)
+{
+#ifdef __SSE2__
+    __m128i v = _mm_loadu_si128((const __m128i *)q);
+    __m128i ok = _mm_cmpgt_epi8(v, _mm_set1_epi8(0x1F)); /* signed: 0x80-0xFF fail */
+    __m128i bad = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
+        _mm_cmpeq_epi8(v, _mm_set1_epi8(']')));
+    return _mm_movemask_epi8(_mm_andnot_si128(bad, ok)) == 0xFFFF;
+#else
+    (void)q;
+    return 0;
+#endif
+}
+
 size_t sl_scan_plain(const char *p, size_t n)
 {
     const unsigned char *b = (const unsigned char *)p, *q = b, *e = b + n;
     while (q < e) {
-        if (*q < 0x80) {
-            if (!(cls[*q] & C_TX) || *q == '\n')
-                break;
-            q++;
-        } else {
-            int k = utf8_len(q, e);
-            if (k <= 0)
-                break;
-            q += k;
+        if (e - q >= 16 && plain16(q)) {
+            q += 16;
+            continue;
+        }
+        const unsigned char *stop = e - q > 16 ? q + 16 : e; /* then try a block again */
+        while (q < stop) {
+            if (*q < 0x80) {
+                if (!(cls[*q] & C_TX) || *q == '\n')
+                    return (size_t)(q - b);
+                q++;
+            } else {
+                int k = utf8_len(q, e);
+                if (k <= 0)
+                    return (size_t)(q - b);
+                q += k;
+            }
         }
     }
     return (size_t)(q - b);
