@@ -25,5 +25,6 @@ python3 "$SL_SRC/tests/fault/concurrent.py" takeover pg "$DB" "$T" || fail "kill
 python3 "$SL_SRC/tests/fault/concurrent.py" fence pg "$DB" "$T" || fail "fencing failed (see above)"
 python3 "$SL_SRC/tests/fault/concurrent.py" done pg "$DB" "$T" || fail "waiting for a holder that completes failed (see above)"
 python3 "$SL_SRC/tests/fault/concurrent.py" inflight pg "$DB" "$T" || fail "a takeover with rows in flight failed (see above)"
+python3 "$SL_SRC/tests/fault/concurrent.py" gone pg "$DB" "$T" || fail "an import whose ledger row vanished failed (see above)"
 python3 "$SL_SRC/tests/fault/concurrent.py" inflight-kill pg "$DB" "$T" || fail "kill -9 with per-row statements in flight failed (see above)"
 done_ok

@@ -72,7 +72,7 @@ struct run {
     int watch_started;
     struct sl_ctx *wctx;
     atomic_int remote_cancel; /* the ledger's cancel flag was seen */
-    atomic_int fenced;        /* another run took the import over */
+    atomic_int fenced;        /* 1: another run took the import over; -1: its row is gone */
 };
 
 static int cpus(void)
@@ -448,8 +448,8 @@ static void *watch_main(void *arg)
             sl_sink_reconnect(r->ctl, &e); /* the writers' fence keeps them safe meanwhile */
             continue;
         }
-        if (rc == SL_EFENCED || (!rc && !owned)) {
-            atomic_store(&r->fenced, 1);
+        if (rc == SL_EFENCED || (!rc && owned != 1)) {
+            atomic_store(&r->fenced, rc == SL_EFENCED || owned == 0 ? 1 : -1);
             sl_ctx_cancel(r->ctx, SL_ECANCELED);
             break;
         }
@@ -732,12 +732,10 @@ static int load_rows(struct run *r)
         else
             sl_err_set(err, rc, "the import was cancelled; it stopped cleanly");
     }
-    if (atomic_load(&r->fenced) && rc != SL_EFENCED)
-        rc = sl_err_reset(err, SL_EFENCED,
-                          "lost the claim on import %lld: another run took it "
-                          "over; this run stopped and wrote nothing more",
-                          r->plan.import_id);
-    else if (rc == SL_ECANCELED && atomic_load(&r->remote_cancel))
+    if (atomic_load(&r->fenced) && rc != SL_EFENCED) {
+        sl_err_clear(err);
+        rc = sl_ledger_fenced(err, r->plan.import_id, atomic_load(&r->fenced) > 0 ? 0 : -1);
+    } else if (rc == SL_ECANCELED && atomic_load(&r->remote_cancel))
         sl_err_reset(err, rc,
                      "import %lld was cancelled through the ledger (DELETE "
                      "/imports/%lld); it stopped cleanly",

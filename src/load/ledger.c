@@ -352,7 +352,7 @@ static int watch_cb(void *arg, int ncols, const char *const *v)
     if (ncols < 2)
         return 0;
     *w->cancel = v[0] && strcmp(v[0], "0") != 0;
-    *w->owned = v[1] && !strcmp(v[1], w->owner);
+    *w->owned = v[1] && !strcmp(v[1], w->owner) ? 1 : 0;
     return 0;
 }
 
@@ -364,7 +364,7 @@ int sl_ledger_watch(struct sl_sink *s, long long id, const char *owner, int *can
     const char *params[1] = {ids};
     struct watch w = {owner, cancel, owned};
     *cancel = 0;
-    *owned = 0;
+    *owned = -1; /* stays so when no row answers */
     return sl_sink_query(s, "SELECT cancel_requested, owner FROM sheetload_imports WHERE id = $1",
                          1, params, watch_cb, &w, err);
 }
@@ -510,6 +510,20 @@ static int put_cb(void *arg, int ncols, const char *const *v)
     return 0;
 }
 
+int sl_ledger_fenced(struct sl_error *err, long long id, int owned)
+{
+    if (owned < 0)
+        return sl_err_set(err, SL_EFENCED,
+                          "import %lld is no longer in the ledger (removed, or lost in a "
+                          "database restart before its first batch committed); this run "
+                          "stops and writes nothing more: run the import again",
+                          id);
+    return sl_err_set(err, SL_EFENCED,
+                      "lost the claim on import %lld: another run took it over; this "
+                      "run stops and writes nothing more",
+                      id);
+}
+
 int sl_ledger_put_batch(struct sl_sink *s, const struct sl_plan *p, const struct sl_block *b,
                         long long done, long long ins, long long rej, long long blank, int *cancel,
                         struct sl_error *err)
@@ -528,11 +542,8 @@ int sl_ledger_put_batch(struct sl_sink *s, const struct sl_plan *p, const struct
     int c = 0, owned = 0;
     struct sl_error e;
     sl_err_clear(&e);
-    if (sl_ledger_watch(s, p->import_id, p->owner, &c, &owned, &e) == 0 && !owned)
-        return sl_err_set(err, SL_EFENCED,
-                          "lost the claim on import %lld: another run took it "
-                          "over; this run stops and writes nothing more",
-                          p->import_id);
+    if (sl_ledger_watch(s, p->import_id, p->owner, &c, &owned, &e) == 0 && owned != 1)
+        return sl_ledger_fenced(err, p->import_id, owned);
     return sl_err_set(err, SL_EDB,
                       "batch %lld of import %lld is recorded already with other "
                       "progress than this run's; stopping",

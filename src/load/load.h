@@ -205,10 +205,15 @@ int sl_ledger_resume(struct sl_sink *s, long long id, const struct sl_plan *p,
  * SL_ENOTFOUND when none is recorded. */
 int sl_ledger_holder(struct sl_sink *s, const char *sha, const char *table, const char *sheet,
                      struct sheetload_holder *h, struct sl_error *err);
-/* The watcher's look at an import: its cancel flag, and whether owner
- * still owns it. */
+/* The watcher's look at an import: its cancel flag, and *owned: 1 while
+ * owner still owns it, 0 when another run took it over, -1 when the import
+ * row is gone (removed, or lost with the start-up's asynchronous commits in
+ * a database restart: load.md). */
 int sl_ledger_watch(struct sl_sink *s, long long id, const char *owner, int *cancel, int *owned,
                     struct sl_error *err);
+/* Sets err to SL_EFENCED with the reason owned (as sl_ledger_watch's) gives;
+ * returns SL_EFENCED. */
+int sl_ledger_fenced(struct sl_error *err, long long id, int owned);
 /* Loads every batch row of an import; *out sorted by batch_no (sl_free). */
 int sl_ledger_batches(struct sl_sink *s, long long id, struct sl_ledger_batch **out, size_t *n,
                       struct sl_error *err);

@@ -10,6 +10,9 @@
 #   concurrent.py fence pg DBURL WORK    the holder's control connection is
 #                                        terminated while its writers load
 #   concurrent.py serve pg DBURL WORK    two 'sheetload serve' on one database
+#   concurrent.py gone pg DBURL WORK     the holder's import row is deleted
+#                                        while its writers load (as a server
+#                                        crash can lose it: load.md)
 # Nothing waits on time: the holder is stopped at a known point by a gate (a
 # trigger that takes a shared advisory lock that the test holds), and every
 # wait polls for a condition the test can see (a ledger row, a lock, a log
@@ -223,6 +226,19 @@ def create_table(db, work):
     return fl.pg_rows(db)
 
 
+def start_holder(db, d, method, batch, work):
+    """The holder: an import through the gate, returned once it has
+    committed batches and blocks there."""
+    holder = start(fl.import_cmd(d["csv"], db, method, batch, 2, os.path.join(work, "h.rej")),
+                   work, "holder", env={"PGAPPNAME": "slgate"})
+    wait_until("the holder to commit batches and block at the gate",
+               lambda: holder_blocked(db) and pg_one(
+                   db, "select count(*) from sheetload_batches where import_id = "
+                       "(select max(id) from sheetload_imports)") not in ("", "0"),
+               [holder])
+    return holder
+
+
 def takeover(target, db, work, mode):
     fence = mode in ("fence", "inflight")
     method, batch = "batch", 100
@@ -248,13 +264,7 @@ def takeover(target, db, work, mode):
     else:
         gate = Gate(db, 500)
     try:
-        holder = start(fl.import_cmd(d["csv"], db, method, batch, 2, os.path.join(work, "h.rej")),
-                       work, "holder", env={"PGAPPNAME": "slgate"})
-        wait_until("the holder to commit batches and block at the gate",
-                   lambda: holder_blocked(db) and pg_one(
-                       db, "select count(*) from sheetload_batches where import_id = "
-                           "(select max(id) from sheetload_imports)") not in ("", "0"),
-                   [holder])
+        holder = start_holder(db, d, method, batch, work)
         cmd = fl.import_cmd(d["csv"], db, method, batch, 2, os.path.join(work, "w.rej"),
                             extra=["--wait"])
         cmd.remove("--quiet")  # its notice says when it waits
@@ -327,6 +337,38 @@ def takeover(target, db, work, mode):
 
 
 # ---- two servers, one database ---------------------------------------------
+
+def gone(target, db, work):
+    """The holder's import row vanishes under it: it must stop with the
+    reason (not "another run took it over") and write nothing more."""
+    fl.pg_reset(db)
+    base = create_table(db, work)
+    d = fl.gen(work, 2000, 10, 300, tag="gone")
+    gate = Gate(db, 500)
+    try:
+        holder = start_holder(db, d, "batch", 100, work)
+        pg_one(db, "delete from sheetload_batches where import_id = (select max(id) from "
+                   "sheetload_imports); delete from sheetload_imports where id = "
+                   "(select max(id) from sheetload_imports)")
+        before = fl.pg_rows(db)
+        gate.open()
+        hrc, hso, hse = finish(holder)
+        if hrc == 0:
+            raise fl.Fail("the holder exited 0 without its import row; want a failure")
+        if "no longer in the ledger" not in hse or "took it over" in hse:
+            raise fl.Fail("the holder's message does not say its import row is gone: %s"
+                          % hse.strip())
+        n0, n1, nb = (sum(c.values()) for c in (before, fl.pg_rows(db), base))
+        if n1 != n0 or n1 <= nb:
+            raise fl.Fail("rows %d before the gate opened, %d after (base %d): the holder "
+                          "wrote after its import row was gone" % (n0, n1, nb))
+        fl.log("import row gone: exit %d: %s" % (hrc, hse.strip().splitlines()[-1][:200]))
+    finally:
+        gate.open()
+        if locals().get("holder") is not None and holder.poll() is None:
+            holder.kill()
+            holder.wait()
+
 
 def http(method, url, path=None):
     """(status, parsed JSON or text) of one request; path = a file to upload
@@ -528,6 +570,8 @@ def main():
             ddl(target, db, work)
         elif mode == "serve":
             serve(target, db, work)
+        elif mode == "gone":
+            gone(target, db, work)
         elif mode in ("takeover", "fence", "done", "inflight", "inflight-kill"):
             takeover(target, db, work, mode)
         else:
