@@ -51,7 +51,7 @@ int sl_buf_grow(struct sl_buf *b, size_t n)
     return 0;
 }
 
-int sl_buf_add(struct sl_buf *b, const void *p, size_t n)
+int sl_buf_add_grow(struct sl_buf *b, const void *p, size_t n)
 {
     if (sl_buf_grow(b, n))
         return b->err;

@@ -12,6 +12,7 @@
 
 #include "base/err.h"
 #include <stddef.h>
+#include <string.h>
 
 struct sl_buf {
     char *data;
@@ -26,7 +27,19 @@ void sl_buf_reset(struct sl_buf *b);
 void sl_buf_release(struct sl_buf *b);
 /* Makes room for n more bytes; 0 or the sticky error. */
 int sl_buf_grow(struct sl_buf *b, size_t n);
-int sl_buf_add(struct sl_buf *b, const void *p, size_t n);
+/* sl_buf_add when the bytes do not fit as things are (grows, or fails). */
+int sl_buf_add_grow(struct sl_buf *b, const void *p, size_t n);
+static inline int sl_buf_add(struct sl_buf *b, const void *p, size_t n)
+{
+    if (n < b->cap - b->len && n <= b->max - b->len && !b->err) { /* room: inline */
+        if (n)
+            memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return sl_buf_add_grow(b, p, n);
+}
 int sl_buf_addstr(struct sl_buf *b, const char *s);
 int sl_buf_addf(struct sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline int sl_buf_addch(struct sl_buf *b, char c)
