@@ -22,6 +22,7 @@
 #define REGION_SHIFT 16                  /* 64 KiB: what one fault maps (see spill.h) */
 #define REGION       ((size_t)1 << REGION_SHIFT)
 #define PREFIX       "sheetload-sst."
+#define SLACK        32 /* an eviction frees a 32nd of the window beyond the need */
 
 int sl_spill_wanted(uint64_t budget, uint64_t need, uint64_t *window)
 {
@@ -154,6 +155,7 @@ int sl_spill_open(struct sl_spill *s, const char *dir, uint64_t need, size_t map
     s->need = need;
     s->maplen = maplen;
     s->window = window;
+    s->resident = s->hand = 0;
     int fd = create(dir, err);
     if (fd < 0)
         return fd;
@@ -167,45 +169,115 @@ int sl_spill_open(struct sl_spill *s, const char *dir, uint64_t need, size_t map
                           strerror(errno));
     s->map = m;
     s->nregions = (maplen >> REGION_SHIFT) + 1;
-    s->seen = sl_calloc((s->nregions + 63) / 64, sizeof *s->seen);
-    if (!s->seen)
+    size_t words = (s->nregions + 63) / 64;
+    s->res = sl_calloc(2 * words, sizeof *s->res);
+    if (!s->res)
         return sl_err_set(err, SL_ENOMEM, "out of memory for the shared strings");
+    s->ref = s->res + words;
     return 0;
 }
 
-static int seen(const struct sl_spill *s, size_t k)
+static int bit(const uint64_t *m, size_t k)
 {
-    return k >= s->nregions || (s->seen[k / 64] >> (k % 64) & 1);
+    return (int)(m[k / 64] >> (k % 64) & 1);
 }
 
-static void mark(struct sl_spill *s, size_t k)
+static void set_bit(uint64_t *m, size_t k, int on)
 {
-    if (!seen(s, k)) {
-        s->seen[k / 64] |= 1ULL << (k % 64);
-        s->touched += (size_t)1 << REGION_SHIFT;
+    if (on)
+        m[k / 64] |= 1ULL << (k % 64);
+    else
+        m[k / 64] &= ~(1ULL << (k % 64));
+}
+
+int sl_spill_resident(const struct sl_spill *s, const void *p)
+{
+    size_t k = (size_t)((const char *)p - s->map) >> REGION_SHIFT;
+    return k < s->nregions && bit(s->res, k);
+}
+
+/* Regions [a, b) leave the mapping (one madvise call for a run of them).
+ * Safe while a writer writes: the file, not the mapping, holds the data,
+ * and a pointer into a dropped region refaults from the page cache. */
+static void drop(struct sl_spill *s, size_t a, size_t b)
+{
+    size_t from = a << REGION_SHIFT, to = b << REGION_SHIFT;
+    if (to > s->maplen)
+        to = s->maplen;
+    if (from < to)
+        (void)madvise(s->map + from, to - from, MADV_DONTNEED);
+}
+
+/* The clock: from the hand on, a resident region read since the hand last
+ * passed loses its mark (a second chance), one not read is dropped, until
+ * `want` bytes are free; regions [a, b] and r (the read about to happen)
+ * are passed over. At most two turns: the first clears every mark. */
+static void evict(struct sl_spill *s, size_t want, size_t a, size_t b, size_t r)
+{
+    size_t run = 0, runlen = 0, k = s->hand;
+    for (size_t step = 0; step < 2 * s->nregions && s->resident + want > s->window; step++) {
+        if (k == s->nregions) {
+            drop(s, run, run + runlen);
+            runlen = 0;
+            k = 0;
+        }
+        int gone = 0;
+        if (!s->res[k / 64] && k % 64 == 0 && k + 64 <= s->nregions) {
+            step += 63; /* a word of regions none of which is resident */
+            k += 64;
+            gone = -1;
+        } else if (bit(s->res, k) && !(k >= a && k <= b) && k != r) {
+            if (bit(s->ref, k)) {
+                set_bit(s->ref, k, 0);
+            } else {
+                set_bit(s->res, k, 0);
+                s->resident -= REGION;
+                gone = 1;
+            }
+        }
+        if (gone == 1 && runlen && run + runlen == k) {
+            runlen++;
+        } else if (gone == 1) {
+            drop(s, run, run + runlen);
+            run = k;
+            runlen = 1;
+        }
+        if (gone >= 0)
+            k++;
     }
+    drop(s, run, run + runlen);
+    s->hand = k;
+}
+
+/* Region k is about to be read. A region that enters is not marked: read
+ * once (the sheet's strings in their first-use order) it goes at the
+ * hand's first pass; read again (a repeated string) it is kept. */
+static void use(struct sl_spill *s, size_t k)
+{
+    if (k >= s->nregions)
+        return;
+    if (!bit(s->res, k)) {
+        set_bit(s->res, k, 1);
+        s->resident += REGION;
+        return;
+    }
+    set_bit(s->ref, k, 1);
 }
 
 void sl_spill_touch(struct sl_spill *s, const void *off, const void *p, size_t n)
 {
-    size_t base = (size_t)(uintptr_t)s->map;
-    size_t r = ((size_t)(uintptr_t)off - base) >> REGION_SHIFT;
-    size_t a = ((size_t)(uintptr_t)p - base) >> REGION_SHIFT;
-    size_t b = ((size_t)(uintptr_t)p + n - base) >> REGION_SHIFT;
-    size_t add = !seen(s, r) && (r < a || r > b);
-    for (size_t k = a; k <= b; k++)
-        add += !seen(s, k);
-    if (add && s->touched + (add << REGION_SHIFT) > s->window) {
-        /* Drops every resident page; the ones about to be read come back
-         * from the page cache. Safe while a writer writes: the file, not
-         * the mapping, holds the data. */
-        (void)madvise(s->map, s->maplen, MADV_DONTNEED);
-        memset(s->seen, 0, (s->nregions + 63) / 64 * sizeof *s->seen);
-        s->touched = 0;
-    }
-    mark(s, r);
+    size_t r = (size_t)((const char *)off - s->map) >> REGION_SHIFT;
+    size_t a = (size_t)((const char *)p - s->map) >> REGION_SHIFT;
+    size_t b = (size_t)((const char *)p + (n ? n - 1 : 0) - s->map) >> REGION_SHIFT;
+    size_t add = r < s->nregions && !bit(s->res, r) && (r < a || r > b);
+    for (size_t k = a; k <= b && k < s->nregions; k++)
+        add += !bit(s->res, k);
+    if (add && s->resident + (add << REGION_SHIFT) > s->window)
+        evict(s, (add << REGION_SHIFT) + s->window / SLACK, a, b, r);
+    if (r < a || r > b)
+        use(s, r);
     for (size_t k = a; k <= b; k++) /* every region of a long string */
-        mark(s, k);
+        use(s, k);
 }
 
 void sl_spill_close(struct sl_spill *s)
@@ -214,8 +286,8 @@ void sl_spill_close(struct sl_spill *s)
         munmap(s->map, s->maplen);
     if (s->fd >= 0)
         close(s->fd);
-    sl_free(s->seen);
+    sl_free(s->res);
     s->map = NULL;
-    s->seen = NULL;
+    s->res = s->ref = NULL;
     s->fd = -1;
 }

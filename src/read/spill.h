@@ -8,9 +8,12 @@
  * writer pwrite()s into it (sl_spill_write); the reader reads it through
  * one read-only MAP_SHARED mapping of the whole layout, reporting every
  * read to sl_spill_touch, which keeps at most `window` bytes of it
- * resident: it counts the 64 KiB regions of the file it touches and drops
- * the whole mapping with madvise(MADV_DONTNEED) before they would pass the
- * window. One fault maps a whole page-cache folio around the page (on
+ * resident: it counts the 64 KiB regions of the file resident in the
+ * mapping and, before they would pass the window, drops regions with
+ * madvise(MADV_DONTNEED) by a clock (second chance): a region read since
+ * the clock's hand last passed is kept, so the strings the sheet repeats
+ * everywhere (categories, cities, names) stay while the ones read once
+ * go. One fault maps a whole page-cache folio around the page (on
  * Linux 6.18 ext4, measured: 1 MiB after 1 MiB writes, 64 KiB, the
  * fault-around, after small ones), so the file is written in pieces within
  * 64 KiB boundaries, mapped at a 64 KiB-aligned address, and read with
@@ -43,9 +46,12 @@ struct sl_spill {
     size_t maplen;
     char dir[256];
     uint64_t need; /* the free space asked for */
-    /* The reader's window. */
-    uint64_t *seen; /* one bit per region touched since the last drop */
-    size_t nregions, touched, window;
+    /* The reader's window: one bit per region in each map. */
+    uint64_t *res;           /* resident: read and not dropped since */
+    uint64_t *ref;           /* read since the clock's hand last passed it */
+    size_t nregions;         /* 64 KiB regions of the mapping (one more, for its end) */
+    size_t hand;             /* the clock's next region */
+    size_t resident, window; /* bytes */
 };
 
 /* Whether a table that may take `need` bytes must spill under budget
@@ -64,6 +70,8 @@ int sl_spill_write(const struct sl_spill *s, const void *p, size_t n, uint64_t a
 int sl_spill_error(const struct sl_spill *s, int e, struct sl_error *err);
 /* The reader read n bytes at p and the offset at off (both in the map). */
 void sl_spill_touch(struct sl_spill *s, const void *off, const void *p, size_t n);
+/* Whether the 64 KiB region of p is counted resident (for the tests). */
+int sl_spill_resident(const struct sl_spill *s, const void *p);
 /* Unmaps and closes (the file goes with its last descriptor). */
 void sl_spill_close(struct sl_spill *s);
 
