@@ -211,41 +211,42 @@ static void drop(struct sl_spill *s, size_t a, size_t b)
 /* The clock: from the hand on, a resident region read since the hand last
  * passed loses its mark (a second chance), one not read is dropped, until
  * `want` bytes are free; regions [a, b] and r (the read about to happen)
- * are passed over. At most two turns: the first clears every mark. */
+ * are passed over. At most two turns: the first clears every mark. The
+ * regions dropped go in runs, with the ones not resident between them (no
+ * page of theirs is mapped): one madvise call for each run, not each region
+ * (the calls, each flushing the TLB, cost as much as the faults). */
 static void evict(struct sl_spill *s, size_t want, size_t a, size_t b, size_t r)
 {
-    size_t run = 0, runlen = 0, k = s->hand;
+    size_t run = 0, end = 0, k = s->hand; /* the run to drop: [run, end) */
     for (size_t step = 0; step < 2 * s->nregions && s->resident + want > s->window; step++) {
         if (k == s->nregions) {
-            drop(s, run, run + runlen);
-            runlen = 0;
+            drop(s, run, end);
+            run = end = 0;
             k = 0;
         }
-        int gone = 0;
         if (!s->res[k / 64] && k % 64 == 0 && k + 64 <= s->nregions) {
             step += 63; /* a word of regions none of which is resident */
             k += 64;
-            gone = -1;
-        } else if (bit(s->res, k) && !(k >= a && k <= b) && k != r) {
-            if (bit(s->ref, k)) {
+            end = end > run ? k : end;
+            continue;
+        }
+        if (!bit(s->res, k)) {
+            end = end > run ? k + 1 : end;
+        } else if ((k >= a && k <= b) || k == r || bit(s->ref, k)) {
+            if (k != r && !(k >= a && k <= b))
                 set_bit(s->ref, k, 0);
-            } else {
-                set_bit(s->res, k, 0);
-                s->resident -= REGION;
-                gone = 1;
-            }
+            drop(s, run, end); /* a region that stays ends the run */
+            run = end = 0;
+        } else {
+            set_bit(s->res, k, 0);
+            s->resident -= REGION;
+            if (end <= run)
+                run = k;
+            end = k + 1;
         }
-        if (gone == 1 && runlen && run + runlen == k) {
-            runlen++;
-        } else if (gone == 1) {
-            drop(s, run, run + runlen);
-            run = k;
-            runlen = 1;
-        }
-        if (gone >= 0)
-            k++;
+        k++;
     }
-    drop(s, run, run + runlen);
+    drop(s, run, end);
     s->hand = k;
 }
 
