@@ -4,6 +4,7 @@
 
 #include "base/err.h"
 #include "base/alloc.h"
+#include "conc/budget.h"
 #include "load/load.h"
 
 #define CHUNK_MIN (64 * 1024)
@@ -136,10 +137,30 @@ int sl_block_add_copy(struct sl_block *b, const struct sl_brow *src)
     return 0;
 }
 
+size_t sl_block_bytes(const struct sl_block *b)
+{
+    size_t n = sizeof *b + b->cap * sizeof *b->rows;
+    for (const struct sl_arena_chunk *c = b->arena.head; c; c = c->next)
+        n += sizeof *c + c->cap;
+    return n;
+}
+
+void sl_block_charge(struct sl_block *b, struct sl_budget *budget, size_t n)
+{
+    b->budget = budget;
+    if (n > b->charged)
+        sl_budget_force(budget, n - b->charged);
+    else if (n < b->charged)
+        sl_budget_release(budget, b->charged - n);
+    b->charged = n;
+}
+
 void sl_block_free(struct sl_block *b)
 {
     if (!b)
         return;
+    if (b->budget && b->charged)
+        sl_budget_release(b->budget, b->charged);
     sl_arena_release(&b->arena);
     sl_free(b->rows);
     sl_free(b);

@@ -15,6 +15,8 @@
 #include "read/reader.h"
 #include "sink/sink.h"
 
+struct sl_budget;
+
 /* Defaults, in one place (bench results tune them). */
 #define SL_LOAD_DEFAULT_TABLE          "businesses"
 #define SL_LOAD_DEFAULT_TARGET         "sqlite:businesses.db"
@@ -27,6 +29,8 @@
 #define SL_LOAD_MAX_CONVERTERS         4    /* convert+validate threads: CPUs, at most this */
 #define SL_LOAD_MAX_COLS               1024 /* columns of a target table */
 #define SL_LOAD_HINT_BUDGET            16   /* COPY bad-row hints used per batch before halving */
+#define SL_LOAD_INFLIGHT_SHARE         8    /* blocks in flight: at most --max-memory / this */
+#define SL_LOAD_INFLIGHT_DEFAULT       ((size_t)256 << 20) /* --max-memory's default */
 #define SL_LOAD_RETRY_ATTEMPTS                                \
     10 /* a finishing step runs again at most this often (the \
           backoff itself: conc/backoff.h SL_BACKOFF_DB) */
@@ -104,6 +108,10 @@ struct sl_block {
     long long inserted, rejected, blank;
     int rc; /* 0 or why the writer gave up on this block */
     struct sl_error err;
+    /* The bytes in flight this block holds of the pipeline's budget
+     * (pipeline.c), given back when it is freed; budget NULL: none. */
+    struct sl_budget *budget;
+    size_t charged;
 };
 struct sl_block *sl_block_new(long long batch_no, size_t cap);
 /* Appends a copy of row (cells copied); 0 or SL_ENOMEM. */
@@ -112,6 +120,11 @@ int sl_block_add(struct sl_block *b, const struct sl_row *row);
  * conversion); 0 or SL_ENOMEM. */
 int sl_block_add_copy(struct sl_block *b, const struct sl_brow *src);
 void sl_block_free(struct sl_block *b);
+/* The heap bytes b holds: its row array and its arena's chunks. */
+size_t sl_block_bytes(const struct sl_block *b);
+/* Sets what b holds of budget to n bytes: takes the growth without waiting
+ * (sl_budget_force), gives back the rest. */
+void sl_block_charge(struct sl_block *b, struct sl_budget *budget, size_t n);
 
 /* ---- convert.c: values and validation ------------------------------------ */
 /* Converts and validates every row of b in place (vals, state, reason). */

@@ -23,6 +23,20 @@
  * after a cancel. On a cancel, the stages stop taking
  * work; blocks left in the channels are freed after every thread joined.
  *
+ * Bytes in flight: the blocks between the reader and the fan-in hold at
+ * most a share of --max-memory (SL_LOAD_INFLIGHT_SHARE), not only a count
+ * of blocks (a batch of 5,000 rows of 30 texts is about 8 MB). The reader
+ * acquires a block's bytes from pp->budget (conc/budget.h) before it sends
+ * it on, twice its source's size for the conversion to come; the converter
+ * sets the charge to what the block holds once converted; sl_block_free
+ * gives it back, wherever the block ends. The acquire sleeps through the
+ * context, so a cancel still stops the reader. Blocks stay cut by rows
+ * (position, for the ledger); a block larger than the share goes alone.
+ * Blocks held before the gate are charged only when their bytes fit at
+ * once (nothing downstream runs yet to give any back); the first that does
+ * not fit ends the holding and waits for its bytes after the gate. A resume that cuts them again
+ * gives their charge back first, as the blocks it cuts wait for theirs.
+ *
  * Read ahead: sl_pipeline_start starts the reader alone while the caller
  * still takes the claim and asks the ledger (import.c), so the first block
  * is read meanwhile. The reader cuts it by the batch size it was given and
@@ -33,11 +47,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/err.h"
+#include "conc/budget.h"
 #include "conc/chan.h"
 #include "conc/ctx.h"
 #include "conc/pool.h"
@@ -48,6 +64,8 @@ struct sl_pipe {
     const struct sl_plan *plan;
     struct sl_ctx *ctx;
     struct sl_chan *blocks;
+    struct sl_budget budget; /* the bytes of the blocks in flight */
+    int budget_inited;
     struct sl_pool *writer_pool; /* batches in, results out */
     atomic_int converters_left;
     atomic_llong bytes_read;
@@ -109,9 +127,32 @@ static int ship(struct sl_pipe *pp, struct sl_block *b)
     }
     atomic_store(&pp->bytes_read, (long long)sl_reader_bytes_read(pp->in->reader));
     atomic_store(&pp->rows_seen, pp->rows_read);
-    int rc = sl_chan_send(pp->blocks, b, pp->ctx);
+    int rc = 0;
+    if (!b->budget) {
+        size_t n = sl_block_bytes(b) * (b->converted ? 1 : 2);
+        if (!(rc = sl_budget_acquire(&pp->budget, n, pp->ctx))) {
+            b->budget = &pp->budget;
+            b->charged = n;
+        }
+    }
+    if (!rc)
+        rc = sl_chan_send(pp->blocks, b, pp->ctx);
     if (rc)
         sl_block_free(b);
+    return rc;
+}
+
+/* A block held before the gate is charged when its bytes fit now (nothing
+ * downstream runs yet to give any back); else it stays uncharged, waits
+ * for them in ship after the gate, and the holding stops: 0 or SL_EAGAIN. */
+static int charge_held(struct sl_pipe *pp, struct sl_block *b)
+{
+    size_t n = sl_block_bytes(b) * (b->converted ? 1 : 2);
+    int rc = sl_budget_try_acquire(&pp->budget, n);
+    if (!rc) {
+        b->budget = &pp->budget;
+        b->charged = n;
+    }
     return rc;
 }
 
@@ -145,6 +186,8 @@ static int release_held(struct sl_pipe *pp, struct sl_block **b, long long *batc
     } else {
         struct sl_block *cur = NULL;
         *batch_no = n ? pp->held[0]->batch_no : *batch_no;
+        for (size_t i = 0; i < n; i++)
+            sl_block_charge(pp->held[i], &pp->budget, 0);
         for (; h < n && !rc; h++) {
             struct sl_block *old = pp->held[h];
             for (size_t i = 0; i < old->nrows && !rc; i++) {
@@ -195,15 +238,16 @@ static int ship_cut(struct sl_pipe *pp, struct sl_block **b, long long *batch_no
 {
     int rc;
     if (!pp->passed) {
-        int closed = gate_closed(pp);
+        int closed = gate_closed(pp), full = 0;
         if (*b) {
             if (closed && sl_convert_block(pp->plan, *b) == 0)
                 (*b)->converted = 1;
+            full = charge_held(pp, *b) != 0;
             pp->held[pp->nheld++] = *b;
             *b = NULL;
             (*batch_no)++;
         }
-        if (!last && pp->nheld < pp->held_cap && gate_closed(pp))
+        if (!last && !full && pp->nheld < pp->held_cap && gate_closed(pp))
             return 0;
         if ((rc = pass_gate(pp)))
             return rc;
@@ -298,11 +342,14 @@ static void *convert_main(void *arg)
     void *item;
     while (sl_chan_recv(pp->blocks, &item, pp->ctx) == 0) {
         struct sl_block *b = item;
-        if (!b->complete && !b->converted && sl_convert_block(pp->plan, b)) {
-            b->rc = sl_err_set(&b->err, SL_ENOMEM, "out of memory converting rows");
-            b->complete = 1; /* nothing of it is written */
-            b->done = 0;
-            b->inserted = b->rejected = b->blank = 0;
+        if (!b->complete && !b->converted) {
+            if (sl_convert_block(pp->plan, b)) {
+                b->rc = sl_err_set(&b->err, SL_ENOMEM, "out of memory converting rows");
+                b->complete = 1; /* nothing of it is written */
+                b->done = 0;
+                b->inserted = b->rejected = b->blank = 0;
+            }
+            sl_block_charge(b, &pp->budget, sl_block_bytes(b));
         }
         if (sl_pool_submit(pp->writer_pool, b))
             sl_block_free(b);
@@ -469,6 +516,16 @@ static int start_writers(struct sl_pipe *pp, int nwrite)
     return pp->writer_pool ? 0 : SL_ENOMEM;
 }
 
+/* The bytes the blocks in flight may hold: a share of the import's
+ * budget (0, unbounded, when the budget is). */
+static size_t inflight_limit(uint64_t max_memory)
+{
+    if (max_memory == SHEETLOAD_MEMORY_UNBOUNDED)
+        return 0;
+    size_t mem = max_memory ? (size_t)max_memory : SL_LOAD_INFLIGHT_DEFAULT;
+    return mem / SL_LOAD_INFLIGHT_SHARE;
+}
+
 struct sl_pipe *sl_pipeline_start(struct sl_pipeline_in *in, struct sl_error *err)
 {
     struct sl_pipe *pp = sl_calloc(1, sizeof *pp);
@@ -485,7 +542,9 @@ struct sl_pipe *sl_pipeline_start(struct sl_pipeline_in *in, struct sl_error *er
     pp->bytes_total = (long long)sl_reader_bytes_total(in->reader);
     pthread_mutex_init(&pp->gate_mu, NULL);
     pthread_cond_init(&pp->gate_cv, NULL);
-    if (!(pp->blocks = sl_chan_new((size_t)pp->nconv * 2)) ||
+    if (sl_budget_init(&pp->budget, inflight_limit(in->opts->limits.max_memory)) == 0)
+        pp->budget_inited = 1;
+    if (!pp->budget_inited || !(pp->blocks = sl_chan_new((size_t)pp->nconv * 2)) ||
         pthread_create(&pp->rd, NULL, reader_main, pp) != 0) {
         sl_err_set(err, SL_ENOMEM, "could not start the import's reader");
         sl_pipeline_free(pp);
@@ -513,6 +572,7 @@ static void stop_reader(struct sl_pipe *pp)
         return;
     open_gate(pp, -1);
     sl_chan_close(pp->blocks);
+    sl_budget_close(&pp->budget);
     pthread_join(pp->rd, NULL);
     pp->rd_joined = 1;
 }
@@ -526,6 +586,8 @@ void sl_pipeline_free(struct sl_pipe *pp)
         sl_block_free(pp->held[i]);
     drain(pp->blocks);
     sl_chan_free(pp->blocks);
+    if (pp->budget_inited)
+        sl_budget_destroy(&pp->budget);
     pthread_cond_destroy(&pp->gate_cv);
     pthread_mutex_destroy(&pp->gate_mu);
     sl_free(pp);
@@ -570,6 +632,10 @@ int sl_pipeline_run(struct sl_pipe *pp, struct sheetload_stats *st)
         rc = frc;
     in->rows_read = pp->rows_read;
     in->eof = pp->eof;
+    /* A test hook: the most bytes the blocks held at once, and the limit. */
+    if (getenv("SL_PIPE_PEAK"))
+        fprintf(stderr, "pipeline: at most %zu bytes in flight (limit %zu)\n",
+                sl_budget_peak(&pp->budget), pp->budget.limit);
 out:
     sl_pool_join(pp->writer_pool); /* frees the blocks left in batches and results */
     drain(pp->blocks);
