@@ -29,9 +29,11 @@
 #   BENCH_ONLY=""         only these measurements (keys such as "unzip_shared
 #                         cat_shared dry_run"); the sweep and `sheetload bench`
 #                         are then skipped
-#   BENCH_MEMORY=1       the memory-budget table (bench/memory.sh: peak RSS of
-#                         cat and import --dry-run at --max-memory 64/128/256 MiB
+#   BENCH_MEMORY=1       the memory-budget table (bench/memory.sh: peak RSS,
+#                         wall and CPU of cat, import --dry-run and imports into
+#                         SQLite and PostgreSQL at --max-memory 64/128/256 MiB
 #                         and unlimited, against rows and distinct strings;
+#                         MEM_FILES=DIR reuses its generated workbooks;
 #                         MEM_SHAPES to choose the shapes); BENCH_ONLY=memory
 #                         runs only it
 #   BENCH_PG_DURABLE=1    PostgreSQL with initdb's durable defaults (fsync,
