@@ -25,6 +25,13 @@ any_running() {
   [ "$(jq_get "$BODY" '[.imports[] | select(.status == "running")] | length')" -gt 0 ] ||
     [ "$(jq_get "$BODY" '[.imports[] | select(.status == "completed")] | length')" -ge $K ]
 }
+# Every upload of the round is a job of the server (one that reached it
+# after SIGTERM is rightly refused with 503, so SIGTERM waits for this).
+all_known() {
+  req "$URL/imports"
+  [ "$(jq_get "$BODY" '.imports | length')" -ge $((K + warm)) ]
+}
+warm=1
 for round in $(seq 1 $ROUNDS); do
   serve_start "$T/log$round" --db "$DB" --max-jobs $K --upload-dir "$T/up" --shutdown-timeout 120s
   if [ "$round" = 1 ]; then
@@ -37,6 +44,8 @@ for round in $(seq 1 $ROUNDS); do
     pids="$pids $!"
   done
   wait_for any_running || fail "round $round: no import ran"
+  wait_for all_known || fail "round $round: not every upload reached the server"
+  warm=0
   kill -TERM "$SRV_PID"
   for p in $pids; do wait "$p"; done
   wait "$SRV_PID"; rc=$?
