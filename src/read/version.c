@@ -1,8 +1,6 @@
 /* version.c - the versions of the libraries the readers run with (libgsf
- * and GLib for .xls). */
+ * and GLib for .xls: loaded here to ask them, xls_gsf.c). */
 #include <expat.h>
-#include <glib.h>
-#include <gsf/gsf-utils.h>
 #include <string.h>
 #include <zip.h>
 #include <zlib.h>
@@ -13,6 +11,7 @@
 
 #include "base/buf.h"
 #include "read/reader.h"
+#include "read/xls_int.h"
 
 void sl_read_versions(struct sl_buf *b)
 {
@@ -23,9 +22,7 @@ void sl_read_versions(struct sl_buf *b)
     sl_buf_addf(b, "libzip %s\n", LIBZIP_VERSION);
     sl_buf_addf(b, "zlib %s\n", zlibVersion());
     sl_buf_addf(b, "expat %s\n", expat);
-    sl_buf_addf(b, "libgsf %d.%d.%d\n", libgsf_major_version, libgsf_minor_version,
-                libgsf_micro_version);
-    sl_buf_addf(b, "GLib %u.%u.%u\n", glib_major_version, glib_minor_version, glib_micro_version);
+    sl_xls_gsf_versions(b);
 #ifdef SL_HAVE_ISAL
     /* ISA-L has no run-time query either. */
     sl_buf_addf(b, "ISA-L %d.%d.%d\n", ISAL_MAJOR_VERSION, ISAL_MINOR_VERSION, ISAL_PATCH_VERSION);

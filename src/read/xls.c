@@ -1,5 +1,6 @@
 /* xls.c - a legacy .xls workbook (BIFF8, and BIFF5/7) read from its OLE2
- * container (libgsf): the container and the reader interface.
+ * container (libgsf, loaded on first use: xls_gsf.c): the container and the
+ * reader interface.
  *
  * The container: libgsf opens the compound file and gives the 'Workbook'
  * stream (BIFF8; 'Book' for BIFF5), checking the sector chains. An OLE2
@@ -17,12 +18,6 @@
  * strings). */
 #include "read/xls.h"
 
-#include <gsf/gsf-infile-msole.h>
-#include <gsf/gsf-infile.h>
-#include <gsf/gsf-input-memory.h>
-#include <gsf/gsf-input-stdio.h>
-#include <gsf/gsf-utils.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,23 +26,6 @@
 #include "base/alloc.h"
 #include "read/sheets.h"
 #include "read/xls_int.h"
-
-static pthread_once_t gsf_once = PTHREAD_ONCE_INIT;
-
-static void quiet(const gchar *dom, GLogLevelFlags lvl, const gchar *msg, gpointer ud)
-{
-    (void)dom, (void)lvl, (void)msg, (void)ud; /* corrupt files are our errors, not warnings */
-}
-
-static void gsf_setup(void)
-{
-    gsf_init();
-    g_log_set_handler("libgsf:msole", G_LOG_LEVEL_MASK, quiet, NULL);
-    g_log_set_handler("libgsf", G_LOG_LEVEL_MASK, quiet, NULL);
-    /* gsf-infile.c logs without a domain ("Unable to get child[0] ...");
-     * nothing else in sheetload uses GLib's default domain. */
-    g_log_set_handler(NULL, G_LOG_LEVEL_MASK & ~G_LOG_LEVEL_ERROR, quiet, NULL);
-}
 
 /* ---- open ---- */
 
@@ -67,10 +45,10 @@ static int choose_sheet(struct sl_xls *x, const char *want, struct sl_error *err
 /* An OLE2 file without a workbook stream: say what it is from its streams. */
 static int not_a_workbook(GsfInfile *ole, struct sl_error *err)
 {
-    int n = gsf_infile_num_children(ole);
+    int n = sl_xls_gsf.infile_num_children(ole);
     int word = 0, ppt = 0, enc = 0, msg = 0, vis = 0;
     for (int i = 0; i < n; i++) {
-        const char *c = gsf_infile_name_by_index(ole, i);
+        const char *c = sl_xls_gsf.infile_name_by_index(ole, i);
         if (!c)
             continue;
         if (!strcasecmp(c, "WordDocument"))
@@ -100,11 +78,11 @@ static GsfInput *find_stream(GsfInfile *ole)
 {
     static const char *names[] = {"Workbook", "Book"};
     for (size_t k = 0; k < 2; k++) {
-        int n = gsf_infile_num_children(ole);
+        int n = sl_xls_gsf.infile_num_children(ole);
         for (int i = 0; i < n; i++) {
-            const char *c = gsf_infile_name_by_index(ole, i);
+            const char *c = sl_xls_gsf.infile_name_by_index(ole, i);
             if (c && !strcasecmp(c, names[k])) {
-                GsfInput *in = gsf_infile_child_by_index(ole, i);
+                GsfInput *in = sl_xls_gsf.infile_child_by_index(ole, i);
                 if (in)
                     return in;
             }
@@ -118,18 +96,18 @@ static int open_container(struct sl_xls *x, const char *path, const void *data, 
 {
     GError *ge = NULL;
     if (path)
-        x->src = gsf_input_stdio_new(path, &ge);
+        x->src = sl_xls_gsf.input_stdio_new(path, &ge);
     else
-        x->src = gsf_input_memory_new((const guint8 *)data, (gsf_off_t)n, FALSE);
+        x->src = sl_xls_gsf.input_memory_new((const guint8 *)data, (gsf_off_t)n, FALSE);
     if (!x->src) {
         int rc = sl_err_set(err, SL_EIO, "cannot open: %s", ge ? ge->message : "unknown error");
         if (ge)
-            g_error_free(ge);
+            sl_xls_gsf.error_free(ge);
         return rc;
     }
     if (ge)
-        g_clear_error(&ge);
-    x->ole = gsf_infile_msole_new(x->src, &ge);
+        sl_xls_gsf.clear_error(&ge);
+    x->ole = sl_xls_gsf.infile_msole_new(x->src, &ge);
     if (!x->ole) {
         char why[200];
         snprintf(why, sizeof why, "%s", ge && ge->message ? ge->message : "unreadable");
@@ -137,20 +115,20 @@ static int open_container(struct sl_xls *x, const char *path, const void *data, 
             if (*p == '\n' || *p == '\r')
                 *p = ' ';
         if (ge)
-            g_error_free(ge);
+            sl_xls_gsf.error_free(ge);
         return sl_err_set(err, SL_EXLSX,
                           "an Office 97-2003 (OLE2) file that is truncated or corrupt (%s)", why);
     }
     x->wb = find_stream(x->ole);
     if (!x->wb)
         return not_a_workbook(x->ole, err);
-    gsf_off_t sz = gsf_input_size(x->wb);
+    gsf_off_t sz = sl_xls_gsf.input_size(x->wb);
     x->size = sz > 0 ? (uint64_t)sz : 0;
     if (x->size > x->lim.max_entry_bytes)
         return sl_err_set(err, SL_ELIMIT,
                           "the 'Workbook' stream is %llu bytes, more than the limit of %llu",
                           (unsigned long long)x->size, (unsigned long long)x->lim.max_entry_bytes);
-    if (gsf_input_seek(x->wb, 0, G_SEEK_SET))
+    if (sl_xls_gsf.input_seek(x->wb, 0, G_SEEK_SET))
         return sl_err_set(err, SL_EXLSX, "cannot read the 'Workbook' stream; the file is corrupt");
     return 0;
 }
@@ -159,7 +137,9 @@ int sl_xls_open(struct sl_xls **out, const char *path, const void *data, size_t 
                 const struct sl_reader_opts *opts, struct sl_error *err)
 {
     *out = NULL;
-    pthread_once(&gsf_once, gsf_setup);
+    int rc = sl_xls_gsf_load(err);
+    if (rc)
+        return rc;
     struct sl_xls *x = sl_calloc(1, sizeof *x);
     if (!x)
         return sl_err_set(err, SL_ENOMEM, "out of memory");
@@ -169,7 +149,7 @@ int sl_xls_open(struct sl_xls **out, const char *path, const void *data, size_t 
     sl_limits_defaults(&x->lim);
     x->tmp_dir = opts ? opts->tmp_dir : NULL;
     sl_buf_init(&x->text, x->lim.max_sst_bytes);
-    int rc = SL_ENOMEM;
+    rc = SL_ENOMEM;
     if (!(x->rec = sl_malloc(65536))) {
         sl_err_set(err, SL_ENOMEM, "out of memory");
         goto fail;
@@ -237,11 +217,11 @@ void sl_xls_close(struct sl_xls *x)
     if (!x)
         return;
     if (x->wb)
-        g_object_unref(x->wb);
+        sl_xls_gsf.object_unref(x->wb);
     if (x->ole)
-        g_object_unref(x->ole);
+        sl_xls_gsf.object_unref(x->ole);
     if (x->src)
-        g_object_unref(x->src);
+        sl_xls_gsf.object_unref(x->src);
     if (x->cd != (iconv_t)-1)
         iconv_close(x->cd);
     for (size_t i = 0; i < x->nsheets; i++)

@@ -4,6 +4,7 @@
  *   xls_globals.c the workbook globals: formats, XFs, sheets, code page
  *   xls_sheet.c   the chosen sheet's cell records into sorted cells
  *   xls.c         the container (libgsf) and the reader interface
+ *   xls_gsf.c     libgsf loaded on first use (dlopen) and its functions
  * One thread at a time per reader (xls.h). */
 #ifndef SL_READ_XLS_INT_H
 #define SL_READ_XLS_INT_H
@@ -143,6 +144,39 @@ static inline double f64(const unsigned char *p)
     memcpy(&d, &b, sizeof d);
     return d;
 }
+
+/* ---- xls_gsf.c ---- */
+
+/* The libgsf and GLib functions the reader calls, resolved by
+ * sl_xls_gsf_load from the library loaded at run time (the binary does not
+ * link it: xls_gsf.c says why). Valid after sl_xls_gsf_load returned 0. */
+struct sl_xls_gsf {
+    void (*init)(void);
+    GsfInput *(*input_stdio_new)(const char *filename, GError **err);
+    GsfInput *(*input_memory_new)(const guint8 *buf, gsf_off_t length, gboolean needs_free);
+    GsfInfile *(*infile_msole_new)(GsfInput *source, GError **err);
+    int (*infile_num_children)(GsfInfile *infile);
+    const char *(*infile_name_by_index)(GsfInfile *infile, int i);
+    GsfInput *(*infile_child_by_index)(GsfInfile *infile, int i);
+    gsf_off_t (*input_size)(GsfInput *input);
+    gsf_off_t (*input_tell)(GsfInput *input);
+    gboolean (*input_seek)(GsfInput *input, gsf_off_t offset, GSeekType whence);
+    const guint8 *(*input_read)(GsfInput *input, size_t num_bytes, guint8 *optional_buffer);
+    void (*object_unref)(gpointer object);
+    void (*error_free)(GError *error);
+    void (*clear_error)(GError **err);
+    guint (*log_set_handler)(const gchar *domain, GLogLevelFlags levels, GLogFunc func,
+                             gpointer user_data);
+};
+extern struct sl_xls_gsf sl_xls_gsf;
+
+/* Loads libgsf once (thread-safe; never unloaded) and fills sl_xls_gsf.
+ * 0, or SL_EFORMAT saying which library could not be loaded, why
+ * (dlerror) and which Debian package to install. */
+int sl_xls_gsf_load(struct sl_error *err);
+/* Appends "libgsf X.Y.Z\n" and "GLib X.Y.Z\n" (the loaded library's
+ * versions, loading it), or "libgsf not available (why)\n". */
+void sl_xls_gsf_versions(struct sl_buf *b);
 
 /* ---- xls_rec.c ---- */
 

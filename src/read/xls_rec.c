@@ -4,7 +4,6 @@
  * bytes in the workbook's code page through iconv). Every length is
  * checked against its record. */
 #include <errno.h>
-#include <gsf/gsf-input.h>
 #include <stdio.h>
 
 #include "base/alloc.h"
@@ -23,7 +22,7 @@ int sl_xls_next_record(struct sl_xls *x, struct sl_error *err)
         x->pushed = 0;
         return 1;
     }
-    gsf_off_t at = gsf_input_tell(x->wb);
+    gsf_off_t at = sl_xls_gsf.input_tell(x->wb);
     if (at < 0 || (uint64_t)at >= x->size)
         return 0;
     x->rpos = (uint64_t)at;
@@ -33,7 +32,7 @@ int sl_xls_next_record(struct sl_xls *x, struct sl_error *err)
                           "'Workbook' stream ends inside a record header at offset %llu; the file "
                           "is truncated",
                           (unsigned long long)x->rpos);
-    if (!gsf_input_read(x->wb, 4, h))
+    if (!sl_xls_gsf.input_read(x->wb, 4, h))
         goto unreadable;
     x->rtype = u16(h);
     x->rlen = u16(h + 2);
@@ -42,7 +41,7 @@ int sl_xls_next_record(struct sl_xls *x, struct sl_error *err)
                           "'Workbook' stream: record 0x%04X at offset %llu runs past the end of "
                           "the stream; the file is truncated",
                           x->rtype, (unsigned long long)x->rpos);
-    if (x->rlen && !gsf_input_read(x->wb, x->rlen, x->rec))
+    if (x->rlen && !sl_xls_gsf.input_read(x->wb, x->rlen, x->rec))
         goto unreadable;
     return 1;
 unreadable:

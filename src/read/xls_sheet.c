@@ -4,7 +4,6 @@
  * into cells of text (cellfmt.c: numbers, dates by the XF's number format,
  * zero padding) in one array, sorted by (row, column, order in the file) so
  * the later duplicate wins. */
-#include <gsf/gsf-input.h>
 #include <stdlib.h>
 
 #include "read/cellfmt.h"
@@ -293,7 +292,7 @@ static int cmp_cell(const void *a, const void *b)
 int sl_xls_read_sheet(struct sl_xls *x, struct sl_error *err)
 {
     struct sheet *s = &x->sheets[x->cur];
-    if (s->pos >= x->size || gsf_input_seek(x->wb, s->pos, G_SEEK_SET)) {
+    if (s->pos >= x->size || sl_xls_gsf.input_seek(x->wb, s->pos, G_SEEK_SET)) {
         sl_err_set(err, SL_EXLSX,
                    "the sheet starts at offset %lu, past the end of the 'Workbook' stream "
                    "(%llu bytes); the file is truncated or corrupt",

@@ -17,7 +17,6 @@
  * mapping, every read counted against its resident window. The free space
  * asked for is the expected size, R + 8 bytes a string; a write past what
  * is free is the same "no space" error. */
-#include <gsf/gsf-input.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -30,16 +29,16 @@
  * the stream's position is kept. */
 static uint64_t extent(struct sl_xls *x)
 {
-    gsf_off_t at = gsf_input_tell(x->wb);
+    gsf_off_t at = sl_xls_gsf.input_tell(x->wb);
     uint64_t total = x->rlen, pos = (uint64_t)at;
     unsigned char h[4];
-    while (pos + 4 <= x->size && gsf_input_read(x->wb, 4, h) && u16(h) == REC_CONTINUE) {
+    while (pos + 4 <= x->size && sl_xls_gsf.input_read(x->wb, 4, h) && u16(h) == REC_CONTINUE) {
         pos += 4 + (uint64_t)u16(h + 2);
         total += u16(h + 2);
-        if (pos > x->size || gsf_input_seek(x->wb, (gsf_off_t)pos, G_SEEK_SET))
+        if (pos > x->size || sl_xls_gsf.input_seek(x->wb, (gsf_off_t)pos, G_SEEK_SET))
             break;
     }
-    (void)gsf_input_seek(x->wb, at, G_SEEK_SET);
+    (void)sl_xls_gsf.input_seek(x->wb, at, G_SEEK_SET);
     return total;
 }
 
