@@ -18,6 +18,16 @@ cmp -s "$T/a.csv" "$T/b.csv" || fail "cat at 1MiB differs from the unbounded run
 TMPDIR=$sp SHEETLOAD_MAX_MEMORY=2MiB "$S" cat "$T/g.xlsx" >"$T/c.csv" || fail "cat, env budget"
 cmp -s "$T/a.csv" "$T/c.csv" || fail "cat at SHEETLOAD_MAX_MEMORY=2MiB differs"
 empty "success"
+# The strings the sheet reads again (gen's names, cities, categories) come
+# from the cache of copies, not the file (SL_SST_STATS: a test hook).
+TMPDIR=$sp SL_SST_STATS=1 "$S" cat --max-memory 1MiB "$T/g.xlsx" 2>"$T/err" >"$T/d.csv" ||
+  fail "cat at 1MiB with stats"
+cmp -s "$T/a.csv" "$T/d.csv" || fail "cat at 1MiB with stats differs"
+hits=$(sed -nE 's/^shared strings: ([0-9]+) read again from the cache, ([0-9]+) from the file.*/\1/p' "$T/err")
+miss=$(sed -nE 's/^shared strings: ([0-9]+) read again from the cache, ([0-9]+) from the file.*/\2/p' "$T/err")
+[ -n "$hits" ] && [ -n "$miss" ] || fail "no stats line: $(cat "$T/err")"
+[ "$hits" -gt "$miss" ] && [ "$miss" -gt 0 ] ||
+  fail "the cache kept nothing: $hits hits, $miss misses"
 "$S" cat --max-memory 12 "$T/g.xlsx" >/dev/null 2>&1
 check_rc 2 $? "--max-memory 12 (under 1MiB)"
 

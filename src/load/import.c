@@ -158,7 +158,7 @@ static void connect_early(struct run *r)
 }
 
 /* Connection i (0 = control, 1.. = writers): the early one, or opened now. */
-static int take_conn(struct run *r, int i, struct sl_sink **out, struct sl_error *err)
+static int open_conn(struct run *r, int i, struct sl_sink **out, struct sl_error *err)
 {
     struct conn_job *j = i < r->njobs ? &r->jobs[i] : NULL;
     if (!j || !j->started || j->joined)
@@ -173,6 +173,25 @@ static int take_conn(struct run *r, int i, struct sl_sink **out, struct sl_error
     *out = j->s;
     j->s = NULL;
     return 0;
+}
+
+/* A connection's own caches: a share of the budget (SL_LOAD_CACHE_SHARE),
+ * at most SL_LOAD_CACHE_MAX. */
+static int take_conn(struct run *r, int i, struct sl_sink **out, struct sl_error *err)
+{
+    int rc = open_conn(r, i, out, err);
+    if (rc)
+        return rc;
+    uint64_t mem = r->o->limits.max_memory ? r->o->limits.max_memory : SL_LOAD_INFLIGHT_DEFAULT;
+    uint64_t cache = mem / SL_LOAD_CACHE_SHARE;
+    if (cache > SL_LOAD_CACHE_MAX)
+        cache = SL_LOAD_CACHE_MAX;
+    rc = sl_sink_set_cache(*out, cache, err);
+    if (rc) {
+        sl_sink_close(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 static void jobs_free(struct run *r)

@@ -29,8 +29,11 @@ struct sl_budget;
 #define SL_LOAD_MAX_CONVERTERS         4    /* convert+validate threads: CPUs, at most this */
 #define SL_LOAD_MAX_COLS               1024 /* columns of a target table */
 #define SL_LOAD_HINT_BUDGET            16   /* COPY bad-row hints used per batch before halving */
-#define SL_LOAD_INFLIGHT_SHARE         8    /* blocks in flight: at most --max-memory / this */
-#define SL_LOAD_INFLIGHT_DEFAULT       ((size_t)256 << 20) /* --max-memory's default */
+#define SL_LOAD_INFLIGHT_SHARE         16   /* blocks in flight: at most --max-memory / this */
+#define SL_LOAD_INFLIGHT_MIN           ((size_t)16 << 20) /* ... but this, if under a quarter */
+#define SL_LOAD_CACHE_SHARE            64 /* a connection's caches (SQLite): --max-memory / this */
+#define SL_LOAD_CACHE_MAX              ((uint64_t)32 << 20) /* ... and at most this */
+#define SL_LOAD_INFLIGHT_DEFAULT       ((size_t)256 << 20)  /* --max-memory's default */
 #define SL_LOAD_RETRY_ATTEMPTS                                \
     10 /* a finishing step runs again at most this often (the \
           backoff itself: conc/backoff.h SL_BACKOFF_DB) */

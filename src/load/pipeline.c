@@ -517,13 +517,19 @@ static int start_writers(struct sl_pipe *pp, int nwrite)
 }
 
 /* The bytes the blocks in flight may hold: a share of the import's
- * budget (0, unbounded, when the budget is). */
+ * budget, but room for two blocks of 5,000 rows of 30 texts (about 8 MB
+ * each; one block past the bound goes alone, and the stages would take
+ * turns) unless that is past a quarter of the budget (0, unbounded, when
+ * the budget is). */
 static size_t inflight_limit(uint64_t max_memory)
 {
     if (max_memory == SHEETLOAD_MEMORY_UNBOUNDED)
         return 0;
     size_t mem = max_memory ? (size_t)max_memory : SL_LOAD_INFLIGHT_DEFAULT;
-    return mem / SL_LOAD_INFLIGHT_SHARE;
+    size_t n = mem / SL_LOAD_INFLIGHT_SHARE;
+    if (n < SL_LOAD_INFLIGHT_MIN)
+        n = SL_LOAD_INFLIGHT_MIN < mem / 4 ? SL_LOAD_INFLIGHT_MIN : mem / 4;
+    return n;
 }
 
 struct sl_pipe *sl_pipeline_start(struct sl_pipeline_in *in, struct sl_error *err)

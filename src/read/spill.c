@@ -18,11 +18,10 @@
 #include "base/alloc.h"
 #include "sheetload.h"
 
-#define WINDOW_MIN   ((uint64_t)8 << 20) /* resident at least (tiny budgets) */
-#define REGION_SHIFT 16                  /* 64 KiB: what one fault maps (see spill.h) */
+#define REGION_SHIFT 16 /* 64 KiB: what one fault maps (see spill.h) */
 #define REGION       ((size_t)1 << REGION_SHIFT)
 #define PREFIX       "sheetload-sst."
-#define SLACK        32 /* an eviction frees a 32nd of the window beyond the need */
+#define SLACK        4 /* an eviction frees a 32nd of the window beyond the need */
 
 int sl_spill_wanted(uint64_t budget, uint64_t need, uint64_t *window)
 {
@@ -31,7 +30,7 @@ int sl_spill_wanted(uint64_t budget, uint64_t need, uint64_t *window)
     uint64_t room = budget > SL_SPILL_RESERVE ? budget - SL_SPILL_RESERVE : 0;
     if (need + 64 <= room)
         return 0;
-    *window = room > WINDOW_MIN ? room : WINDOW_MIN;
+    *window = room > SL_SPILL_WINDOW_MIN ? room : SL_SPILL_WINDOW_MIN;
     return 1;
 }
 
@@ -155,6 +154,7 @@ int sl_spill_open(struct sl_spill *s, const char *dir, uint64_t need, size_t map
     s->need = need;
     s->maplen = maplen;
     s->window = window;
+    s->second_chance = 1;
     s->resident = s->hand = 0;
     int fd = create(dir, err);
     if (fd < 0)
@@ -262,7 +262,8 @@ static void use(struct sl_spill *s, size_t k)
         s->resident += REGION;
         return;
     }
-    set_bit(s->ref, k, 1);
+    if (s->second_chance)
+        set_bit(s->ref, k, 1);
 }
 
 void sl_spill_touch(struct sl_spill *s, const void *off, const void *p, size_t n)

@@ -13,7 +13,9 @@
  * madvise(MADV_DONTNEED) by a clock (second chance): a region read since
  * the clock's hand last passed is kept, so the strings the sheet repeats
  * everywhere (categories, cities, names) stay while the ones read once
- * go. One fault maps a whole page-cache folio around the page (on
+ * go. (A reader that keeps copies of what it reads again, as the xlsx
+ * reader does in strcache.h, turns the clock off: second_chance = 0, first
+ * in, first out.) One fault maps a whole page-cache folio around the page (on
  * Linux 6.18 ext4, measured: 1 MiB after 1 MiB writes, 64 KiB, the
  * fault-around, after small ones), so the file is written in pieces within
  * 64 KiB boundaries, mapped at a 64 KiB-aligned address, and read with
@@ -36,9 +38,11 @@
 #include "base/err.h"
 
 /* What an import takes beside the table (the reader's blocks, the
- * pipeline's channels, the sinks' batches, the libraries): measured in
- * docs/internals/xlsx.md ("Where the MiB go"). */
+ * pipeline's blocks in flight, a sink's page cache, the libraries):
+ * measured in docs/internals/xlsx.md ("Where the MiB go"). */
 #define SL_SPILL_RESERVE ((uint64_t)48 << 20)
+/* The mapping's window at least (tiny budgets). */
+#define SL_SPILL_WINDOW_MIN ((uint64_t)8 << 20)
 
 struct sl_spill {
     int fd; /* -1: none */
@@ -52,6 +56,8 @@ struct sl_spill {
     size_t nregions;         /* 64 KiB regions of the mapping (one more, for its end) */
     size_t hand;             /* the clock's next region */
     size_t resident, window; /* bytes */
+    int second_chance;       /* 1 (the default): the clock; 0: first in, first out (the
+                              * reader keeps what it reads again elsewhere) */
 };
 
 /* Whether a table that may take `need` bytes must spill under budget

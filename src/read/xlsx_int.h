@@ -123,22 +123,30 @@ const char *sl_xlsx_attr(const char **atts, const char *name);
  * valid until sl_xlsx_sst_free. The loader's side is sst_add in
  * xlsx_sst.c. A table kept elsewhere (spilled to disk) replaces these two
  * and those two alone. */
-/* A spilled table's reads (x->sst_window set): counts the 64 KiB regions
- * of the mapping that the offset and [p, p + n) touch, dropping the
- * resident ones past the window (xlsx_sst.c; state in x->sstl). */
-void sl_xlsx_sst_touch(const struct sl_xlsx *x, const void *off, const void *p, size_t n);
+/* A spilled table's string (x->sst_window set): from the cache of strings
+ * read again, else through the mapping, its 64 KiB regions counted against
+ * the window (xlsx_sst.c; state in x->sstl). Valid until the next
+ * sl_xlsx_sst_row. */
+const char *sl_xlsx_sst_spilled(const struct sl_xlsx *x, size_t i, size_t *len);
+/* Before each row's strings are read: the strings handed out for the rows
+ * before may go (the cache's safe point). */
+void sl_xlsx_sst_row(const struct sl_xlsx *x);
 static inline const char *sl_xlsx_sst_get(const struct sl_xlsx *x, size_t i, size_t *len)
 {
+    if (x->sst_window)
+        return sl_xlsx_sst_spilled(x, i, len);
     uint32_t a = x->sst_off[i], b = x->sst_off[i + 1];
     *len = b - a - 1;
-    if (x->sst_window)
-        sl_xlsx_sst_touch(x, &x->sst_off[i], x->sst_text + a, b - a);
     return x->sst_text + a;
 }
 /* A hint that string i is wanted soon (its lookup's cache miss overlaps). */
+void sl_xlsx_sst_spilled_prefetch(const struct sl_xlsx *x, size_t i);
 static inline void sl_xlsx_sst_prefetch(const struct sl_xlsx *x, size_t i)
 {
-    __builtin_prefetch(&x->sst_off[i]);
+    if (x->sst_window)
+        sl_xlsx_sst_spilled_prefetch(x, i);
+    else
+        __builtin_prefetch(&x->sst_off[i]);
 }
 
 /* xlsx_sst.c: shared strings are loaded from entry idx by a thread of their

@@ -440,6 +440,8 @@ static void row_end(struct sl_xlsx *x)
         n--;
     if (!n)
         return;
+    if (x->sst_window && !x->defer_sst)
+        sl_xlsx_sst_row(x);
     for (size_t i = 0; i < n; i++) {
         struct sl_cell *c = &x->cells[i];
         size_t o = x->cell_off[i];

@@ -35,7 +35,9 @@
  * less SL_SPILL_RESERVE for the rest of the pipeline) is never held in
  * memory: its text and offsets go to a spill file (spill.h), laid out as
  * the arrays above (offsets first, then text, page-aligned), and the sheet
- * reads them through the spill's mapping. The loader gathers strings in a
+ * reads them through the spill's mapping, or, for a string far behind the
+ * highest one read (a text it repeats), from a cache of copies
+ * (strcache.h) filled by pread on a miss. The loader gathers strings in a
  * small buffer and writes them (and their offsets) a MiB at a time, then
  * publishes them: a full disk is a write error here, never a SIGBUS in the
  * reader. Free space is checked against the part's declared size (an upper
@@ -51,7 +53,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -59,12 +60,20 @@
 #include "read/cellfmt.h"
 #include "read/scan.h"
 #include "read/spill.h"
+#include "read/strcache.h"
 #include "read/xlsx_int.h"
 #include "read/xml.h"
 #include "read/zip.h"
 
 #define SPILL_FLUSH ((size_t)1 << 20) /* text gathered before a write */
 #define SPILL_OFFS  65536             /* offsets gathered before a write */
+/* A spilled string this close behind the highest one read is read from the
+ * mapping (the stream's own recent regions); farther back, it goes through
+ * the cache of copies. About three 64 KiB regions of short strings. */
+#define SPILL_NEAR 4096
+/* The mapping's window at least when the cache takes the rest: the
+ * stream's few recent regions and the offsets'. */
+#define SPILL_MAPWIN_MIN ((uint64_t)2 << 20)
 
 struct sl_xlsx_sstload {
     /* Set before the thread starts; read-only after. */
@@ -97,6 +106,10 @@ struct sl_xlsx_sstload {
     uint32_t *offbuf;   /* loader: offsets not written yet */
     size_t offn;
     int text_full;
+    /* The sheet's side of a spilled table: copies of the strings it reads
+     * again (strcache.h) and the highest string read so far + 1. */
+    struct sl_strcache cache;
+    size_t front;
 
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -323,25 +336,6 @@ static void *loader(void *arg)
     return NULL;
 }
 
-/* Asks for huge pages on the whole 2 MiB pages inside [p, p + n): the sheet
- * reads the table at random, and with 4 KiB pages nearly every read of a
- * large table is a TLB miss (dear in a virtual machine); the loader takes
- * 512 times fewer page faults. Only a hint: untouched pages still cost
- * nothing, and where it fails nothing changes. */
-static void want_huge_pages(void *p, size_t n)
-{
-#ifdef MADV_HUGEPAGE
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-    uintptr_t b = ((uintptr_t)p + n) & ~(huge - 1);
-    if (b > a)
-        (void)madvise((void *)a, (size_t)(b - a), MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)n;
-#endif
-}
-
 /* The table in a spill file (see the header comment). */
 static int spill_table(struct sl_xlsx_sstload *c, const char *dir, uint64_t window, uint64_t max,
                        uint64_t nmax, struct sl_error *err)
@@ -383,9 +377,17 @@ static int alloc_table(struct sl_xlsx *x, struct sl_xlsx_sstload *c, struct sl_e
     struct sl_xlsx_sst *s = &c->sst;
     uint64_t window;
     if (sl_spill_wanted(c->lim.max_memory, c->declared, &window)) {
+        /* The share goes mostly to copies of the strings read again; the
+         * mapping's window needs only the stream's recent regions. A cache
+         * that cannot be allocated is none (every read then maps). */
+        uint64_t mapwin = window / 4 > SPILL_MAPWIN_MIN ? window / 4 : SPILL_MAPWIN_MIN;
+        if (window > mapwin)
+            (void)sl_strcache_init(&c->cache, (size_t)(window - mapwin));
+        window = mapwin;
         int rc = spill_table(c, x->tmp_dir, window, max, nmax, err);
         if (rc)
             return rc;
+        c->sp.second_chance = !c->cache.gen[0].slot; /* the copies keep what is read again */
         x->sst_off = (const uint32_t *)c->sp.map;
         x->sst_text = c->sp.map + c->offbytes;
         x->sst_window = (size_t)window;
@@ -397,8 +399,8 @@ static int alloc_table(struct sl_xlsx *x, struct sl_xlsx_sstload *c, struct sl_e
     s->off = sl_malloc((size_t)nmax * sizeof *s->off);
     if (!s->arena.data || !s->off)
         return sl_err_set(err, SL_ENOMEM, "out of memory for the shared strings");
-    want_huge_pages(s->arena.data, (size_t)max + 1);
-    want_huge_pages(s->off, (size_t)nmax * sizeof *s->off);
+    sl_want_huge_pages(s->arena.data, (size_t)max + 1);
+    sl_want_huge_pages(s->off, (size_t)nmax * sizeof *s->off);
     s->arena.cap = (size_t)max + 1;
     s->arena.data[0] = '\0';
     s->cap = (size_t)nmax;
@@ -410,9 +412,55 @@ static int alloc_table(struct sl_xlsx *x, struct sl_xlsx_sstload *c, struct sl_e
     return 0;
 }
 
-void sl_xlsx_sst_touch(const struct sl_xlsx *x, const void *off, const void *p, size_t n)
+/* String i of a spilled table through the mapping, its reads counted. */
+static const char *spilled_map(struct sl_xlsx_sstload *c, const struct sl_xlsx *x, size_t i,
+                               size_t *len)
 {
-    sl_spill_touch(&x->sstl->sp, off, p, n);
+    uint32_t a = x->sst_off[i], b = x->sst_off[i + 1];
+    *len = b - a - 1;
+    sl_spill_touch(&c->sp, &x->sst_off[i], x->sst_text + a, b - a);
+    return x->sst_text + a;
+}
+
+const char *sl_xlsx_sst_spilled(const struct sl_xlsx *x, size_t i, size_t *len)
+{
+    struct sl_xlsx_sstload *c = x->sstl;
+    if (i + SPILL_NEAR >= c->front) { /* the table's order: from the stream */
+        if (i >= c->front)
+            c->front = i + 1;
+        return spilled_map(c, x, i, len);
+    }
+    const char *p = sl_strcache_get(&c->cache, (uint32_t)i, len);
+    if (p)
+        return p;
+    /* A miss: read from the file into the cache, not through the mapping
+     * (a fault for the offsets' page and one for the text's, each later
+     * dropped: dearer than two reads, and they would push the stream's
+     * regions out of the window). */
+    uint32_t ab[2];
+    char *q;
+    if (pread(c->sp.fd, ab, sizeof ab, (off_t)(i * sizeof *ab)) == (ssize_t)sizeof ab &&
+        ab[1] > ab[0] && (q = sl_strcache_room(&c->cache, (uint32_t)i, ab[1] - ab[0] - 1))) {
+        size_t n = ab[1] - ab[0] - 1;
+        if (pread(c->sp.fd, q, n, (off_t)(c->offbytes + ab[0])) == (ssize_t)n) {
+            *len = n;
+            return q;
+        }
+        sl_strcache_forget(&c->cache);
+    }
+    return spilled_map(c, x, i, len);
+}
+
+void sl_xlsx_sst_spilled_prefetch(const struct sl_xlsx *x, size_t i)
+{
+    const struct sl_xlsx_sstload *c = x->sstl;
+    if (i + SPILL_NEAR < c->front)
+        sl_strcache_prefetch(&c->cache, (uint32_t)i);
+}
+
+void sl_xlsx_sst_row(const struct sl_xlsx *x)
+{
+    sl_strcache_turn(&x->sstl->cache);
 }
 
 /* The loader of entry idx (-1: bytes in memory) declared to inflate to
@@ -542,6 +590,8 @@ int sl_xlsx_sst_finish(struct sl_xlsx *x, struct sl_error *err)
 
 size_t sl_xlsx_sst_resolve(const struct sl_xlsx *x, struct sl_cell *cells, size_t n)
 {
+    if (x->sst_window)
+        sl_xlsx_sst_row(x);
     for (size_t i = 0; i < n; i++) {
         struct sl_cell *c = &cells[i];
         if (c->text)
@@ -578,7 +628,12 @@ void sl_xlsx_sst_free(struct sl_xlsx *x)
         sl_zip_close(c->zip);
     sl_buf_release(&c->sst.arena);
     sl_free(c->sst.off);
+    if (c->sp.fd >= 0 && getenv("SL_SST_STATS")) /* a test hook (t_spill) */
+        fprintf(stderr,
+                "shared strings: %llu read again from the cache, %llu from the file, %llu turns\n",
+                c->cache.hits, c->cache.misses, c->cache.turns);
     sl_spill_close(&c->sp);
+    sl_strcache_free(&c->cache);
     sl_free(c->offbuf);
     pthread_cond_destroy(&c->cv);
     pthread_mutex_destroy(&c->mu);

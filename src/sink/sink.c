@@ -236,6 +236,11 @@ int sl_sink_reconnect(struct sl_sink *s, struct sl_error *err)
     return s->ops->reconnect(s, err);
 }
 
+int sl_sink_set_cache(struct sl_sink *s, unsigned long long bytes, struct sl_error *err)
+{
+    return s->ops->set_cache ? s->ops->set_cache(s, bytes, err) : 0;
+}
+
 int sl_sink_ping(struct sl_sink *s, struct sl_error *err)
 {
     return s->ops->query(s, "SELECT 1", 0, NULL, NULL, NULL, err);

@@ -52,6 +52,10 @@ int sl_sink_dialect(const struct sl_sink *s);
 /* Reconnects after a lost connection (PostgreSQL); prepared state from
  * sl_sink_prepare_insert is restored. */
 int sl_sink_reconnect(struct sl_sink *s, struct sl_error *err);
+/* The memory this connection may keep for its own caches, in bytes: SQLite's
+ * page cache (its sorter takes as much again while an index is built);
+ * nothing for PostgreSQL, whose caches are the server's. */
+int sl_sink_set_cache(struct sl_sink *s, unsigned long long bytes, struct sl_error *err);
 /* A cheap round trip ("SELECT 1"). */
 int sl_sink_ping(struct sl_sink *s, struct sl_error *err);
 /* Asks the server to cancel what this connection runs now. Safe to call
@@ -167,6 +171,7 @@ struct sl_sink_ops {
     int (*begin)(struct sl_sink *s, struct sl_error *err);
     int (*commit)(struct sl_sink *s, struct sl_error *err);
     int (*rollback)(struct sl_sink *s, struct sl_error *err);
+    int (*set_cache)(struct sl_sink *s, unsigned long long bytes, struct sl_error *err);
 };
 
 /* Every sink starts with this. */

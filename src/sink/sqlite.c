@@ -442,6 +442,15 @@ static int lite_table_columns(struct sl_sink *s, const char *table, struct sl_si
     return rc;
 }
 
+/* SQLite's page cache (and so its sorter's memory) at most `bytes`. */
+static int lite_set_cache(struct sl_sink *s, unsigned long long bytes, struct sl_error *err)
+{
+    char sql[64];
+    unsigned long long kib = bytes >> 10;
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%llu", kib ? kib : 1);
+    return run((struct sl_sqlite *)s, sql, 0, NULL, NULL, NULL, err);
+}
+
 static const struct sl_sink_ops lite_ops = {
     .name = "sqlite",
     .close = lite_close,
@@ -457,6 +466,7 @@ static const struct sl_sink_ops lite_ops = {
     .begin = lite_begin,
     .commit = lite_commit,
     .rollback = lite_rollback,
+    .set_cache = lite_set_cache,
 };
 
 int sl_sqlite_open(struct sl_sink **out, const char *path, struct sl_error *err)
