@@ -353,6 +353,10 @@ sq_keep|import xlsx → SQLite, default method, `--keep-indexes`|sqlite_idx|1.25
 sq|import xlsx → SQLite, default method, new table (indexes after)|sqlite_idx|
 sq_csv|import CSV → SQLite, default method, new table|sqlite_idx|'
 
+# The ratio targets (issue 13's and the SQLite one) are set for the 1M-row
+# workbook: at smaller sizes start-up dominates and no verdict is given.
+TARGET_ROWS=1000000
+
 fmt_rate() { awk -v n="$1" -v t="$2" 'BEGIN {if (t > 0) printf "%.0f", n / t; else print "-"}'; }
 
 report_size() {
@@ -373,7 +377,9 @@ report_size() {
         f=$n/$fkey
         if [ -n "$fkey" ] && [ "${STATUS[$f]:-}" = ok ]; then
             ratio=$(awk -v a="${TIME[$k]}" -v b="${TIME[$f]}" 'BEGIN {if (b > 0) printf "%.2f", a / b}')
-            if [ -n "$target" ]; then
+            if [ -n "$target" ] && [ "$n" -ne "$TARGET_ROWS" ]; then
+                verdict="(set at $TARGET_ROWS rows)" # the issues' targets are for 1M rows
+            elif [ -n "$target" ]; then
                 verdict=$(awk -v r="$ratio" -v t="$target" 'BEGIN {print (r <= t) ? "met" : "MISSED"}')
                 verdict="≤ ${target}× ($verdict)"
             fi
