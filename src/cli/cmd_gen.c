@@ -3,10 +3,11 @@
  *
  * The rows come from gen_data.c; this file parses the options and writes
  * them: CSV here, xlsx with inline strings through libxlsxwriter's
- * constant_memory mode here, xlsx with a shared-strings table streamed by
- * gen_xlsx.c. Output goes to a temporary file beside the target, renamed into
- * place only when complete, so a failed or interrupted run leaves nothing
- * half-written under the target name. */
+ * constant_memory mode here (the library is loaded then: gen_lxw.c), xlsx
+ * with a shared-strings table streamed by gen_xlsx.c. Output goes to a
+ * temporary file beside the target, renamed into place only when complete,
+ * so a failed or interrupted run leaves nothing half-written under the
+ * target name. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -16,10 +17,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <xlsxwriter.h>
-
 #include "cli/cli.h"
 #include "cli/gen_data.h"
+#include "cli/gen_lxw.h"
 #include "cli/gen_xlsx.h"
 #include "base/alloc.h"
 #include "base/csvw.h"
@@ -168,11 +168,12 @@ static lxw_error xlsx_cells(lxw_worksheet *ws, const struct gen_opts *o, long lo
     lxw_error e = LXW_NO_ERROR;
     for (int c = 0; !e && c < SL_GEN_NCOLS; c++)
         if (!len || len[c])
-            e = worksheet_write_string(ws, (lxw_row_t)(sheet_row - 1), (lxw_col_t)c, field[c],
-                                       NULL);
+            e = sl_gen_lxw.worksheet_write_string(ws, (lxw_row_t)(sheet_row - 1), (lxw_col_t)c,
+                                                  field[c], NULL);
     for (int c = SL_GEN_NCOLS; !e && c < o->text_columns; c++) {
         sl_gen_note(o->seed, sheet_row - 2, c, t);
-        e = worksheet_write_string(ws, (lxw_row_t)(sheet_row - 1), (lxw_col_t)c, t, NULL);
+        e = sl_gen_lxw.worksheet_write_string(ws, (lxw_row_t)(sheet_row - 1), (lxw_col_t)c, t,
+                                              NULL);
     }
     return e;
 }
@@ -183,7 +184,7 @@ static lxw_workbook *xlsx_open(const char *path)
     const char *tmp = getenv("TMPDIR");
     wo.constant_memory = LXW_TRUE;
     wo.tmpdir = tmp && *tmp ? (char *)tmp : NULL;
-    lxw_workbook *wb = workbook_new_opt(path, &wo);
+    lxw_workbook *wb = sl_gen_lxw.workbook_new_opt(path, &wo);
     if (!wb)
         return NULL;
     /* A fixed creation time, so that the same options give the same parts. */
@@ -191,7 +192,7 @@ static lxw_workbook *xlsx_open(const char *path)
     props.title = "Business directory";
     props.author = "sheetload gen";
     props.created = 1704067200; /* 2024-01-01T00:00:00Z */
-    workbook_set_properties(wb, &props);
+    sl_gen_lxw.workbook_set_properties(wb, &props);
     return wb;
 }
 
@@ -203,17 +204,18 @@ static int write_xlsx_inline(const struct gen_opts *o, const char *path, FILE *b
         snprintf(why, whylen, "cannot create the workbook (%s)", strerror(errno));
         return -1;
     }
-    lxw_worksheet *ws = workbook_add_worksheet(wb, "Businesses");
+    lxw_worksheet *ws = sl_gen_lxw.workbook_add_worksheet(wb, "Businesses");
     lxw_error e = ws ? xlsx_cells(ws, o, 1, sl_gen_header, NULL) : LXW_ERROR_MEMORY_MALLOC_FAILED;
     struct sl_gen_iter it;
     sl_gen_iter_init(&it, o->seed, o->rows, o->bad, bad_list);
     while (!e && sl_gen_iter_next(&it))
         e = xlsx_cells(ws, o, it.sheet_row, it.row.field, it.row.len);
-    lxw_error ce = workbook_close(wb); /* also frees; a partial file is removed by the caller */
+    lxw_error ce =
+        sl_gen_lxw.workbook_close(wb); /* also frees; a partial file is removed by the caller */
     if (!e)
         e = ce;
     if (e)
-        snprintf(why, whylen, "%s", lxw_strerror(e));
+        snprintf(why, whylen, "%s", sl_gen_lxw.strerror(e));
     return e ? -1 : 0;
 }
 
@@ -398,7 +400,9 @@ static int write_csv_file(const struct gen_opts *o, const char *tmp, FILE *bad)
 /* The xlsx to tmp; 0 or -1 after saying why. */
 static int write_xlsx_file(const struct gen_opts *o, const char *tmp, FILE *bad)
 {
-    char why[512] = "";
+    char why[768] = "";
+    if (o->inline_strings && sl_gen_lxw_load(why, sizeof why))
+        return cannot_write(o->out, why);
     FILE *f = fopen(tmp, "wb"); /* the writers create the file only at the end: find out now */
     if (!f || fclose(f))
         return cannot_write(o->out, strerror(errno));

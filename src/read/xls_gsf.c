@@ -9,7 +9,7 @@
  * against 1.0 MiB. A CSV or xlsx never needs any of it. So the binary has
  * no DT_NEEDED on libgsf: the first .xls (or --version) dlopen()s it by its
  * SONAME (found at configure time; SL_LIBGSF_SONAME), RTLD_NOW | RTLD_LOCAL,
- * once (pthread_once), and never closes it; every function the reader
+ * once (pthread_once), and never closes it (base/dl.c); every function the reader
  * calls is resolved here into one table (struct sl_xls_gsf, xls_int.h).
  * The GLib functions come from the same handle (dlsym searches the
  * library's dependencies). The headers still give the types.
@@ -17,19 +17,15 @@
  * SHEETLOAD_LIBGSF, when set, names the library to load instead (a path or
  * a SONAME): a test loads a missing or a wrong library with it to see the
  * error a machine without libgsf-1-114 gives. */
-#include <dlfcn.h>
 #include <gsf/gsf-infile-msole.h>
 #include <gsf/gsf-infile.h>
 #include <gsf/gsf-input-memory.h>
 #include <gsf/gsf-input-stdio.h>
 #include <gsf/gsf-utils.h>
 #include <pthread.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "base/buf.h"
+#include "base/dl.h"
 #include "base/err.h"
 #include "read/xls_int.h"
 
@@ -55,26 +51,10 @@ static void quiet(const gchar *dom, GLogLevelFlags lvl, const gchar *msg, gpoint
 
 static const char *lib_name(void)
 {
-    const char *name = getenv("SHEETLOAD_LIBGSF");
-    return name && *name ? name : SL_LIBGSF_SONAME;
+    return sl_dl_name("SHEETLOAD_LIBGSF", SL_LIBGSF_SONAME);
 }
 
-/* dlsym of name into *slot; 0, or -1 with why[] set. */
-static int sym(void *slot, const char *name)
-{
-    void *p = dlsym(lib, name);
-    if (!p) {
-        const char *e = dlerror();
-        snprintf(why, sizeof why, "%s", e ? e : name);
-        return -1;
-    }
-    memcpy(slot, &p, sizeof p); /* a data pointer into a function pointer */
-    return 0;
-}
-
-/* The table's slots and the symbols that fill them. Each slot's type is
- * checked against the header's declaration at compile time (the _Generic
- * below is not evaluated, so it makes no reference to the symbol). */
+/* The table's slots and the symbols that fill them (base/dl.h). */
 #define FUNCS(X)                                        \
     X(init, gsf_init)                                   \
     X(input_stdio_new, gsf_input_stdio_new)             \
@@ -92,46 +72,29 @@ static int sym(void *slot, const char *name)
     X(clear_error, g_clear_error)                       \
     X(log_set_handler, g_log_set_handler)
 
-#define CHECK(slot, fn)                                                         \
-    _Static_assert(_Generic(&fn, __typeof__(sl_xls_gsf.slot) : 1, default : 0), \
-                   #fn " has the type of its slot");
+#define CHECK(slot, fn) SL_DL_CHECK(sl_xls_gsf, slot, fn)
 FUNCS(CHECK)
 
-static const struct {
-    size_t off;
-    const char *name;
-} funcs[] = {
-#define ENTRY(slot, fn) {offsetof(struct sl_xls_gsf, slot), #fn},
-    FUNCS(ENTRY)};
+#define ENTRY(slot, fn) SL_DL_SYM(struct sl_xls_gsf, slot, fn)
+static const struct sl_dl_sym funcs[] = {FUNCS(ENTRY)};
 
-static int resolve(void)
+static void load(void)
 {
-    for (size_t i = 0; i < sizeof funcs / sizeof funcs[0]; i++)
-        if (sym((char *)&sl_xls_gsf + funcs[i].off, funcs[i].name))
-            return -1;
+    lib =
+        sl_dl_open(lib_name(), &sl_xls_gsf, funcs, sizeof funcs / sizeof funcs[0], why, sizeof why);
+    if (!lib)
+        return;
     /* The versions --version reports. */
     static const char *const gv[] = {"libgsf_major_version", "libgsf_minor_version",
                                      "libgsf_micro_version"};
     static const char *const lv[] = {"glib_major_version", "glib_minor_version",
                                      "glib_micro_version"};
     for (int i = 0; i < 3; i++)
-        if (sym(&gsf_ver[i], gv[i]) || sym(&glib_ver[i], lv[i]))
-            return -1;
-    return 0;
-}
-
-static void load(void)
-{
-    lib = dlopen(lib_name(), RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        const char *e = dlerror();
-        snprintf(why, sizeof why, "%s", e ? e : "dlopen failed");
-        return;
-    }
-    if (resolve()) {
-        lib = NULL; /* never closed: what it mapped stays, unused */
-        return;
-    }
+        if (sl_dl_sym(lib, &gsf_ver[i], gv[i], why, sizeof why) ||
+            sl_dl_sym(lib, &glib_ver[i], lv[i], why, sizeof why)) {
+            lib = NULL; /* never closed: what it mapped stays, unused */
+            return;
+        }
     struct sl_xls_gsf *g = &sl_xls_gsf;
     g->init();
     g->log_set_handler("libgsf:msole", G_LOG_LEVEL_MASK, quiet, NULL);
