@@ -32,6 +32,7 @@ struct sl_budget;
 #define SL_LOAD_INFLIGHT_SHARE         16   /* blocks in flight: at most --max-memory / this */
 #define SL_LOAD_INFLIGHT_MIN           ((size_t)16 << 20) /* ... but this, if under a quarter */
 #define SL_LOAD_CACHE_SHARE            64 /* a connection's caches (SQLite): --max-memory / this */
+#define SL_LOAD_CACHE_SHARE_KEPT       8  /* ... when the indexes stay during the load */
 #define SL_LOAD_CACHE_MAX              ((uint64_t)32 << 20) /* ... and at most this */
 #define SL_LOAD_INFLIGHT_DEFAULT       ((size_t)256 << 20)  /* --max-memory's default */
 #define SL_LOAD_RETRY_ATTEMPTS                                \
