@@ -233,6 +233,11 @@ bench_size() {
     [ "$n" -ge 1000000 ] && reps=$REPS_LARGE
     [ "$n" -le "$SLOW_MAX" ] || slow=0
     gen "$n" shared "$xs" && gen "$n" inline "$xi" && gen "$n" csv "$csv" || { note "cannot generate $n rows"; return 1; }
+    # The files just written are flushed and read once before any timing: a
+    # first run must not pay the disk's writeback or a cold page cache (an
+    # `unzip -p` of 1M rows took 6.7 s against 2.1 s for the next run).
+    sync
+    cat "$xs" "$xi" "$csv" >/dev/null
     local ck_pg="[ \"\$(pg_count)\" = $n ] || { echo \"businesses holds \$(pg_count) rows, want $n\"; false; }; \
 [ \"\$(pg_nindex)\" = $((PG_NIDX + 1)) ] || { echo \"businesses has \$(pg_nindex) indexes, want $((PG_NIDX + 1))\"; false; }"
     local ck_sq="[ \"\$(sq_count)\" = $n ] || { echo \"businesses holds \$(sq_count) rows, want $n\"; false; }; \
