@@ -78,3 +78,21 @@ void sl_want_huge_pages(void *p, size_t n)
     (void)n;
 #endif
 }
+
+void sl_huge_pages_trim(void *p, size_t used, size_t cap)
+{
+#ifdef MADV_HUGEPAGE
+    const uintptr_t huge = (uintptr_t)2 << 20, small = 4096;
+    uintptr_t a = ((uintptr_t)p + used + small - 1) & ~(small - 1);
+    uintptr_t b = ((uintptr_t)p + used + huge - 1) & ~(huge - 1);
+    uintptr_t end = ((uintptr_t)p + cap) & ~(small - 1);
+    if (b > end)
+        b = end;
+    if (b > a)
+        (void)madvise((void *)a, (size_t)(b - a), MADV_DONTNEED);
+#else
+    (void)p;
+    (void)used;
+    (void)cap;
+#endif
+}

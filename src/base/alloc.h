@@ -22,6 +22,11 @@ void sl_free(void *p);
  * faults. Only a hint: untouched pages still cost nothing, and where it
  * fails nothing changes. */
 void sl_want_huge_pages(void *p, size_t n);
+/* Such a table of `cap` bytes is complete at `used`: gives back the pages
+ * of the huge page it ends in that lie past it (a whole 2 MiB page was
+ * faulted in for its last bytes). Nothing past used may be read or written
+ * after; the pages below stay. */
+void sl_huge_pages_trim(void *p, size_t used, size_t cap);
 /* n >= 0: fail every allocation after the next n; n < 0: never fail. */
 void sl_alloc_fail_after(long n);
 /* How many allocations failed since the last arming. */

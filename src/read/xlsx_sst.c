@@ -298,6 +298,13 @@ static int load_run(struct sl_xlsx_sstload *c, struct sl_error *err)
         if (rc == 1)
             rc = 0; /* nothing suspends a whole-part parse; go on */
     }
+    if (!rc && c->sp.fd < 0 && c->sst.arena.data && c->sst.off) {
+        /* The tables are complete: the rest of the huge page each ends in
+         * goes back (up to 2 MiB each of the peak). */
+        sl_huge_pages_trim(c->sst.arena.data, c->sst.arena.len + 1, c->sst.arena.cap);
+        sl_huge_pages_trim(c->sst.off, (c->sst.n + 1) * sizeof *c->sst.off,
+                           c->sst.cap * sizeof *c->sst.off);
+    }
     if (!rc && c->sp.fd >= 0) {
         int e = flush(c);
         if (e)
