@@ -142,16 +142,6 @@ const char *sl_strcache_get(struct sl_strcache *c, uint32_t i, size_t *len)
     return p;
 }
 
-const char *sl_strcache_put(struct sl_strcache *c, uint32_t i, const char *s, size_t len)
-{
-    if (i >= UINT32_MAX || too_long(c, len))
-        return NULL;
-    const char *q = gen_put(&c->gen[c->young], i + 1, s, len);
-    if (!q)
-        c->full = 1;
-    return q;
-}
-
 char *sl_strcache_room(struct sl_strcache *c, uint32_t i, size_t len)
 {
     if (i >= UINT32_MAX || too_long(c, len))

@@ -55,9 +55,6 @@ void sl_strcache_free(struct sl_strcache *c);
 const char *sl_strcache_get(struct sl_strcache *c, uint32_t i, size_t *len);
 /* A hint that string i is looked up soon (its slots' cache misses overlap). */
 void sl_strcache_prefetch(const struct sl_strcache *c, uint32_t i);
-/* Keeps a copy of string i (s, len bytes); returns the copy, or NULL when
- * the young generation has no room (s is then the caller's to use). */
-const char *sl_strcache_put(struct sl_strcache *c, uint32_t i, const char *s, size_t len);
 /* Room for string i's copy of len bytes (the caller writes them; the NUL
  * is written here), or NULL when the young generation has no room. */
 char *sl_strcache_room(struct sl_strcache *c, uint32_t i, size_t len);
