@@ -59,6 +59,12 @@
 #include "conc/pool.h"
 #include "load/load.h"
 
+/* The blocks the reader holds before the gate. One hides the claim's and
+ * the ledger's round trips behind its reading and converting; each more
+ * one is a block more at the peak of a small import (5,000 rows of nine
+ * texts: about 2 MiB), which peaked at two blocks held before this. */
+#define HELD_MAX 1
+
 struct sl_pipe {
     struct sl_pipeline_in *in;
     const struct sl_plan *plan;
@@ -91,8 +97,8 @@ struct sl_pipe {
     /* reader's own: the batch size it cuts by, the gate passed, the
      * blocks it holds until then */
     int bs, passed;
-    struct sl_block *held[2 * SL_LOAD_MAX_CONVERTERS];
-    size_t nheld, held_cap, held_bs;
+    struct sl_block *held[HELD_MAX];
+    size_t nheld, held_bs;
 };
 
 /* The ledger's word on batch_no (resume), or NULL. */
@@ -104,6 +110,14 @@ static const struct sl_ledger_batch *ledger_for(struct sl_pipe *pp, long long ba
     if (pp->ndone_next < in->ndone && in->done[pp->ndone_next].batch_no == batch_no)
         return &in->done[pp->ndone_next];
     return NULL;
+}
+
+/* The rows a new block has room for: the whole batch, up to 16,384 (a
+ * batch of 5,000 gets one array of 5,000 that no realloc copies; a larger
+ * one grows from there as its rows come). */
+static size_t block_rows(size_t bs)
+{
+    return bs < 16384 ? bs : 16384;
 }
 
 static int ship(struct sl_pipe *pp, struct sl_block *b)
@@ -191,7 +205,7 @@ static int release_held(struct sl_pipe *pp, struct sl_block **b, long long *batc
         for (; h < n && !rc; h++) {
             struct sl_block *old = pp->held[h];
             for (size_t i = 0; i < old->nrows && !rc; i++) {
-                if (!cur && !(cur = sl_block_new(*batch_no, bs < 1024 ? bs : 1024)))
+                if (!cur && !(cur = sl_block_new(*batch_no, block_rows(bs))))
                     rc = SL_ENOMEM;
                 else if (sl_block_add_copy(cur, &old->rows[i]))
                     rc = SL_ENOMEM;
@@ -229,8 +243,7 @@ static int gate_closed(struct sl_pipe *pp)
 }
 
 /* *b is full, or the file ended (last): ship it. Before the gate it is
- * held instead, up to the blocks channel's capacity (the blocks that
- * would wait there anyway), and converted while the gate stays closed
+ * held instead, up to HELD_MAX blocks, and converted while the gate stays closed
  * (convert reads only the mapping, settled before the reader started; a
  * block cut again after the gate is converted by the converters); then, or
  * as soon as the gate is open, the reader passes the gate. */
@@ -247,7 +260,7 @@ static int ship_cut(struct sl_pipe *pp, struct sl_block **b, long long *batch_no
             *b = NULL;
             (*batch_no)++;
         }
-        if (!last && !full && pp->nheld < pp->held_cap && gate_closed(pp))
+        if (!last && !full && pp->nheld < HELD_MAX && gate_closed(pp))
             return 0;
         if ((rc = pass_gate(pp)))
             return rc;
@@ -272,7 +285,7 @@ static int cut(struct sl_pipe *pp, struct sl_block **b, long long *batch_no,
                           "the file has more than %lld data rows (--max-rows %lld); the import "
                           "stopped at source row %lld",
                           max, max, row->num);
-    if (!*b && !(*b = sl_block_new(*batch_no, bs < 1024 ? bs : 1024)))
+    if (!*b && !(*b = sl_block_new(*batch_no, block_rows(bs))))
         return sl_err_set(&pp->read_err, SL_ENOMEM, "out of memory reading the file");
     if (sl_block_add(*b, row))
         return sl_err_set(&pp->read_err, SL_ENOMEM, "out of memory reading the file");
@@ -544,7 +557,6 @@ struct sl_pipe *sl_pipeline_start(struct sl_pipeline_in *in, struct sl_error *er
     pp->ctx = in->ctx;
     pp->nconv = in->plan->converters;
     pp->bs = in->plan->batch_size;
-    pp->held_cap = (size_t)pp->nconv * 2;
     pp->bytes_total = (long long)sl_reader_bytes_total(in->reader);
     pthread_mutex_init(&pp->gate_mu, NULL);
     pthread_cond_init(&pp->gate_cv, NULL);

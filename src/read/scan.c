@@ -42,7 +42,7 @@
 #include <emmintrin.h>
 #endif
 
-#define WIN0       (1024 * 1024)
+#define WIN0       (512 * 1024)
 #define PROLOG_MAX (1024 * 1024)
 #define FAST_ATTS  32
 #define XML_NS     "http://www.w3.org/XML/1998/namespace"
