@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <sheetload.h>
 
 #include "cli/cli.h"
@@ -65,6 +68,15 @@ int main(int argc, char **argv)
     if (!getenv("TZ"))
         setenv("TZ", ":/etc/localtime", 0);
     tzset();
+#ifdef __GLIBC__
+    /* glibc raises its mmap threshold (up to 32 MiB) whenever a mapped block
+     * is freed; the large buffers allocated after that come from the heaps
+     * and stay resident once freed. A fixed threshold (glibc's first one,
+     * 128 KiB) keeps every large buffer mapped and gives it back at its
+     * free: 0.3 to 0.6 MiB less peak RSS in cat and import --dry-run of 10k
+     * and 100k rows (bench/rss.sh), no measurable CPU. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
     if (argc < 2) {
         usage(stderr);
         return SL_EXIT_USAGE;
