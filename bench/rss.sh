@@ -72,6 +72,7 @@ row() { # label words...
   o=$(median <"$WORK/o")
   n=$(median <"$WORK/n")
   printf '| %s | %s | %s | %+d |\n' "$label" "$o" "$n" $((n - o))
+  echo "$((n - o))" >>"$WORK/diffs"
 }
 
 printf 'name,city\nAcme,Oslo\n' >"$FILES/two.csv"
@@ -100,3 +101,7 @@ for e in "${list[@]}"; do
   row "import --dry-run, $what" import "$f" --dry-run
   [ -n "${RSS_PG:-}" ] && row "import into PostgreSQL, $what" import "$f" --db "$RSS_PG" --quiet
 done
+echo
+awk '$1 > 0 {n++; if ($1 > m) m = $1} END {
+  if (n) printf "new above old in %d of %d rows, at most %d KiB\n", n, NR, m
+  else printf "new at or below old in all %d rows\n", NR }' "$WORK/diffs"

@@ -38,6 +38,9 @@
 #                         MEM_FILES=DIR reuses its generated workbooks;
 #                         MEM_SHAPES to choose the shapes); BENCH_ONLY=memory
 #                         runs only it
+#   BENCH_RSS_OLD=PATH    an older build's binary: bench/rss.sh compares its peak
+#                         RSS with this one's (cat, --dry-run and PostgreSQL
+#                         imports from a 2-line CSV to 1M rows; issue 13)
 #   BENCH_PG_DURABLE=1    PostgreSQL with initdb's durable defaults (fsync,
 #                         synchronous_commit, full_page_writes on), as users'
 #                         servers run; 0 keeps the tests' fsync-off cluster
@@ -481,7 +484,14 @@ if [ "${BENCH_MEMORY:-1}" = 1 ] && { [ -z "$ONLY" ] || [[ " $ONLY " == *" memory
     note "--- memory budgets (bench/memory.sh)"
     mem=$(SHEETLOAD="$BIN" TMPDIR="$WORK" "$ROOT/bench/memory.sh") || mem="bench/memory.sh failed"
 fi
-if [ "$ONLY" = memory ]; then SIZES=""; fi
+rss="(skipped: set BENCH_RSS_OLD to an older binary)"
+if [ -n "${BENCH_RSS_OLD:-}" ] && { [ -z "$ONLY" ] || [[ " $ONLY " == *" rss "* ]]; }; then
+    note "--- peak RSS against $BENCH_RSS_OLD (bench/rss.sh)"
+    pg_fresh || die "cannot create the bench database"
+    rss=$(RSS_PG="$BURL" RSS_FILES="$WORK/rss" TMPDIR="$WORK" "$ROOT/bench/rss.sh" "$BENCH_RSS_OLD" "$BIN") ||
+        rss="bench/rss.sh failed"
+fi
+if [ "$ONLY" = memory ] || [ "$ONLY" = rss ]; then SIZES=""; fi
 gen 10000 csv "$WORK/rows-10000.csv" || die "cannot generate the 10k-row CSV"
 make_schema || die "cannot create the businesses schema with sheetload import"
 for n in $SIZES; do
@@ -535,6 +545,10 @@ elapsed=$(($(date +%s) - t_start))
     echo "## Memory budgets (--max-memory, issue 18)"
     echo
     echo "$mem"
+    echo
+    echo "## Peak RSS against an older build (bench/rss.sh, issue 13)"
+    echo
+    echo "$rss"
     echo
     echo "## \`sheetload bench --rows $TUT_ROWS --repeat $TUT_REPS\` (the tutorial's table, this machine)"
     echo
