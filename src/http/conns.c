@@ -72,7 +72,7 @@ void sl_conns_free(struct sl_http_server *s)
 static uint32_t peer_addr(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        sl_mhd.get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (!ci || !ci->client_addr || ci->client_addr->sa_family != AF_INET)
         return 0;
     return ((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr.s_addr;
@@ -84,7 +84,7 @@ static void conn_started(struct sl_http_server *s, struct MHD_Connection *c, voi
     if (!k)
         return; /* untracked: no deadlines, no limit; rare */
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        sl_mhd.get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     k->fd = ci ? ci->connect_fd : -1;
     k->addr = peer_addr(c);
     pthread_mutex_lock(&s->cmu);

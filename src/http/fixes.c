@@ -292,7 +292,7 @@ static int limit_arg(const char *s)
 
 int sl_route_history(struct sl_req *r, struct MHD_Connection *c)
 {
-    const char *l = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
+    const char *l = sl_mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
     char *text = NULL;
     struct sl_error err;
     sl_err_clear(&err);

@@ -11,6 +11,8 @@
 #ifndef SL_HTTP_HTTP_H
 #define SL_HTTP_HTTP_H
 
+#include <stdio.h>
+
 #include "base/err.h"
 
 struct sl_http_opts {
@@ -42,8 +44,9 @@ struct sl_http_opts {
 
 struct sl_http_server;
 
-/* Creates the upload directory, starts the import workers and the HTTP
- * daemon. Returns 0 or a negative code with err filled. */
+/* Loads libmicrohttpd (mhd.c), creates the upload directory, starts the
+ * import workers and the HTTP daemon. Returns 0 or a negative code with err
+ * filled. */
 int sl_http_start(struct sl_http_server **out, const struct sl_http_opts *opts,
                   struct sl_error *err);
 /* "http://HOST:PORT" with the port actually bound (borrowed). */
@@ -52,5 +55,8 @@ const char *sl_http_url(const struct sl_http_server *s);
  * finish for up to the shutdown timeout, then cancels them (they stay
  * resumable), closes connections, removes temp files and frees s. */
 void sl_http_stop(struct sl_http_server *s);
+/* Prints "libmicrohttpd X.Y.Z\n" (the loaded library's version, loading it:
+ * mhd.c), or "libmicrohttpd not available (why)\n". */
+void sl_http_version(FILE *f);
 
 #endif

@@ -12,7 +12,6 @@
 #define SL_HTTP_INTERNAL_H
 
 #include <limits.h>
-#include <microhttpd.h>
 #include <pthread.h>
 #include "base/err.h"
 #include <stdint.h>
@@ -20,6 +19,7 @@
 
 #include "base/buf.h"
 #include "http/http.h"
+#include "http/mhd.h"
 
 enum sl_job_state {
     SL_JOB_QUEUED,

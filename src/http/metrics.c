@@ -133,12 +133,12 @@ int sl_route_metrics(struct sl_req *r, struct MHD_Connection *c)
     size_t len;
     char *text = sl_buf_detach(&b, &len);
     struct MHD_Response *resp =
-        MHD_create_response_from_buffer_with_free_callback(len, text, sl_free);
+        sl_mhd.create_response_from_buffer_with_free_callback(len, text, sl_free);
     if (!resp) {
         sl_free(text);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            "text/plain; version=0.0.4; charset=utf-8");
+    sl_mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                               "text/plain; version=0.0.4; charset=utf-8");
     return sl_reply(r, c, MHD_HTTP_OK, resp, len);
 }

@@ -30,15 +30,15 @@ int sl_route_page(struct sl_req *r, struct MHD_Connection *c)
     if (!a)
         return sl_reply_error(r, c, MHD_HTTP_NOT_FOUND, "no page '%s'", r->path);
     struct MHD_Response *resp =
-        MHD_create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+        sl_mhd.create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->type);
-    MHD_add_response_header(resp, "Content-Security-Policy", SL_PAGE_CSP);
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    sl_mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->type);
+    sl_mhd.add_response_header(resp, "Content-Security-Policy", SL_PAGE_CSP);
+    sl_mhd.add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    sl_mhd.add_response_header(resp, "Referrer-Policy", "no-referrer");
+    sl_mhd.add_response_header(resp, "X-Frame-Options", "DENY");
+    sl_mhd.add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
     return sl_reply(r, c, MHD_HTTP_OK, resp, a->len);
 }
 

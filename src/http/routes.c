@@ -138,9 +138,9 @@ static int reply_sync_result(struct sl_req *r, struct MHD_Connection *c, struct 
  * service"). NULL, or why the request is refused. */
 static const char *read_args(struct MHD_Connection *c, struct sl_job_read *rd)
 {
-    const char *enc = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "encoding");
-    const char *hdr = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "header");
-    const char *map = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "map");
+    const char *enc = sl_mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "encoding");
+    const char *hdr = sl_mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "header");
+    const char *map = sl_mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "map");
     memset(rd, 0, sizeof *rd);
     if (enc && strlen(enc) >= sizeof rd->encoding)
         return "encoding: the name is too long";
@@ -205,10 +205,10 @@ int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
     if (read_args(c, &rd)) /* checked by sl_upload_refusal */
         return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, "%s", read_args(c, &rd));
     int method;
-    const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "method");
+    const char *q = sl_mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "method");
     if (sl_http_method_arg(q && *q ? q : r->form_method, s->o.method_default, &method))
         return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, SL_HTTP_INVALID_METHOD);
-    int force = truthy(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force"));
+    int force = truthy(sl_mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force"));
 
     struct sl_error err;
     sl_err_clear(&err);
@@ -233,12 +233,12 @@ int sl_route_upload(struct sl_req *r, struct MHD_Connection *c, int sync)
     }
     /* No idle timeout while the import runs; set again (which restarts the
      * timer) before the answer goes out. */
-    MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+    sl_mhd.set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        sl_mhd.get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     int fd = ci ? ci->connect_fd : -1;
     sl_jobs_wait(&s->jobs, job, fd >= 0 ? client_gone : NULL, &fd);
-    MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)s->o.conn_timeout_s);
+    sl_mhd.set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)s->o.conn_timeout_s);
     int ret = reply_sync_result(r, c, job);
     sl_jobs_release(&s->jobs, job);
     return ret;
@@ -307,12 +307,12 @@ static int ledger_rejects(struct sl_req *r, struct MHD_Connection *c, long long 
     int rc = sl_http_ledger_rejects(r->srv, id, &fd, &len, &err);
     if (rc)
         return ledger_error(r, c, rc, &err);
-    struct MHD_Response *resp = MHD_create_response_from_fd_at_offset64(len, fd, 0);
+    struct MHD_Response *resp = sl_mhd.create_response_from_fd_at_offset64(len, fd, 0);
     if (!resp) {
         close(fd);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/csv; charset=utf-8");
+    sl_mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/csv; charset=utf-8");
     return sl_reply(r, c, MHD_HTTP_OK, resp, len);
 }
 
@@ -390,16 +390,16 @@ int sl_route_rejects(struct sl_req *r, struct MHD_Connection *c)
     size_t len = 0;
     if (fd >= 0 && !fstat(fd, &st)) {
         len = (size_t)st.st_size;
-        resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd); /* takes fd */
+        resp = sl_mhd.create_response_from_fd((uint64_t)st.st_size, fd); /* takes fd */
     } else {
         if (fd >= 0)
             close(fd);
         static const char none[] = "row,reason,sqlstate\n";
         len = sizeof none - 1;
-        resp = MHD_create_response_from_buffer(len, (void *)none, MHD_RESPMEM_PERSISTENT);
+        resp = sl_mhd.create_response_from_buffer(len, (void *)none, MHD_RESPMEM_PERSISTENT);
     }
     if (resp)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/csv; charset=utf-8");
+        sl_mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/csv; charset=utf-8");
     ret = sl_reply(r, c, MHD_HTTP_OK, resp, len);
 out:
     sl_jobs_release(j, job);

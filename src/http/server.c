@@ -67,9 +67,9 @@ int sl_reply(struct sl_req *r, struct MHD_Connection *c, int status, struct MHD_
 {
     if (!resp)
         return MHD_NO;
-    MHD_add_response_header(resp, "X-Request-Id", r->rid);
-    enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, resp);
-    MHD_destroy_response(resp);
+    sl_mhd.add_response_header(resp, "X-Request-Id", r->rid);
+    enum MHD_Result ok = sl_mhd.queue_response(c, (unsigned)status, resp);
+    sl_mhd.destroy_response(resp);
     if (ok == MHD_YES) {
         r->status = status;
         r->bytes = bytes;
@@ -100,14 +100,15 @@ static int reply_json_with(struct sl_req *r, struct MHD_Connection *c, int statu
         return MHD_NO;
     size_t len = strlen(text);
     /* jansson allocates with malloc by default; MHD frees with free. */
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *resp =
+        sl_mhd.create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(text);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    sl_mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     for (; hdrs && hdrs[0]; hdrs += 2)
-        MHD_add_response_header(resp, hdrs[0], hdrs[1]);
+        sl_mhd.add_response_header(resp, hdrs[0], hdrs[1]);
     return sl_reply(r, c, status, resp, len);
 }
 
@@ -157,7 +158,8 @@ static int authorized(const struct sl_http_server *s, struct MHD_Connection *c)
 {
     if (!s->token || !*s->token)
         return 1;
-    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *h =
+        sl_mhd.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (!h || strncasecmp(h, "Bearer ", 7))
         return 0;
     h += 7;
@@ -305,11 +307,11 @@ static enum MHD_Result first_call(struct sl_http_server *s, struct sl_req *r,
         return MHD_YES;
     }
     int m;
-    const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "method");
+    const char *q = sl_mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "method");
     if ((q && !*q) || sl_http_method_arg(q, s->o.method_default, &m))
         return sl_reply_error(r, c, MHD_HTTP_BAD_REQUEST, SL_HTTP_INVALID_METHOD);
     const char *cl =
-        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        sl_mhd.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
         char *end;
         errno = 0;
@@ -373,7 +375,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->fd = -1;
         r->start_ns = sl_now_ns();
         const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+            sl_mhd.get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
         r->conn = ci ? ci->socket_context : NULL;
         sl_random_name(r->rid, sizeof r->rid, "", "");
         sl_utf8_clean(r->method, sizeof r->method, method, strlen(method), SL_UTF8_NOCTRL);
@@ -589,7 +591,7 @@ static int start_daemon(struct sl_http_server *s, const struct sockaddr_in *sa,
 {
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-    s->mhd = MHD_start_daemon(
+    s->mhd = sl_mhd.start_daemon(
         flags, ntohs(sa->sin_port), NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
         s, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)sa, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)(s->o.max_connections + CONN_RESERVE), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
@@ -600,7 +602,7 @@ static int start_daemon(struct sl_http_server *s, const struct sockaddr_in *sa,
     if (!s->mhd)
         return sl_err_set(err, SL_EIO, "cannot listen on '%s': %s (is the port in use?)", s->listen,
                           strerror(errno ? errno : EADDRINUSE));
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = sl_mhd.get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
     char host[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &sa->sin_addr, host, sizeof host);
     snprintf(s->url, sizeof s->url, "http://%s:%u", host,
@@ -612,10 +614,12 @@ int sl_http_start(struct sl_http_server **out, const struct sl_http_opts *opts,
                   struct sl_error *err)
 {
     *out = NULL;
+    int rc = sl_mhd_load(err);
+    if (rc)
+        return rc;
     struct sl_http_server *s = server_new(opts);
     if (!s)
         return sl_err_set(err, SL_ENOMEM, "out of memory");
-    int rc;
     struct sockaddr_in sa;
     if ((rc = parse_listen(s->listen, &sa, err)))
         goto fail;
@@ -657,13 +661,13 @@ void sl_http_stop(struct sl_http_server *s)
     /* No new connections; imports finish or are cancelled (their waiting
      * handlers then queue answers); every request begun is answered and
      * its answer sent; only then are the connections closed. */
-    MHD_socket lfd = MHD_quiesce_daemon(s->mhd);
+    MHD_socket lfd = sl_mhd.quiesce_daemon(s->mhd);
     sl_jobs_stop(&s->jobs, s->o.shutdown_timeout_s);
     int left = sl_conns_drain(s, sl_now_ns() + DRAIN_NS);
     if (left)
         sl_warn("shutdown: %d request%s still open after %llds; closing", left,
                 left == 1 ? "" : "s", DRAIN_NS / 1000000000LL);
-    MHD_stop_daemon(s->mhd);
+    sl_mhd.stop_daemon(s->mhd);
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
     sl_conns_free(s);

@@ -242,13 +242,13 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
 
 int sl_upload_begin(struct sl_req *r, struct MHD_Connection *c)
 {
-    r->pp = MHD_create_post_processor(c, 64 * 1024, on_part, r);
+    r->pp = sl_mhd.create_post_processor(c, 64 * 1024, on_part, r);
     return r->pp ? 0 : -1;
 }
 
 void sl_upload_feed(struct sl_req *r, const char *data, size_t size)
 {
-    if (r->pp && MHD_post_process(r->pp, data, size) != MHD_YES) {
+    if (r->pp && sl_mhd.post_process(r->pp, data, size) != MHD_YES) {
         r->discarded += size; /* a malformed body: nothing more is parsed */
         r->truncated = 1;
     }
@@ -259,7 +259,7 @@ void sl_upload_end(struct sl_req *r)
     /* MHD_NO: the body ended before its closing boundary (the last part
      * would otherwise be imported without the bytes held back in case
      * they began the boundary). */
-    if (r->pp && MHD_destroy_post_processor(r->pp) != MHD_YES)
+    if (r->pp && sl_mhd.destroy_post_processor(r->pp) != MHD_YES)
         r->truncated = 1;
     r->pp = NULL;
     if (r->fd >= 0 && close(r->fd)) {
@@ -274,7 +274,7 @@ void sl_upload_end(struct sl_req *r)
 void sl_upload_discard(struct sl_req *r)
 {
     if (r->pp)
-        MHD_destroy_post_processor(r->pp);
+        sl_mhd.destroy_post_processor(r->pp);
     r->pp = NULL;
     drop_tmp(r);
 }

@@ -6,12 +6,13 @@
  * exception is sl_sink_cancel, which may come from any thread: it reads
  * only `cancel`, a PGcancel object made at (re)connect, under cancel_mu.
  * The owner takes cancel_mu only to swap that object. Nothing else is
- * shared; lock order: cancel_mu is a leaf.
+ * shared; lock order: cancel_mu is a leaf. libpq's functions are called
+ * through sl_pq (pq.c loads the library on the first sl_pg_open): the table
+ * is complete before any connection, and so any `cancel`, exists.
  *
  * Errors are classified by SQLSTATE (parallel_slot.c's habit), never by
  * message text; a connection that went bad is transient whatever the code.
  */
-#include <libpq-fe.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,13 +66,13 @@ static void one_line(char *out, size_t cap, const char *msg)
 /* Fills err from a failed result (res may be NULL); returns the code. */
 int sl_pg_err(struct sl_pg *p, const PGresult *res, struct sl_error *err)
 {
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    const char *prim = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    const char *state = res ? sl_pq.result_error_field(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *prim = res ? sl_pq.result_error_field(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *detail = res ? sl_pq.result_error_field(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
     int code = classify(state);
     if (!state || !*state)
         code = SL_EDB;
-    if (PQstatus(p->conn) == CONNECTION_BAD)
+    if (sl_pq.status(p->conn) == CONNECTION_BAD)
         code = SL_ERETRY;
     if (!err || err->code)
         return code;
@@ -80,9 +81,9 @@ int sl_pg_err(struct sl_pg *p, const PGresult *res, struct sl_error *err)
         one_line(a, sizeof a, prim);
         one_line(b, sizeof b, detail);
     } else {
-        one_line(a, sizeof a, res ? PQresultErrorMessage(res) : "");
+        one_line(a, sizeof a, res ? sl_pq.result_error_message(res) : "");
         if (!a[0])
-            one_line(a, sizeof a, PQerrorMessage(p->conn));
+            one_line(a, sizeof a, sl_pq.error_message(p->conn));
         if (!a[0])
             sl_strlcpy(a, "unknown PostgreSQL error", sizeof a);
         b[0] = '\0';
@@ -98,12 +99,12 @@ int sl_pg_err(struct sl_pg *p, const PGresult *res, struct sl_error *err)
 /* Checks a result: 0 when its status is ok, else the error (res cleared). */
 int sl_pg_check(struct sl_pg *p, PGresult *res, ExecStatusType want, struct sl_error *err)
 {
-    if (res && PQresultStatus(res) == want)
+    if (res && sl_pq.result_status(res) == want)
         return 0;
-    if (res && want == PGRES_COMMAND_OK && PQresultStatus(res) == PGRES_TUPLES_OK)
+    if (res && want == PGRES_COMMAND_OK && sl_pq.result_status(res) == PGRES_TUPLES_OK)
         return 0;
     int code = sl_pg_err(p, res, err);
-    PQclear(res);
+    sl_pq.clear(res);
     return code;
 }
 
@@ -116,7 +117,7 @@ static void swap_cancel(struct sl_pg *p, PGcancel *c)
     p->cancel = c;
     pthread_mutex_unlock(&p->cancel_mu);
     if (old)
-        PQfreeCancel(old);
+        sl_pq.free_cancel(old);
 }
 
 /* Server notices ("table does not exist, skipping") go to the debug log,
@@ -133,13 +134,13 @@ static void on_notice(void *arg, const char *msg)
  * formats agree), a cancel object. */
 static int session_setup(struct sl_pg *p, struct sl_error *err)
 {
-    PQsetNoticeProcessor(p->conn, on_notice, NULL);
-    PGresult *res = PQexec(p->conn, "SET TimeZone = 'UTC'");
+    sl_pq.set_notice_processor(p->conn, on_notice, NULL);
+    PGresult *res = sl_pq.exec(p->conn, "SET TimeZone = 'UTC'");
     int rc = sl_pg_check(p, res, PGRES_COMMAND_OK, err);
     if (rc)
         return rc;
-    PQclear(res);
-    PGcancel *c = PQgetCancel(p->conn);
+    sl_pq.clear(res);
+    PGcancel *c = sl_pq.get_cancel(p->conn);
     if (!c)
         return sl_err_set(err, SL_ENOMEM, "cannot make a PostgreSQL cancel request object");
     swap_cancel(p, c);
@@ -150,10 +151,10 @@ static int pg_reconnect(struct sl_sink *s, struct sl_error *err)
 {
     struct sl_pg *p = (struct sl_pg *)s;
     sl_pg_forget_statements(p);
-    PQreset(p->conn);
-    if (PQstatus(p->conn) != CONNECTION_OK) {
+    sl_pq.reset(p->conn);
+    if (sl_pq.status(p->conn) != CONNECTION_OK) {
         char m[600], red[300];
-        one_line(m, sizeof m, PQerrorMessage(p->conn));
+        one_line(m, sizeof m, sl_pq.error_message(p->conn));
         sl_target_redact(p->conninfo, red, sizeof red);
         return sl_err_set(err, SL_ERETRY, "cannot reconnect to PostgreSQL '%s': %s", red, m);
     }
@@ -163,13 +164,17 @@ static int pg_reconnect(struct sl_sink *s, struct sl_error *err)
     return rc;
 }
 
+/* From any thread (the fan-in's, pipeline.c). sl_pq.cancel is safe to read
+ * without a lock: the table was filled (pq.c, under pthread_once) before
+ * this connection was made, and p->cancel, set after it under cancel_mu,
+ * carries that order here. */
 static void pg_cancel(struct sl_sink *s)
 {
     struct sl_pg *p = (struct sl_pg *)s;
     char ebuf[256];
     pthread_mutex_lock(&p->cancel_mu);
     if (p->cancel)
-        PQcancel(p->cancel, ebuf, sizeof ebuf);
+        sl_pq.cancel(p->cancel, ebuf, sizeof ebuf);
     pthread_mutex_unlock(&p->cancel_mu);
 }
 
@@ -178,7 +183,7 @@ static void pg_close(struct sl_sink *s)
     struct sl_pg *p = (struct sl_pg *)s;
     swap_cancel(p, NULL);
     if (p->conn)
-        PQfinish(p->conn);
+        sl_pq.finish(p->conn);
     sl_pg_free_insert(p);
     sl_buf_release(&p->copy);
     sl_free(p->conninfo);
@@ -192,11 +197,11 @@ static int pg_exec(struct sl_sink *s, const char *sql, int nparams, const char *
                    struct sl_error *err)
 {
     struct sl_pg *p = (struct sl_pg *)s;
-    PGresult *res = nparams ? PQexecParams(p->conn, sql, nparams, NULL, params, NULL, NULL, 0)
-                            : PQexec(p->conn, sql);
+    PGresult *res = nparams ? sl_pq.exec_params(p->conn, sql, nparams, NULL, params, NULL, NULL, 0)
+                            : sl_pq.exec(p->conn, sql);
     int rc = sl_pg_check(p, res, PGRES_COMMAND_OK, err);
     if (rc == 0)
-        PQclear(res);
+        sl_pq.clear(res);
     return rc;
 }
 
@@ -204,11 +209,11 @@ static int pg_query(struct sl_sink *s, const char *sql, int nparams, const char 
                     sl_sink_row_cb cb, void *arg, struct sl_error *err)
 {
     struct sl_pg *p = (struct sl_pg *)s;
-    PGresult *res = PQexecParams(p->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    PGresult *res = sl_pq.exec_params(p->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     int rc = sl_pg_check(p, res, PGRES_TUPLES_OK, err);
     if (rc)
         return rc;
-    int nf = PQnfields(res), nt = PQntuples(res);
+    int nf = sl_pq.nfields(res), nt = sl_pq.ntuples(res);
     const char **vals = NULL;
     if (cb && nt > 0) {
         vals = sl_calloc((size_t)(nf ? nf : 1), sizeof *vals);
@@ -218,13 +223,13 @@ static int pg_query(struct sl_sink *s, const char *sql, int nparams, const char 
         }
         for (int r = 0; r < nt && rc == 0; r++) {
             for (int c = 0; c < nf; c++)
-                vals[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+                vals[c] = sl_pq.getisnull(res, r, c) ? NULL : sl_pq.getvalue(res, r, c);
             rc = cb(arg, nf, vals);
         }
     }
 out:
     sl_free(vals);
-    PQclear(res);
+    sl_pq.clear(res);
     return rc;
 }
 
@@ -236,19 +241,19 @@ static int pg_begin(struct sl_sink *s, struct sl_error *err)
 static int pg_commit(struct sl_sink *s, struct sl_error *err)
 {
     struct sl_pg *p = (struct sl_pg *)s;
-    PGresult *res = PQexec(p->conn, "COMMIT");
-    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+    PGresult *res = sl_pq.exec(p->conn, "COMMIT");
+    if (!res || sl_pq.result_status(res) != PGRES_COMMAND_OK) {
         int code = sl_pg_err(p, res, err);
-        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+        const char *state = res ? sl_pq.result_error_field(res, PG_DIAG_SQLSTATE) : NULL;
         /* A serialization failure or deadlock at COMMIT certainly rolled
          * back; a connection lost with COMMIT in flight may have committed. */
         if (code == SL_ERETRY && !(state && !strncmp(state, "40", 2)))
             s->commit_ambiguous = 1;
-        PQclear(res);
+        sl_pq.clear(res);
         return code;
     }
-    int rolled_back = strcmp(PQcmdStatus(res), "ROLLBACK") == 0;
-    PQclear(res);
+    int rolled_back = strcmp(sl_pq.cmd_status(res), "ROLLBACK") == 0;
+    sl_pq.clear(res);
     if (rolled_back)
         return sl_err_set(err, SL_EDB,
                           "COMMIT rolled the transaction back because a statement "
@@ -328,8 +333,10 @@ int sl_pg_open(struct sl_sink **out, const char *conninfo, struct sl_error *err)
 {
     static const char *const keys[] = {"connect_timeout", "dbname", "fallback_application_name",
                                        "client_encoding", NULL};
+    int rc = sl_pq_load(err);
+    if (rc)
+        return rc;
     struct sl_pg *p = sl_calloc(1, sizeof *p);
-    int rc;
     if (!p)
         return sl_err_set(err, SL_ENOMEM, "out of memory connecting to PostgreSQL");
     pthread_mutex_init(&p->cancel_mu, NULL);
@@ -343,10 +350,10 @@ int sl_pg_open(struct sl_sink **out, const char *conninfo, struct sl_error *err)
         goto fail;
     }
     const char *const values[] = {"10", conninfo, "sheetload", "UTF8", NULL};
-    p->conn = PQconnectdbParams(keys, values, 1);
-    if (!p->conn || PQstatus(p->conn) != CONNECTION_OK) {
+    p->conn = sl_pq.connectdb_params(keys, values, 1);
+    if (!p->conn || sl_pq.status(p->conn) != CONNECTION_OK) {
         char m[600], red[300];
-        one_line(m, sizeof m, p->conn ? PQerrorMessage(p->conn) : "out of memory");
+        one_line(m, sizeof m, p->conn ? sl_pq.error_message(p->conn) : "out of memory");
         sl_target_redact(conninfo, red, sizeof red);
         rc = sl_err_set(err, SL_EDBCONN,
                         "cannot connect to PostgreSQL '%s': %s; check --db (or DATABASE_URL, "

@@ -193,7 +193,7 @@ static int flush_copy(struct sl_pg *p)
 {
     if (p->copy.len == 0)
         return 0;
-    int r = PQputCopyData(p->conn, p->copy.data, (int)p->copy.len);
+    int r = sl_pq.put_copy_data(p->conn, p->copy.data, (int)p->copy.len);
     sl_buf_reset(&p->copy);
     return r == 1 ? 0 : -1;
 }
@@ -209,11 +209,11 @@ static int copy_start(struct sl_pg *p, int binary, struct sl_error *err)
         sl_buf_release(&sql);
         return sl_err_set(err, SL_ENOMEM, "out of memory building a COPY");
     }
-    PGresult *res = PQexec(p->conn, sql.data);
+    PGresult *res = sl_pq.exec(p->conn, sql.data);
     sl_buf_release(&sql);
     int rc = sl_pg_check(p, res, PGRES_COPY_IN, err);
     if (!rc)
-        PQclear(res);
+        sl_pq.clear(res);
     return rc;
 }
 
@@ -248,7 +248,7 @@ static int copy_send(struct sl_pg *p, int binary, const char *const *vals, size_
     }
     sl_buf_reset(&p->copy);
     if (sent_ok)
-        PQputCopyEnd(p->conn, *local ? "sheetload stopped the COPY" : NULL);
+        sl_pq.put_copy_end(p->conn, *local ? "sheetload stopped the COPY" : NULL);
     return sent_ok;
 }
 
@@ -258,10 +258,10 @@ static int copy_outcome(struct sl_pg *p, size_t nrows, long *bad_row, int rc, st
 {
     PGresult *res;
     int guard = 0;
-    while ((res = PQgetResult(p->conn)) != NULL) {
-        ExecStatusType st = PQresultStatus(res);
+    while ((res = sl_pq.get_result(p->conn)) != NULL) {
+        ExecStatusType st = sl_pq.result_status(res);
         if (st == PGRES_COPY_IN) {
-            PQclear(res);
+            sl_pq.clear(res);
             if (++guard > 3) { /* libpq stays in COPY: the connection is unusable */
                 if (rc == 0)
                     rc = sl_err_set(err, SL_ERETRY,
@@ -270,16 +270,16 @@ static int copy_outcome(struct sl_pg *p, size_t nrows, long *bad_row, int rc, st
                                     p->qtable);
                 break;
             }
-            PQputCopyEnd(p->conn, "sheetload stopped the COPY");
+            sl_pq.put_copy_end(p->conn, "sheetload stopped the COPY");
             continue;
         }
         if (st != PGRES_COMMAND_OK && rc == 0) {
             rc = sl_pg_err(p, res, err);
-            long line = copy_line(PQresultErrorField(res, PG_DIAG_CONTEXT));
+            long line = copy_line(sl_pq.result_error_field(res, PG_DIAG_CONTEXT));
             if (line >= 1 && (size_t)line <= nrows)
                 *bad_row = line - 1;
         }
-        PQclear(res);
+        sl_pq.clear(res);
     }
     return rc;
 }

@@ -67,11 +67,11 @@ static int prepare_rows(struct sl_pg *p, size_t rows, const char *name, struct s
         sl_buf_release(&b);
         return sl_err_set(err, SL_ENOMEM, "out of memory building an INSERT of %zu rows", rows);
     }
-    PGresult *res = PQprepare(p->conn, name, b.data, (int)(rows * p->ncols), NULL);
+    PGresult *res = sl_pq.prepare(p->conn, name, b.data, (int)(rows * p->ncols), NULL);
     sl_buf_release(&b);
     int rc = sl_pg_check(p, res, PGRES_COMMAND_OK, err);
     if (rc == 0)
-        PQclear(res);
+        sl_pq.clear(res);
     return rc;
 }
 
@@ -79,7 +79,7 @@ static void deallocate(struct sl_pg *p, const char *name)
 {
     char sql[96];
     snprintf(sql, sizeof sql, "DEALLOCATE %s", name);
-    PQclear(PQexec(p->conn, sql));
+    sl_pq.clear(sl_pq.exec(p->conn, sql));
 }
 
 /* Prepares sl<gen>_a: "WITH sl_row AS (INSERT ... VALUES ($1..$n)) also",
@@ -108,11 +108,11 @@ static int prepare_also(struct sl_pg *p, struct sl_error *err)
         return sl_err_set(err, SL_ENOMEM, "out of memory preparing a combined INSERT");
     }
     snprintf(name, sizeof name, "sl%u_a", p->gen);
-    PGresult *res = PQprepare(p->conn, name, b.data, (int)p->ncols + p->nalso, NULL);
+    PGresult *res = sl_pq.prepare(p->conn, name, b.data, (int)p->ncols + p->nalso, NULL);
     sl_buf_release(&b);
     int rc = sl_pg_check(p, res, PGRES_COMMAND_OK, err);
     if (rc == 0) {
-        PQclear(res);
+        sl_pq.clear(res);
         p->also_prepared = 1;
     }
     return rc;
@@ -122,7 +122,8 @@ static int prepare_also(struct sl_pg *p, struct sl_error *err)
 static void drop_statements(struct sl_pg *p)
 {
     char name[64];
-    if (PQstatus(p->conn) != CONNECTION_OK || PQtransactionStatus(p->conn) == PQTRANS_INERROR) {
+    if (sl_pq.status(p->conn) != CONNECTION_OK ||
+        sl_pq.transaction_status(p->conn) == PQTRANS_INERROR) {
         sl_pg_forget_statements(p);
         return;
     }
@@ -155,14 +156,14 @@ int sl_pg_setup_insert(struct sl_pg *p, struct sl_error *err)
         rc = sl_err_set(err, SL_ENOMEM, "out of memory preparing an INSERT");
         goto fail;
     }
-    PGresult *res = PQexec(p->conn, b.data);
+    PGresult *res = sl_pq.exec(p->conn, b.data);
     rc = sl_pg_check(p, res, PGRES_TUPLES_OK, err);
     if (rc)
         goto fail;
     int ok = 1;
     p->has_ts = 0;
     for (size_t i = 0; i < p->ncols; i++) {
-        Oid t = PQftype(res, (int)i);
+        Oid t = sl_pq.ftype(res, (int)i);
         if (t == OID_TEXT || t == OID_VARCHAR || t == OID_BPCHAR || t == OID_NAME) {
             p->kind[i] = K_TEXT;
         } else if (t == OID_TIMESTAMPTZ || t == OID_TIMESTAMP) {
@@ -173,7 +174,7 @@ int sl_pg_setup_insert(struct sl_pg *p, struct sl_error *err)
             ok = 0;
         }
     }
-    PQclear(res);
+    sl_pq.clear(res);
     p->base.copy_binary_ok = ok;
     snprintf(name, sizeof name, "sl%u_1", p->gen);
     rc = prepare_rows(p, 1, name, err);
@@ -255,10 +256,10 @@ int sl_pg_insert_row(struct sl_sink *s, const char *const *vals, struct sl_error
     if (!p->prepared)
         return sl_err_set(err, SL_EINVAL, "insert before sl_sink_prepare_insert");
     snprintf(name, sizeof name, "sl%u_1", p->gen);
-    PGresult *res = PQexecPrepared(p->conn, name, (int)p->ncols, vals, NULL, NULL, 0);
+    PGresult *res = sl_pq.exec_prepared(p->conn, name, (int)p->ncols, vals, NULL, NULL, 0);
     int rc = sl_pg_check(p, res, PGRES_COMMAND_OK, err);
     if (rc == 0)
-        PQclear(res);
+        sl_pq.clear(res);
     return rc;
 }
 
@@ -272,7 +273,7 @@ int sl_pg_prepare_row_also(struct sl_sink *s, const char *also, int nalso, struc
     if (p->also_prepared) {
         char name[64];
         snprintf(name, sizeof name, "sl%u_a", p->gen);
-        if (PQtransactionStatus(p->conn) != PQTRANS_INERROR)
+        if (sl_pq.transaction_status(p->conn) != PQTRANS_INERROR)
             deallocate(p, name);
         p->also_prepared = 0;
     }
@@ -302,10 +303,10 @@ int sl_pg_insert_row_also(struct sl_sink *s, const char *const *vals, const char
     memcpy(p->also_params + p->ncols, also_vals, (size_t)p->nalso * sizeof *also_vals);
     snprintf(name, sizeof name, "sl%u_a", p->gen);
     PGresult *res =
-        PQexecPrepared(p->conn, name, (int)p->ncols + p->nalso, p->also_params, NULL, NULL, 0);
+        sl_pq.exec_prepared(p->conn, name, (int)p->ncols + p->nalso, p->also_params, NULL, NULL, 0);
     int rc = sl_pg_check(p, res, PGRES_COMMAND_OK, err);
     if (rc == 0)
-        PQclear(res);
+        sl_pq.clear(res);
     return rc;
 }
 
@@ -333,7 +334,7 @@ static int rows_statement(struct sl_pg *p, size_t rows, char *name, size_t cap,
     if (p->slot_rows[victim]) {
         char old[64];
         snprintf(old, sizeof old, "sl%u_%zu", p->gen, p->slot_rows[victim]);
-        if (PQtransactionStatus(p->conn) != PQTRANS_INERROR)
+        if (sl_pq.transaction_status(p->conn) != PQTRANS_INERROR)
             deallocate(p, old);
         p->slot_rows[victim] = 0;
     }
@@ -361,7 +362,7 @@ static int insert_chunk(struct sl_pg *p, const char *const *vals, size_t k, stru
             snprintf(name, sizeof name, "sl%u_1", p->gen);
         else if ((rc = rows_statement(p, k, name, sizeof name, err)))
             return rc;
-        res = PQexecPrepared(p->conn, name, nparams, vals, NULL, NULL, 0);
+        res = sl_pq.exec_prepared(p->conn, name, nparams, vals, NULL, NULL, 0);
     } else {
         struct sl_buf b;
         p->last_miss = k;
@@ -370,12 +371,12 @@ static int insert_chunk(struct sl_pg *p, const char *const *vals, size_t k, stru
             sl_buf_release(&b);
             return sl_err_set(err, SL_ENOMEM, "out of memory building an INSERT of %zu rows", k);
         }
-        res = PQexecParams(p->conn, b.data, nparams, NULL, vals, NULL, NULL, 0);
+        res = sl_pq.exec_params(p->conn, b.data, nparams, NULL, vals, NULL, NULL, 0);
         sl_buf_release(&b);
     }
     rc = sl_pg_check(p, res, PGRES_COMMAND_OK, err);
     if (rc == 0)
-        PQclear(res);
+        sl_pq.clear(res);
     return rc;
 }
 

@@ -5,12 +5,12 @@
 #ifndef SL_SINK_PG_INT_H
 #define SL_SINK_PG_INT_H
 
-#include "base/err.h"
-#include <libpq-fe.h>
 #include <pthread.h>
 #include <stddef.h>
 
 #include "base/buf.h"
+#include "base/err.h"
+#include "sink/pq.h"
 #include "sink/sink_int.h"
 
 #define PG_MAX_PARAMS 65535
