@@ -1,7 +1,8 @@
 # lib.sh - helpers for the black-box test scripts (sourced).
 # Gives: $T (a temp dir removed at exit), fail MSG, check_rc WANT GOT WHAT,
-# done_ok, skip WHY, need_pg (fails, never skips, when no PostgreSQL was started), and
-# pg_sql SQL (runs psql -tA against the throwaway cluster).
+# done_ok, skip WHY, ld_run WHAT ARGS..., need_pg (fails, never skips, when
+# no PostgreSQL was started), and pg_sql SQL (runs psql -tA against the
+# throwaway cluster).
 T=$(mktemp -d "${TMPDIR:-/tmp}/sl-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 : "${SHEETLOAD:?run through ctest (make test)}"
@@ -22,6 +23,17 @@ pg_fresh_db() {
   psql "$SHEETLOAD_TEST_PG" -XtAq -c "CREATE DATABASE $name" || fail "createdb $name"
   DB=$(echo "$SHEETLOAD_TEST_PG" | sed -E "s#/[^/?]+(\?|$)#/$name\1#")
   trap 'psql "$SHEETLOAD_TEST_PG" -XtAq -c "DROP DATABASE IF EXISTS '"$name"' WITH (FORCE)" >/dev/null 2>&1; rm -rf "$T"' EXIT
+}
+# ld_run WHAT ARGS...: runs sheetload ARGS with the dynamic loader's log of
+# every object it loads (LD_DEBUG=files) in $T/ld and its output in $T/out;
+# fails unless it exits 0 and the log names libc (so a library the log does
+# not name was not loaded). The *_lazy tests' check of a dlopen()ed library.
+ld_run() {
+  local what=$1
+  shift
+  LD_DEBUG=files "$SHEETLOAD" "$@" >"$T/out" 2>"$T/ld"
+  check_rc 0 $? "$what: $(grep -v 'file=\|^ *[0-9]*: *$' "$T/ld" | head -3)"
+  grep -q 'file=libc\.so' "$T/ld" || fail "$what: LD_DEBUG=files logged no libc: $(head -5 "$T/ld")"
 }
 # The shared corpus, when it exists beside the checkout (SL_CORPUS overrides
 # it: point it at an empty directory to see the corpus tests skip).

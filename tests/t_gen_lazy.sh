@@ -21,15 +21,8 @@ grep NEEDED "$T/dyn" | grep -Ei 'xlsxwriter|minizip' && fail "the binary links t
 
 # ---- not loaded but by gen --inline-strings ----------------------------------------
 printf 'a,b\n1,2\n' >"$T/in.csv"
-run() { # WHAT ARGS...: runs sheetload with the loader's file log in $T/ld; fails unless exit 0
-  local what=$1
-  shift
-  LD_DEBUG=files "$SHEETLOAD" "$@" >"$T/out" 2>"$T/ld"
-  check_rc 0 $? "$what: $(grep -v 'file=\|^ *[0-9]*: *$' "$T/ld" | head -3)"
-  grep -q 'file=libc\.so' "$T/ld" || fail "$what: LD_DEBUG=files logged no libc: $(head -5 "$T/ld")"
-}
 not_loaded() { # WHAT ARGS...
-  run "$@"
+  ld_run "$@"
   grep -Ei 'file=[^ ]*(xlsxwriter|minizip)' "$T/ld" && fail "$1 loaded the libraries above"
   return 0
 }
@@ -38,12 +31,12 @@ not_loaded "gen csv" gen --rows 20 --seed 7 -o "$T/g.csv"
 not_loaded "cat csv" cat "$T/in.csv" -o "$T/csv.out"
 not_loaded "cat xlsx" cat "$T/shared.xlsx" -o "$T/shared.csv"
 not_loaded "import" import "$T/shared.xlsx" --db "sqlite:$T/x.db"
-run "gen --inline-strings" gen --rows 200 --bad 2 --seed 7 --inline-strings -o "$T/inline.xlsx"
+ld_run "gen --inline-strings" gen --rows 200 --bad 2 --seed 7 --inline-strings -o "$T/inline.xlsx"
 grep -q 'file=libxlsxwriter\.so' "$T/ld" ||
   fail "gen --inline-strings did not load libxlsxwriter: $(grep 'file=' "$T/ld" | head)"
 "$SHEETLOAD" cat "$T/inline.xlsx" -o "$T/inline.csv" || fail "cat inline.xlsx exited $?"
 cmp -s "$T/inline.csv" "$T/shared.csv" || fail "the inline-strings workbook's rows differ"
-run "--version" --version
+ld_run "--version" --version
 grep -q 'file=libxlsxwriter\.so' "$T/ld" || fail "--version did not load libxlsxwriter"
 grep -Eq '^libxlsxwriter [0-9]+\.[0-9]+\.[0-9]+$' "$T/out" || fail "--version: $(cat "$T/out")"
 
