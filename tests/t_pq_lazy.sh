@@ -72,19 +72,21 @@ refused=$?
 [ "$refused" -eq 1 ] || fail "an import into a refused connection exited $refused, want 1"
 rows=28
 no_libpq() { # WHAT LIB TEXT SEED (of a file not imported yet)
-  "$SHEETLOAD" gen --rows 30 --bad 2 --seed "$4" -o "$T/$1.xlsx" >/dev/null || fail "$1: gen"
-  cp "$T/$1.xlsx" "$T/$1.keep"
-  SHEETLOAD_LIBPQ=$2 "$SHEETLOAD" import "$T/$1.xlsx" --db "$DB" >"$T/out" 2>"$T/err"
+  mkdir "$T/$1"
+  "$SHEETLOAD" gen --rows 30 --bad 2 --seed "$4" -o "$T/$1/in.xlsx" >/dev/null || fail "$1: gen"
+  cp "$T/$1/in.xlsx" "$T/$1.keep"
+  SHEETLOAD_LIBPQ=$2 "$SHEETLOAD" import "$T/$1/in.xlsx" --db "$DB" >"$T/out" 2>"$T/err"
   check_rc "$refused" $? "$1: import"
   [ "$(wc -l <"$T/err")" -eq 1 ] || fail "$1: not one line: $(cat "$T/err")"
   for want in "cannot connect to PostgreSQL: the library libpq ($2) cannot be loaded" \
     "install the Debian package libpq5" "$3"; do
     grep -qF -- "$want" "$T/err" || fail "$1: message lacks '$want': $(cat "$T/err")"
   done
-  cmp -s "$T/$1.xlsx" "$T/$1.keep" || fail "$1: the input changed"
+  cmp -s "$T/$1/in.xlsx" "$T/$1.keep" || fail "$1: the input changed"
+  [ "$(ls -A "$T/$1")" = in.xlsx ] || fail "$1: import left $(ls -A "$T/$1")"
   [ "$(pg_rows)" = "$rows" ] || fail "$1: $(pg_rows) rows, want $rows"
   # Nothing recorded: the same file, with libpq, loads every row.
-  "$SHEETLOAD" import "$T/$1.xlsx" --db "$DB" --json >"$T/stats.json" ||
+  "$SHEETLOAD" import "$T/$1/in.xlsx" --db "$DB" --json >"$T/stats.json" ||
     fail "$1: the import with libpq exited $?: $(cat "$T/stats.json")"
   grep -q '"success_count":28' "$T/stats.json" || fail "$1: stats: $(cat "$T/stats.json")"
   rows=$((rows + 28))
@@ -111,16 +113,17 @@ grep -qF "install the Debian package libpq5" "$T/serve-pg.log" ||
   fail "the server's log does not say why: $(cat "$T/serve-pg.log")"
 
 no_mhd() { # WHAT LIB TEXT
-  mkdir "$T/$1"
-  SHEETLOAD_LIBMICROHTTPD=$2 "$SHEETLOAD" serve --listen 127.0.0.1:0 --db "sqlite:$T/$1/s.db" \
-    --upload-dir "$T/$1/up" >"$T/out" 2>"$T/err"
+  local d=$T/serve-$1
+  mkdir "$d"
+  SHEETLOAD_LIBMICROHTTPD=$2 "$SHEETLOAD" serve --listen 127.0.0.1:0 --db "sqlite:$d/s.db" \
+    --upload-dir "$d/up" >"$T/out" 2>"$T/err"
   check_rc 1 $? "$1: serve"
   [ "$(wc -l <"$T/err")" -eq 1 ] || fail "$1: not one line: $(cat "$T/err")"
   for want in "cannot serve: the library libmicrohttpd ($2) cannot be loaded" \
     "install the Debian package libmicrohttpd12" "$3"; do
     grep -qF -- "$want" "$T/err" || fail "$1: message lacks '$want': $(cat "$T/err")"
   done
-  [ -z "$(ls -A "$T/$1")" ] || fail "$1: serve left $(ls -A "$T/$1")"
+  [ -z "$(ls -A "$d")" ] || fail "$1: serve left $(ls -A "$d")"
   SHEETLOAD_LIBMICROHTTPD=$2 "$SHEETLOAD" --version >"$T/version" || fail "$1: --version exited $?"
   grep '^libmicrohttpd ' "$T/version" >"$T/line"
   grep -qF "libmicrohttpd not available (" "$T/line" && grep -qF -- "$3" "$T/line" &&
