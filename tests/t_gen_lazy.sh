@@ -47,8 +47,8 @@ unloadable() { # WHAT LIB TEXT
     >"$T/out" 2>"$T/err"
   check_rc 1 $? "$1: gen --inline-strings"
   [ "$(wc -l <"$T/err")" -eq 1 ] || fail "$1: not one line: $(cat "$T/err")"
-  for want in "sheetload gen: cannot write '$T/$1/i.xlsx': --inline-strings needs the library" \
-    "libxlsxwriter ($2), which cannot be loaded" "install the Debian package libxlsxwriter4" "$3"; do
+  for want in "sheetload gen: cannot write '$T/$1/i.xlsx': --inline-strings: the library libxlsxwriter ($2) cannot be loaded" \
+    "install the Debian package libxlsxwriter4" "$3"; do
     grep -qF -- "$want" "$T/err" || fail "$1: message lacks '$want': $(cat "$T/err")"
   done
   [ -z "$(ls -A "$T/$1")" ] || fail "$1: gen left $(ls -A "$T/$1")"

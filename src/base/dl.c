@@ -42,3 +42,23 @@ void *sl_dl_open(const char *name, void *table, const struct sl_dl_sym *syms, si
             return NULL; /* never closed: what it mapped stays, unused */
     return lib;
 }
+
+int sl_dl_load(struct sl_dl_lib *l)
+{
+    pthread_mutex_lock(&l->mu);
+    if (!l->tried) {
+        l->tried = 1;
+        const char *name = sl_dl_name(l->var, l->soname);
+        void *lib = sl_dl_open(name, l->table, l->syms, l->nsyms, l->why, sizeof l->why);
+        if (lib && l->then && l->then(lib, l->why, sizeof l->why))
+            lib = NULL; /* never closed: what it mapped stays, unused */
+        l->lib = lib;
+        if (!lib)
+            snprintf(l->said, sizeof l->said,
+                     "the library %s (%s) cannot be loaded (%s); install the Debian package %s",
+                     l->stem, name, l->why, l->deb);
+    }
+    int rc = l->lib ? 0 : -1;
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}

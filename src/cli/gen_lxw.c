@@ -8,7 +8,7 @@
  * shared-strings mode is gen_xlsx.c over libzip), and cat, import and serve
  * never do. So the binary has no DT_NEEDED on libxlsxwriter: it is
  * dlopen()ed by its SONAME (found at configure time; SL_LIBLXW_SONAME),
- * RTLD_NOW | RTLD_LOCAL, once (pthread_once), never closed, and every
+ * RTLD_NOW | RTLD_LOCAL, once (sl_dl_load), never closed, and every
  * function gen calls is resolved into one table (struct sl_gen_lxw,
  * gen_lxw.h; base/dl.h). The header still gives the types.
  *
@@ -17,7 +17,6 @@
  * see the error a machine without libxlsxwriter4 gives. */
 #include "cli/gen_lxw.h"
 
-#include <pthread.h>
 #include <stdio.h>
 
 #include "base/dl.h"
@@ -30,15 +29,6 @@
 #endif
 
 struct sl_gen_lxw sl_gen_lxw;
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static void *lib;
-static char why_not[512]; /* empty when loaded */
-
-static const char *lib_name(void)
-{
-    return sl_dl_name("SHEETLOAD_LIBXLSXWRITER", SL_LIBLXW_SONAME);
-}
 
 /* The table's slots and the symbols that fill them (base/dl.h). */
 #define FUNCS(X)                                        \
@@ -56,29 +46,21 @@ FUNCS(CHECK)
 #define ENTRY(slot, fn) SL_DL_SYM(struct sl_gen_lxw, slot, fn)
 static const struct sl_dl_sym funcs[] = {FUNCS(ENTRY)};
 
-static void load(void)
-{
-    lib = sl_dl_open(lib_name(), &sl_gen_lxw, funcs, sizeof funcs / sizeof funcs[0], why_not,
-                     sizeof why_not);
-}
+static struct sl_dl_lib lib = SL_DL_LIB("libxlsxwriter", "SHEETLOAD_LIBXLSXWRITER",
+                                        SL_LIBLXW_SONAME, SL_LIBLXW_DEB, &sl_gen_lxw, funcs, NULL);
 
 int sl_gen_lxw_load(char *why, size_t whylen)
 {
-    pthread_once(&once, load);
-    if (lib)
+    if (!sl_dl_load(&lib))
         return 0;
-    snprintf(why, whylen,
-             "--inline-strings needs the library libxlsxwriter (%s), which cannot be loaded "
-             "(%s); install the Debian package %s",
-             lib_name(), why_not, SL_LIBLXW_DEB);
+    snprintf(why, whylen, "--inline-strings: %s", lib.said);
     return -1;
 }
 
 void sl_gen_lxw_version(FILE *f)
 {
-    pthread_once(&once, load);
-    if (lib)
+    if (!sl_dl_load(&lib))
         fprintf(f, "libxlsxwriter %s\n", sl_gen_lxw.version());
     else
-        fprintf(f, "libxlsxwriter not available (%s)\n", why_not);
+        fprintf(f, "libxlsxwriter not available (%s)\n", lib.why);
 }

@@ -8,7 +8,7 @@
  * without libmicrohttpd and libpq at 4.2 MiB. Only serve runs a server;
  * cat, gen and import never do. So the binary has no DT_NEEDED on
  * libmicrohttpd: it is dlopen()ed by its SONAME (found at configure time;
- * SL_LIBMHD_SONAME), RTLD_NOW | RTLD_LOCAL, once (pthread_once), never
+ * SL_LIBMHD_SONAME), RTLD_NOW | RTLD_LOCAL, once (sl_dl_load), never
  * closed, and every function the server calls is resolved into one table
  * (struct sl_mhd, mhd.h; base/dl.h). The header still gives the types.
  * The table is filled before the daemon, and so any of its threads,
@@ -19,7 +19,6 @@
  * see the error a machine without libmicrohttpd12 gives. */
 #include "http/mhd.h"
 
-#include <pthread.h>
 #include <stdio.h>
 
 #include "base/dl.h"
@@ -33,15 +32,6 @@
 #endif
 
 struct sl_mhd sl_mhd;
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static void *lib;
-static char why[512]; /* empty when loaded */
-
-static const char *lib_name(void)
-{
-    return sl_dl_name("SHEETLOAD_LIBMICROHTTPD", SL_LIBMHD_SONAME);
-}
 
 /* The table's slots and the symbols that fill them (base/dl.h). */
 #define FUNCS(X)                                                                    \
@@ -71,27 +61,20 @@ FUNCS(CHECK)
 #define ENTRY(slot, fn) SL_DL_SYM(struct sl_mhd, slot, fn)
 static const struct sl_dl_sym funcs[] = {FUNCS(ENTRY)};
 
-static void load(void)
-{
-    lib = sl_dl_open(lib_name(), &sl_mhd, funcs, sizeof funcs / sizeof funcs[0], why, sizeof why);
-}
+static struct sl_dl_lib lib = SL_DL_LIB("libmicrohttpd", "SHEETLOAD_LIBMICROHTTPD",
+                                        SL_LIBMHD_SONAME, SL_LIBMHD_DEB, &sl_mhd, funcs, NULL);
 
 int sl_mhd_load(struct sl_error *err)
 {
-    pthread_once(&once, load);
-    if (lib)
+    if (!sl_dl_load(&lib))
         return 0;
-    return sl_err_set(err, SL_EIO,
-                      "cannot serve: the library libmicrohttpd (%s) cannot be loaded (%s); "
-                      "install the Debian package %s",
-                      lib_name(), why, SL_LIBMHD_DEB);
+    return sl_err_set(err, SL_EIO, "cannot serve: %s", lib.said);
 }
 
 void sl_http_version(FILE *f)
 {
-    pthread_once(&once, load);
-    if (lib)
+    if (!sl_dl_load(&lib))
         fprintf(f, "libmicrohttpd %s\n", sl_mhd.get_version());
     else
-        fprintf(f, "libmicrohttpd not available (%s)\n", why);
+        fprintf(f, "libmicrohttpd not available (%s)\n", lib.why);
 }

@@ -9,7 +9,7 @@
  * against 1.0 MiB. A CSV or xlsx never needs any of it. So the binary has
  * no DT_NEEDED on libgsf: the first .xls (or --version) dlopen()s it by its
  * SONAME (found at configure time; SL_LIBGSF_SONAME), RTLD_NOW | RTLD_LOCAL,
- * once (pthread_once), and never closes it (base/dl.c); every function the reader
+ * once (sl_dl_load), and never closes it (base/dl.c); every function the reader
  * calls is resolved here into one table (struct sl_xls_gsf, xls_int.h).
  * The GLib functions come from the same handle (dlsym searches the
  * library's dependencies). The headers still give the types.
@@ -22,7 +22,6 @@
 #include <gsf/gsf-input-memory.h>
 #include <gsf/gsf-input-stdio.h>
 #include <gsf/gsf-utils.h>
-#include <pthread.h>
 
 #include "base/buf.h"
 #include "base/dl.h"
@@ -38,20 +37,12 @@
 
 struct sl_xls_gsf sl_xls_gsf;
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static void *lib;
-static char why[512]; /* empty when loaded */
 static const int *gsf_ver[3];
 static const unsigned *glib_ver[3];
 
 static void quiet(const gchar *dom, GLogLevelFlags lvl, const gchar *msg, gpointer ud)
 {
     (void)dom, (void)lvl, (void)msg, (void)ud; /* corrupt files are our errors, not warnings */
-}
-
-static const char *lib_name(void)
-{
-    return sl_dl_name("SHEETLOAD_LIBGSF", SL_LIBGSF_SONAME);
 }
 
 /* The table's slots and the symbols that fill them (base/dl.h). */
@@ -78,23 +69,18 @@ FUNCS(CHECK)
 #define ENTRY(slot, fn) SL_DL_SYM(struct sl_xls_gsf, slot, fn)
 static const struct sl_dl_sym funcs[] = {FUNCS(ENTRY)};
 
-static void load(void)
+/* Once the table is filled: the versions --version reports, and GLib's
+ * logging of libgsf's complaints silenced. */
+static int then(void *lib, char *why, size_t whylen)
 {
-    lib =
-        sl_dl_open(lib_name(), &sl_xls_gsf, funcs, sizeof funcs / sizeof funcs[0], why, sizeof why);
-    if (!lib)
-        return;
-    /* The versions --version reports. */
     static const char *const gv[] = {"libgsf_major_version", "libgsf_minor_version",
                                      "libgsf_micro_version"};
     static const char *const lv[] = {"glib_major_version", "glib_minor_version",
                                      "glib_micro_version"};
     for (int i = 0; i < 3; i++)
-        if (sl_dl_sym(lib, &gsf_ver[i], gv[i], why, sizeof why) ||
-            sl_dl_sym(lib, &glib_ver[i], lv[i], why, sizeof why)) {
-            lib = NULL; /* never closed: what it mapped stays, unused */
-            return;
-        }
+        if (sl_dl_sym(lib, &gsf_ver[i], gv[i], why, whylen) ||
+            sl_dl_sym(lib, &glib_ver[i], lv[i], why, whylen))
+            return -1;
     struct sl_xls_gsf *g = &sl_xls_gsf;
     g->init();
     g->log_set_handler("libgsf:msole", G_LOG_LEVEL_MASK, quiet, NULL);
@@ -102,24 +88,23 @@ static void load(void)
     /* gsf-infile.c logs without a domain ("Unable to get child[0] ...");
      * nothing else in sheetload uses GLib's default domain. */
     g->log_set_handler(NULL, G_LOG_LEVEL_MASK & ~G_LOG_LEVEL_ERROR, quiet, NULL);
+    return 0;
 }
+
+static struct sl_dl_lib lib = SL_DL_LIB("libgsf", "SHEETLOAD_LIBGSF", SL_LIBGSF_SONAME,
+                                        SL_LIBGSF_DEB, &sl_xls_gsf, funcs, then);
 
 int sl_xls_gsf_load(struct sl_error *err)
 {
-    pthread_once(&once, load);
-    if (lib)
+    if (!sl_dl_load(&lib))
         return 0;
-    return sl_err_set(err, SL_EFORMAT,
-                      "cannot read .xls files: the library libgsf (%s) cannot be loaded (%s); "
-                      "install the Debian package %s",
-                      lib_name(), why, SL_LIBGSF_DEB);
+    return sl_err_set(err, SL_EFORMAT, "cannot read .xls files: %s", lib.said);
 }
 
 void sl_xls_gsf_versions(struct sl_buf *b)
 {
-    pthread_once(&once, load);
-    if (!lib) {
-        sl_buf_addf(b, "libgsf not available (%s)\n", why);
+    if (sl_dl_load(&lib)) {
+        sl_buf_addf(b, "libgsf not available (%s)\n", lib.why);
         return;
     }
     sl_buf_addf(b, "libgsf %d.%d.%d\n", *gsf_ver[0], *gsf_ver[1], *gsf_ver[2]);

@@ -8,11 +8,11 @@
  * without libpq and libmicrohttpd at 4.2 MiB. cat, import --dry-run and
  * imports into SQLite never call it. So the binary has no DT_NEEDED on
  * libpq: it is dlopen()ed by its SONAME (found at configure time;
- * SL_LIBPQ_SONAME), RTLD_NOW | RTLD_LOCAL, once (pthread_once), never
+ * SL_LIBPQ_SONAME), RTLD_NOW | RTLD_LOCAL, once (sl_dl_load), never
  * closed, and every function the sink calls is resolved into one table
  * (struct sl_pq, pq.h; base/dl.h). The header still gives the types.
  *
- * Threads: the table is filled under pthread_once before the first
+ * Threads: the table is filled under sl_dl_load's lock before the first
  * connection exists and never written again, so the cancel path (PQcancel
  * from the fan-in thread, pg.c) reads it without a lock: it can only run on
  * a connection, which was made after the load.
@@ -21,8 +21,6 @@
  * a SONAME): a test loads a missing or a wrong library with it to see the
  * error a machine without libpq5 gives. */
 #include "sink/pq.h"
-
-#include <pthread.h>
 
 #include "base/dl.h"
 
@@ -34,15 +32,6 @@
 #endif
 
 struct sl_pq sl_pq;
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static void *lib;
-static char why[512]; /* empty when loaded */
-
-static const char *lib_name(void)
-{
-    return sl_dl_name("SHEETLOAD_LIBPQ", SL_LIBPQ_SONAME);
-}
 
 /* The table's slots and the symbols that fill them (base/dl.h). */
 #define FUNCS(X)                                  \
@@ -81,27 +70,20 @@ FUNCS(CHECK)
 #define ENTRY(slot, fn) SL_DL_SYM(struct sl_pq, slot, fn)
 static const struct sl_dl_sym funcs[] = {FUNCS(ENTRY)};
 
-static void load(void)
-{
-    lib = sl_dl_open(lib_name(), &sl_pq, funcs, sizeof funcs / sizeof funcs[0], why, sizeof why);
-}
+static struct sl_dl_lib lib =
+    SL_DL_LIB("libpq", "SHEETLOAD_LIBPQ", SL_LIBPQ_SONAME, SL_LIBPQ_DEB, &sl_pq, funcs, NULL);
 
 int sl_pq_load(struct sl_error *err)
 {
-    pthread_once(&once, load);
-    if (lib)
+    if (!sl_dl_load(&lib))
         return 0;
-    return sl_err_set(err, SL_EDBCONN,
-                      "cannot connect to PostgreSQL: the library libpq (%s) cannot be loaded "
-                      "(%s); install the Debian package %s",
-                      lib_name(), why, SL_LIBPQ_DEB);
+    return sl_err_set(err, SL_EDBCONN, "cannot connect to PostgreSQL: %s", lib.said);
 }
 
 void sl_pq_version(struct sl_buf *b)
 {
-    pthread_once(&once, load);
-    if (!lib) {
-        sl_buf_addf(b, "libpq not available (%s)\n", why);
+    if (sl_dl_load(&lib)) {
+        sl_buf_addf(b, "libpq not available (%s)\n", lib.why);
         return;
     }
     int v = sl_pq.lib_version(); /* 150010 = 15.10; 90624 = 9.6.24 */
