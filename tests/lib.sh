@@ -1,6 +1,7 @@
 # lib.sh - helpers for the black-box test scripts (sourced).
 # Gives: $T (a temp dir removed at exit), fail MSG, check_rc WANT GOT WHAT,
-# done_ok, skip WHY, ld_run WHAT ARGS..., need_pg (fails, never skips, when
+# done_ok, skip WHY, ld_run WHAT ARGS..., one_line WHAT FILE PHRASE...,
+# not_available WHAT VAR FILE STEM TEXT, need_pg (fails, never skips, when
 # no PostgreSQL was started), and pg_sql SQL (runs psql -tA against the
 # throwaway cluster).
 T=$(mktemp -d "${TMPDIR:-/tmp}/sl-test.XXXXXX")
@@ -34,6 +35,25 @@ ld_run() {
   LD_DEBUG=files "$SHEETLOAD" "$@" >"$T/out" 2>"$T/ld"
   check_rc 0 $? "$what: $(grep -v 'file=\|^ *[0-9]*: *$' "$T/ld" | head -3)"
   grep -q 'file=libc\.so' "$T/ld" || fail "$what: LD_DEBUG=files logged no libc: $(head -5 "$T/ld")"
+}
+# one_line WHAT FILE PHRASE...: FILE (an error output) is one line holding
+# every PHRASE.
+one_line() {
+  local what=$1 f=$2 p
+  shift 2
+  [ "$(wc -l <"$f")" -eq 1 ] || fail "$what: not one line: $(cat "$f")"
+  for p in "$@"; do
+    grep -qF -- "$p" "$f" || fail "$what: message lacks '$p': $(cat "$f")"
+  done
+}
+# not_available WHAT VAR FILE STEM TEXT: with VAR=FILE (a library that
+# cannot be loaded), --version exits 0 and its one STEM line says
+# "STEM not available (...TEXT...)". The *_lazy tests' check of --version.
+not_available() {
+  env "$2=$3" "$SHEETLOAD" --version >"$T/version" || fail "$1: --version exited $?"
+  grep "^$4 " "$T/version" >"$T/line"
+  grep -qF "$4 not available (" "$T/line" && grep -qF -- "$5" "$T/line" &&
+    [ "$(wc -l <"$T/line")" -eq 1 ] || fail "$1: --version: $(cat "$T/version")"
 }
 # The shared corpus, when it exists beside the checkout (SL_CORPUS overrides
 # it: point it at an empty directory to see the corpus tests skip).
