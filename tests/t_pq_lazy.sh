@@ -100,6 +100,7 @@ no_libpq "notlibpq" "libz.so.1" "undefined symbol: PQconnectdbParams" 12
 SHEETLOAD_LIBPQ=$T/no/libpq.so.5 serve_start "$T/serve-pg.log" --db "$DB" --upload-dir "$T/up2"
 req -X POST "$URL/upload" -F "file=@$T/in.xlsx"
 expect 503 "upload without libpq"
+[ "$(pg_rows)" = "$rows" ] || fail "the refused upload: $(pg_rows) rows, want $rows"
 req "$URL/health"
 [ -n "$CODE" ] && [ "$CODE" != 000 ] || fail "no answer to /health after the refused upload"
 serve_stop

@@ -62,7 +62,7 @@
 /* The blocks the reader holds before the gate. One hides the claim's and
  * the ledger's round trips behind its reading and converting; each more
  * one is a block more at the peak of a small import (5,000 rows of nine
- * texts: about 2 MiB), which peaked at two blocks held before this. */
+ * texts: about 2 MiB). */
 #define HELD_MAX 1
 
 struct sl_pipe {

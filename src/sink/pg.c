@@ -165,7 +165,7 @@ static int pg_reconnect(struct sl_sink *s, struct sl_error *err)
 }
 
 /* From any thread (the fan-in's, pipeline.c). sl_pq.cancel is safe to read
- * without a lock: the table was filled (pq.c, under pthread_once) before
+ * without a lock: the table was filled (pq.c, under sl_dl_load's lock) before
  * this connection was made, and p->cancel, set after it under cancel_mu,
  * carries that order here. */
 static void pg_cancel(struct sl_sink *s)
