@@ -35,31 +35,23 @@ static void fail_cell(struct sl_xlsx *x, int code, const char *fmt, const char *
     sl_xml_fail(x->xml, code, fmt, what);
 }
 
-/* Parses "A1", "$B$7", ... into a column; 0 when it is no such reference. */
-static long ref_col(const char *r)
+/* Parses "A1", "$B$7", ... (the n bytes at r, followed by a byte that is
+ * no letter, digit or '$': the value's quote or NUL) into a column; 0 when
+ * it is no such reference. */
+static long ref_col(const char *r, size_t n)
 {
-    const char *p = r;
+    const unsigned char *p = (const unsigned char *)r, *l;
+    unsigned u;
     long col = 0;
-    int letters = 0;
-    if (*p == '$')
-        p++;
-    for (; letters < 4; p++, letters++) {
-        char ch = *p;
-        if (ch >= 'a' && ch <= 'z')
-            ch = (char)(ch - 'a' + 'A');
-        if (ch < 'A' || ch > 'Z')
-            break;
-        col = col * 26 + (ch - 'A' + 1);
-    }
-    if (letters < 1 || letters > 3)
+    p += *p == '$';
+    for (l = p; (u = (unsigned)(*p | 0x20) - 'a') <= 25 && p - l < 4; p++)
+        col = col * 26 + (long)u + 1; /* a letter of either case: 0..25 */
+    if (p == l || p - l > 3)
         return 0;
-    if (*p == '$')
+    p += *p == '$';
+    for (l = p; (unsigned)(*p - '0') <= 9;)
         p++;
-    if (*p < '0' || *p > '9')
-        return 0;
-    while (*p >= '0' && *p <= '9')
-        p++;
-    return *p ? 0 : col;
+    return p > l && p == (const unsigned char *)r + n ? col : 0;
 }
 
 static int parse_ll(const char *s, long long *out)
@@ -138,10 +130,15 @@ static void row_begin(struct sl_xlsx *x)
     x->col = 0;
 }
 
-static int ensure_cells(struct sl_xlsx *x, size_t n)
+static int grow_cells(struct sl_xlsx *x, size_t n);
+
+static inline int ensure_cells(struct sl_xlsx *x, size_t n)
 {
-    if (n <= x->cells_cap)
-        return 0;
+    return n <= x->cells_cap ? 0 : grow_cells(x, n);
+}
+
+static int grow_cells(struct sl_xlsx *x, size_t n)
+{
     size_t cap = x->cells_cap ? x->cells_cap : 64;
     while (cap < n)
         cap *= 2;
@@ -205,7 +202,7 @@ static void cell_start(struct sl_xlsx *x, const char **atts)
         else if (an[0] == 's')
             s = a[1];
     }
-    long col = r ? ref_col(r) : 0;
+    long col = r ? ref_col(r, strlen(r)) : 0;
     x->col = col ? col : x->col + 1;
     x->ctype = ctype_of(t);
     x->style = style_of(x, s);
@@ -324,19 +321,9 @@ static const char *trimmed(const struct sl_buf *b, size_t *n)
     return s;
 }
 
-static void cell_shared(struct sl_xlsx *x)
+/* The current cell holds shared string v (its <v>, a number). */
+static void cell_shared_idx(struct sl_xlsx *x, uint64_t v)
 {
-    size_t n;
-    const char *s = trimmed(&x->vbuf, &n);
-    uint64_t v = 0;
-    size_t i = 0;
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-        if (v < 1000000000000ULL)
-            v = v * 10 + (uint64_t)(s[i] - '0');
-    if (i == 0 || i < n) {
-        fail_cell(x, SL_EXLSX, "shared string index '%s' is not a number", x->vbuf.data);
-        return;
-    }
     size_t have = 0;
     int w = v < x->sst_ready ? 0 : sl_xlsx_sst_wait(x, v, &have);
     if (w < 0) { /* the table failed to load: its error is the one to give */
@@ -353,13 +340,38 @@ static void cell_shared(struct sl_xlsx *x)
         return;
     }
     /* Resolved when the row ends: the table is large and read at random,
-     * so the row's lookups are prefetched and their misses overlap. */
-    put_cell(x, "", 1, SL_CELL_STRING, 1);
-    if ((size_t)x->col - 1 < x->cells_cap) {
-        x->cell_off[x->col - 1] = SST_TAG | (size_t)v;
-        if (!x->defer_sst)
-            sl_xlsx_sst_prefetch(x, v);
+     * so the row's lookups are prefetched and their misses overlap. (What
+     * put_cell would do for an ext cell, for the commonest cell there is.) */
+    size_t i = (size_t)x->col - 1;
+    if (ensure_cells(x, i + 1)) {
+        fail_cell(x, SL_ENOMEM, "%s", "out of memory");
+        return;
     }
+    struct sl_cell *c = &x->cells[i];
+    if (i >= x->used)
+        x->used = i + 1;
+    c->text = "";
+    c->len = 1;
+    c->kind = SL_CELL_STRING;
+    x->cell_off[i] = SST_TAG | (size_t)v;
+    if (!x->defer_sst)
+        sl_xlsx_sst_prefetch(x, v);
+}
+
+static void cell_shared(struct sl_xlsx *x)
+{
+    size_t n;
+    const char *s = trimmed(&x->vbuf, &n);
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+        if (v < 1000000000000ULL)
+            v = v * 10 + (uint64_t)(s[i] - '0');
+    if (i == 0 || i < n) {
+        fail_cell(x, SL_EXLSX, "shared string index '%s' is not a number", x->vbuf.data);
+        return;
+    }
+    cell_shared_idx(x, v);
 }
 
 static void cell_number(struct sl_xlsx *x)
@@ -506,21 +518,38 @@ static void sheet_end(void *ud, int depth)
     }
 }
 
-/* The fast lane: a whole <c> of the shape every writer uses, taken from
- * the bytes in one step rather than five events:
+/* The fast lane: whole <c> elements of the shapes every writer uses, taken
+ * from the bytes rather than five events each:
  *   <c r="A2" t="s" s="3"><v>TEXT</v></c>   or   ...><is><t>TEXT</t></is></c>
  * attributes r, t, s (each at most once, any order, one or more spaces
  * before each) with values of ASCII letters and digits in double quotes,
- * TEXT character data that needs no decoding (sl_scan_plain). The rest
- * (another attribute, an entity, a line end, <f>, rich text, an empty
- * <c/>, anything in doubt) goes the usual way, which also judges what is
- * not well-formed. Nothing is written to the window unless it is taken. */
-static int whole_atts(char *p, char *e, const char *atts[7], char **end)
+ * TEXT character data that needs no decoding (sl_scan_plain). A shared
+ * string's index (t="s", TEXT of up to 15 digits) is read from the bytes
+ * in place. The rest (another attribute, an entity, a line end, <f>, rich
+ * text, an empty <c/>, anything in doubt) goes the usual way, which also
+ * judges what is not well-formed. Nothing is written to the window unless
+ * it is taken. */
+
+/* ASCII letters and digits: the bytes of a value the lane takes. */
+static const unsigned char alnum[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+    ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1,
+    ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
+    ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1};
+
+/* The attributes of the start tag at p: v[k], n[k] for r, t, s (NULL when
+ * absent) and *gt at its '>'; 0 when it is not of the shape above. The
+ * byte loops need no bound: the window ends in a NUL (scan.h), which no
+ * class takes. */
+static int whole_atts(char *p, char *e, char *v[3], size_t n[3], char **gt)
 {
-    static const char *const names[] = {"r", "t", "s"};
-    char *q = p + 2, *close[3];
-    size_t n = 0;
+    char *q = p + 2;
     unsigned seen = 0;
+    v[0] = v[1] = v[2] = NULL;
     while (q < e && *q == ' ') {
         while (q < e && *q == ' ')
             q++;
@@ -530,37 +559,60 @@ static int whole_atts(char *p, char *e, const char *atts[7], char **end)
         if (k < 0 || (seen & (1u << k)))
             return 0;
         seen |= 1u << k;
-        char *v = q + 3, *w = v;
-        while (w < e &&
-               ((*w >= '0' && *w <= '9') || (*w >= 'A' && *w <= 'Z') || (*w >= 'a' && *w <= 'z')))
+        char *w = q + 3;
+        while (alnum[(unsigned char)*w])
             w++;
         if (w >= e || *w != '"')
             return 0;
-        atts[2 * n] = names[k];
-        atts[2 * n + 1] = v;
-        close[n++] = w;
+        v[k] = q + 3;
+        n[k] = (size_t)(w - v[k]);
         q = w + 1;
     }
-    if (q >= e || *q != '>' || !n)
+    if (q >= e || *q != '>' || !seen)
         return 0;
-    for (size_t i = 0; i < n; i++)
-        *close[i] = '\0'; /* taken: the values NUL-terminated in place */
-    atts[2 * n] = NULL;
-    *end = q + 1;
+    *gt = q;
     return 1;
 }
 
-static size_t sheet_whole(void *ud, char *p, size_t n)
+/* <c ...><v>DIGITS</v></c> with t="s": the bytes taken, else 0. */
+static size_t whole_shared(struct sl_xlsx *x, char *p, char *e, char *v[3], size_t n[3], char *gt)
 {
-    struct sl_xlsx *x = ud;
-    char *e = p + n, *q, *text;
-    if (!x->in_row || n < 24 || p[0] != '<' || p[1] != 'c' || p[2] != ' ')
+    if (!v[1] || n[1] != 1 || v[1][0] != 's' || e - gt < 13 || memcmp(gt + 1, "<v>", 3))
         return 0;
+    const char *d0 = gt + 4, *d = d0;
+    uint64_t idx = 0;
+    unsigned dig;
+    while ((dig = (unsigned)(*d - '0')) <= 9) /* the NUL at the end stops it */
+        idx = idx * 10 + dig, d++;
+    if (d == d0 || d - d0 > 15 || e - d < 8 || memcmp(d, "</v></c>", 8))
+        return 0;
+    long col = v[0] ? ref_col(v[0], n[0]) : 0;
+    x->col = col ? col : x->col + 1;
+    x->ctype = CT_S;
+    if (x->col > MAX_COL)
+        fail_cell(x, SL_EXLSX,
+                  "a cell passes column %s (16,384), the last one a sheet can have; the workbook "
+                  "is malformed",
+                  "XFD");
+    else
+        cell_shared_idx(x, idx);
+    return (size_t)(d + 8 - p);
+}
+
+/* One whole <c> at p: the bytes taken, else 0. */
+static size_t whole_cell(struct sl_xlsx *x, char *p, size_t n)
+{
+    char *e = p + n, *q, *text, *gt, *v[3];
+    size_t vn[3];
+    if (n < 24 || p[0] != '<' || p[1] != 'c' || p[2] != ' ' || !whole_atts(p, e, v, vn, &gt))
+        return 0;
+    size_t k = whole_shared(x, p, e, v, vn, gt);
+    if (k)
+        return k;
     int is = 0;
     size_t len;
     /* The children first (nothing is written before all of it matches). */
-    char *gt = memchr(p, '>', n);
-    if (!gt || e - gt < 12)
+    if (e - gt < 12)
         return 0;
     if (!memcmp(gt + 1, "<v>", 3)) {
         text = gt + 4;
@@ -576,10 +628,16 @@ static size_t sheet_whole(void *ud, char *p, size_t n)
     size_t nt = is ? 13 : 8;
     if ((size_t)(e - q) < nt || memcmp(q, tail, nt) || len > x->lim.max_cell_bytes)
         return 0;
+    static const char *const names[] = {"r", "t", "s"};
     const char *atts[7];
-    char *after;
-    if (!whole_atts(p, gt + 1, atts, &after) || after != gt + 1)
-        return 0;
+    size_t na = 0;
+    for (int i = 0; i < 3; i++)
+        if (v[i]) {
+            v[i][vn[i]] = '\0'; /* taken: the values NUL-terminated in place */
+            atts[na++] = names[i];
+            atts[na++] = v[i];
+        }
+    atts[na] = NULL;
     cell_start(x, atts);
     struct sl_buf *b = is ? &x->isbuf : &x->vbuf;
     sl_buf_reset(b);
@@ -591,6 +649,21 @@ static size_t sheet_whole(void *ud, char *p, size_t n)
         x->have_v = 1;
     cell_end(x);
     return (size_t)(q + nt - p);
+}
+
+/* The whole handler: the row's cells, as many in a row as take the lane. */
+static size_t sheet_whole(void *ud, char *p, size_t n)
+{
+    struct sl_xlsx *x = ud;
+    size_t took = 0, k;
+    if (!x->in_row)
+        return 0;
+    while ((k = whole_cell(x, p + took, n - took)) != 0) {
+        took += k;
+        if (sl_xml_failed(x->xml))
+            break;
+    }
+    return took;
 }
 
 int sl_xlsx_sheet_start(struct sl_xlsx *x, long idx, struct sl_error *err)

@@ -400,6 +400,11 @@ int sl_xml_run(struct sl_xml *x, struct sl_error *err)
     return 0;
 }
 
+int sl_xml_failed(const struct sl_xml *x)
+{
+    return x->ferr.code != 0;
+}
+
 const char *sl_xml_part(const struct sl_xml *x)
 {
     return x->in ? sl_zip_stream_name(x->in) : x->name;

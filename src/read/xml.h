@@ -27,8 +27,8 @@ struct sl_xml;
  * and finding the local part of every end tag costs time on big sheets.
  *
  * whole (optional, with the scanner only): while the open elements are
- * whole_depth deep, before each event, it may take a whole element of a
- * shape it knows (at most 3 levels, no line end) straight from the
+ * whole_depth deep, before each event, it may take whole elements (one or
+ * more siblings in a row) of a shape it knows (at most 3 levels, no line end) straight from the
  * unscanned bytes p[0..n), doing what start, text and end would have
  * done, and return how many bytes it took; 0 leaves them to the parser.
  * It must take only what the scanner would find well-formed and give the
@@ -70,6 +70,8 @@ void sl_xml_collect(struct sl_xml *x, struct sl_buf *b);
 void sl_xml_fail(struct sl_xml *x, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Whether a handler failed (sl_xml_fail). */
+int sl_xml_failed(const struct sl_xml *x);
 const char *sl_xml_part(const struct sl_xml *x);
 unsigned long sl_xml_line(const struct sl_xml *x);
 /* Compressed bytes consumed so far / in all (for progress). */
