@@ -599,14 +599,67 @@ static size_t whole_shared(struct sl_xlsx *x, char *p, char *e, char *v[3], size
     return (size_t)(d + 8 - p);
 }
 
+/* The commonest cell of all, as Excel and libxlsxwriter write it, matched
+ * byte for byte: <c r="B7"[ s="3"] t="s"><v>12</v></c> (column letters in
+ * upper case, no '$'). The bytes taken, else 0: whole_atts and
+ * whole_shared judge any other shape, with the same result for this one. */
+static size_t lane_shared(struct sl_xlsx *x, const char *p, const char *e)
+{
+    const unsigned char *q = (const unsigned char *)p + 3, *l; /* the loops stop at the NUL */
+    unsigned u;
+    long col = 0;
+    if (q[0] != 'r' || q[1] != '=' || q[2] != '"')
+        return 0;
+    for (q += 3, l = q; (u = (unsigned)*q - 'A') <= 25 && q - l < 4; q++)
+        col = col * 26 + (long)u + 1;
+    if (q == l || q - l > 3)
+        return 0;
+    for (l = q; (unsigned)(*q - '0') <= 9;)
+        q++;
+    if (q == l || *q++ != '"')
+        return 0;
+    if (q[0] == ' ' && q[1] == 's') { /* s="N": no matter to a string */
+        if (q[2] != '=' || q[3] != '"')
+            return 0;
+        for (q += 4, l = q; (unsigned)(*q - '0') <= 9;)
+            q++;
+        if (q == l || *q++ != '"')
+            return 0;
+    }
+    if ((const char *)e - (const char *)q < 10 + 1 + 8 || memcmp(q, " t=\"s\"><v>", 10))
+        return 0;
+    const unsigned char *d0 = q + 10, *d = d0;
+    uint64_t idx = 0;
+    unsigned dig;
+    while ((dig = (unsigned)(*d - '0')) <= 9)
+        idx = idx * 10 + dig, d++;
+    if (d == d0 || d - d0 > 15 || (const char *)e - (const char *)d < 8 || memcmp(d, "</v></c>", 8))
+        return 0;
+    x->col = col;
+    x->ctype = CT_S;
+    if (col > MAX_COL)
+        fail_cell(x, SL_EXLSX,
+                  "a cell passes column %s (16,384), the last one a sheet can have; the workbook "
+                  "is malformed",
+                  "XFD");
+    else
+        cell_shared_idx(x, idx);
+    return (size_t)((const char *)d + 8 - p);
+}
+
 /* One whole <c> at p: the bytes taken, else 0. */
 static size_t whole_cell(struct sl_xlsx *x, char *p, size_t n)
 {
     char *e = p + n, *q, *text, *gt, *v[3];
     size_t vn[3];
-    if (n < 24 || p[0] != '<' || p[1] != 'c' || p[2] != ' ' || !whole_atts(p, e, v, vn, &gt))
+    if (n < 24 || p[0] != '<' || p[1] != 'c' || p[2] != ' ')
         return 0;
-    size_t k = whole_shared(x, p, e, v, vn, gt);
+    size_t k = lane_shared(x, p, e);
+    if (k)
+        return k;
+    if (!whole_atts(p, e, v, vn, &gt))
+        return 0;
+    k = whole_shared(x, p, e, v, vn, gt);
     if (k)
         return k;
     int is = 0;
