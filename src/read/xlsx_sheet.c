@@ -599,13 +599,25 @@ static size_t whole_shared(struct sl_xlsx *x, char *p, char *e, char *v[3], size
     return (size_t)(d + 8 - p);
 }
 
-/* The commonest cell of all, as Excel and libxlsxwriter write it, matched
- * byte for byte: <c r="B7"[ s="3"] t="s"><v>12</v></c> (column letters in
- * upper case, no '$'). The bytes taken, else 0: whole_atts and
- * whole_shared judge any other shape, with the same result for this one. */
-static size_t lane_shared(struct sl_xlsx *x, const char *p, const char *e)
+/* The commonest cells of all, as Excel and libxlsxwriter write them,
+ * matched byte for byte:
+ *   <c r="B7"[ s="3"] t="s"><v>12</v></c>
+ *   <c r="B7"[ s="3"] t="inlineStr"><is><t>TEXT</t></is></c>
+ * (column letters in upper case, no '$'; TEXT as sl_scan_plain takes it).
+ * The bytes taken, else 0: whole_atts and the general lane judge any
+ * other shape, with the same result for these. The byte loops stop at the
+ * NUL after the window; fixed strings are compared once the bound allows. */
+static void lane_col_fail(struct sl_xlsx *x)
 {
-    const unsigned char *q = (const unsigned char *)p + 3, *l; /* the loops stop at the NUL */
+    fail_cell(x, SL_EXLSX,
+              "a cell passes column %s (16,384), the last one a sheet can have; the workbook is "
+              "malformed",
+              "XFD");
+}
+
+static size_t lane(struct sl_xlsx *x, const char *p, const char *e)
+{
+    const unsigned char *q = (const unsigned char *)p + 3, *l, *ue = (const unsigned char *)e;
     unsigned u;
     long col = 0;
     if (q[0] != 'r' || q[1] != '=' || q[2] != '"')
@@ -626,25 +638,44 @@ static size_t lane_shared(struct sl_xlsx *x, const char *p, const char *e)
         if (q == l || *q++ != '"')
             return 0;
     }
-    if ((const char *)e - (const char *)q < 10 + 1 + 8 || memcmp(q, " t=\"s\"><v>", 10))
-        return 0;
-    const unsigned char *d0 = q + 10, *d = d0;
-    uint64_t idx = 0;
-    unsigned dig;
-    while ((dig = (unsigned)(*d - '0')) <= 9)
-        idx = idx * 10 + dig, d++;
-    if (d == d0 || d - d0 > 15 || (const char *)e - (const char *)d < 8 || memcmp(d, "</v></c>", 8))
-        return 0;
-    x->col = col;
-    x->ctype = CT_S;
-    if (col > MAX_COL)
-        fail_cell(x, SL_EXLSX,
-                  "a cell passes column %s (16,384), the last one a sheet can have; the workbook "
-                  "is malformed",
-                  "XFD");
-    else
-        cell_shared_idx(x, idx);
-    return (size_t)((const char *)d + 8 - p);
+    if (ue - q >= 10 + 1 + 8 && !memcmp(q, " t=\"s\"><v>", 10)) {
+        const unsigned char *d0 = q + 10, *d = d0;
+        uint64_t idx = 0;
+        unsigned dig;
+        while ((dig = (unsigned)(*d - '0')) <= 9)
+            idx = idx * 10 + dig, d++;
+        if (d == d0 || d - d0 > 15 || ue - d < 8 || memcmp(d, "</v></c>", 8))
+            return 0;
+        x->col = col;
+        x->ctype = CT_S;
+        if (col > MAX_COL)
+            lane_col_fail(x);
+        else
+            cell_shared_idx(x, idx);
+        return (size_t)((const char *)d + 8 - p);
+    }
+    if (ue - q >= 22 + 13 && !memcmp(q, " t=\"inlineStr\"><is><t>", 22)) {
+        const char *text = (const char *)q + 22;
+        size_t len = sl_scan_plain(text, (size_t)(e - text));
+        const char *t = text + len;
+        if (e - t < 13 || memcmp(t, "</t></is></c>", 13) || len > x->lim.max_cell_bytes)
+            return 0;
+        x->col = col;
+        x->ctype = CT_INLINE;
+        if (col > MAX_COL) {
+            lane_col_fail(x);
+        } else if (len >= 7 && memchr(text, '_', len - 6)) { /* _xHHHH_ escapes: decoded */
+            sl_buf_reset(&x->isbuf);
+            if (sl_buf_add(&x->isbuf, text, len))
+                sl_xml_fail(x->xml, SL_ENOMEM, "out of memory");
+            else
+                put_string(x, &x->isbuf, SL_CELL_STRING);
+        } else {
+            put_cell(x, text, len, SL_CELL_STRING, 0); /* len 0: an empty cell */
+        }
+        return (size_t)(t + 13 - p);
+    }
+    return 0;
 }
 
 /* One whole <c> at p: the bytes taken, else 0. */
@@ -654,7 +685,7 @@ static size_t whole_cell(struct sl_xlsx *x, char *p, size_t n)
     size_t vn[3];
     if (n < 24 || p[0] != '<' || p[1] != 'c' || p[2] != ' ')
         return 0;
-    size_t k = lane_shared(x, p, e);
+    size_t k = lane(x, p, e);
     if (k)
         return k;
     if (!whole_atts(p, e, v, vn, &gt))
