@@ -1331,10 +1331,10 @@ void sl_scan_skip(struct sl_scan *s, size_t n)
     s->pos += n;
 }
 
-/* Whether the 16 bytes at q are all ASCII character data that needs no
- * decoding: 0x20-0x7F but '<', '&', ']' (a tab, a line end or any byte
- * past 0x7F sends the block to the byte loop). */
-static inline int plain16(const unsigned char *q)
+/* The bytes of the 16 at q that may not be plain ASCII character data, a
+ * bit each: all but 0x20-0x7F other than '<', '&' and ']' (a tab, a line
+ * end or a byte past 0x7F gets a look of its own). */
+static inline unsigned odd16(const unsigned char *q)
 {
 #ifdef __SSE2__
     __m128i v = _mm_loadu_si128((const __m128i *)q);
@@ -1342,33 +1342,36 @@ static inline int plain16(const unsigned char *q)
     __m128i bad = _mm_or_si128(
         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
         _mm_cmpeq_epi8(v, _mm_set1_epi8(']')));
-    return _mm_movemask_epi8(_mm_andnot_si128(bad, ok)) == 0xFFFF;
+    return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(bad, ok)) ^ 0xFFFFu;
 #else
     (void)q;
-    return 0;
+    return 1; /* the first byte: the byte loop takes every one */
 #endif
 }
 
+/* Runs of plain bytes are skipped 16 at a time, to the first byte that is
+ * not (ctz of the mask); that byte is judged alone, then blocks again. */
 size_t sl_scan_plain(const char *p, size_t n)
 {
     const unsigned char *b = (const unsigned char *)p, *q = b, *e = b + n;
     while (q < e) {
-        if (e - q >= 16 && plain16(q)) {
-            q += 16;
-            continue;
-        }
-        const unsigned char *stop = e - q > 16 ? q + 16 : e; /* then try a block again */
-        while (q < stop) {
-            if (*q < 0x80) {
-                if (!(cls[*q] & C_TX) || *q == '\n')
-                    return (size_t)(q - b);
-                q++;
-            } else {
-                int k = utf8_len(q, e);
-                if (k <= 0)
-                    return (size_t)(q - b);
-                q += k;
+        if (e - q >= 16) {
+            unsigned m = odd16(q);
+            if (!m) {
+                q += 16;
+                continue;
             }
+            q += __builtin_ctz(m);
+        }
+        if (*q < 0x80) {
+            if (!(cls[*q] & C_TX) || *q == '\n')
+                return (size_t)(q - b);
+            q++;
+        } else {
+            int k = utf8_len(q, e);
+            if (k <= 0)
+                return (size_t)(q - b);
+            q += k;
         }
     }
     return (size_t)(q - b);
