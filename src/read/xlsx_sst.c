@@ -255,12 +255,11 @@ static void sst_end(void *ud, int depth)
 
 /* The fast lane (xml.h's whole handler): <si><t>TEXT</t></si> with TEXT
  * character data that needs no decoding (sl_scan_plain) and room for it
- * in the arena as it is, taken from the bytes in one step; anything else
- * (rich text, xml:space, an entity, a line end, a full arena) goes the
- * usual way, which also gives any error. */
-static size_t sst_whole(void *ud, char *p, size_t n)
+ * in the arena as it is, taken from the bytes in one step, as many in a
+ * row as there are; anything else (rich text, xml:space, an entity, a line
+ * end, a full arena) goes the usual way, which also gives any error. */
+static size_t sst_one(struct sl_xlsx_sstload *c, char *p, size_t n)
 {
-    struct sl_xlsx_sstload *c = ud;
     struct sl_buf *a = &c->sst.arena;
     if (n < 16 || memcmp(p, "<si><t>", 7))
         return 0;
@@ -276,6 +275,18 @@ static size_t sst_whole(void *ud, char *p, size_t n)
     a->data[a->len] = '\0';
     sst_end(c, 2);
     return 7 + len + 9;
+}
+
+static size_t sst_whole(void *ud, char *p, size_t n)
+{
+    struct sl_xlsx_sstload *c = ud;
+    size_t took = 0, k;
+    while ((k = sst_one(c, p + took, n - took)) != 0) {
+        took += k;
+        if (sl_xml_failed(c->xml))
+            break;
+    }
+    return took;
 }
 
 /* Opens the part for parsing. Done in the opening thread: libzip's stat
