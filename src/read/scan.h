@@ -16,6 +16,8 @@
 
 #include "base/err.h"
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 struct sl_scan;
 
@@ -67,5 +69,37 @@ void sl_scan_skip(struct sl_scan *s, size_t n);
  * UTF-8 characters of XML but '<', '&', ']', CR and LF (which need
  * decoding, end the text or count lines). */
 size_t sl_scan_plain(const char *p, size_t n);
+
+/* Whether the n bytes at p are lit's, for the lanes' fixed strings: a few
+ * word loads where memcmp of more than a few bytes is a library call. */
+static inline int sl_scan_is(const char *p, const char *lit, size_t n)
+{
+    uint64_t a, b;
+    if (n < 8) {
+        uint32_t c, d;
+        if (n < 4) {
+            for (size_t i = 0; i < n; i++)
+                if (p[i] != lit[i])
+                    return 0;
+            return 1;
+        }
+        memcpy(&c, p, 4);
+        memcpy(&d, lit, 4);
+        if (c != d)
+            return 0;
+        memcpy(&c, p + n - 4, 4);
+        memcpy(&d, lit + n - 4, 4);
+        return c == d;
+    }
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        memcpy(&a, p + i, 8);
+        memcpy(&b, lit + i, 8);
+        if (a != b)
+            return 0;
+    }
+    memcpy(&a, p + n - 8, 8);
+    memcpy(&b, lit + n - 8, 8);
+    return a == b;
+}
 
 #endif

@@ -99,9 +99,11 @@ struct sl_xlsx {
     struct sl_cell *cells;
     size_t *cell_off; /* offset into rowtext, or SIZE_MAX */
     size_t cells_cap;
-    size_t used;       /* cells [0, used) may be non-empty */
-    struct sl_row out; /* the row handed out */
-    long long err_row; /* position of a failing cell */
+    size_t used;        /* cells [0, used) may be non-empty */
+    struct sl_row out;  /* the row handed out */
+    int row_lane_skip;  /* rows left before the whole-row lane is tried again */
+    int row_lane_fails; /* rows it gave back since it last took one */
+    long long err_row;  /* position of a failing cell */
     long err_col;
 };
 

@@ -527,8 +527,7 @@ static void sheet_end(void *ud, int depth)
  * string's index (t="s", TEXT of up to 15 digits) is read from the bytes
  * in place. The rest (another attribute, an entity, a line end, <f>, rich
  * text, an empty <c/>, anything in doubt) goes the usual way, which also
- * judges what is not well-formed. Nothing is written to the window unless
- * it is taken. */
+ * judges what is not well-formed. Nothing is written to the window. */
 
 /* ASCII letters and digits: the bytes of a value the lane takes. */
 static const unsigned char alnum[256] = {
@@ -577,14 +576,14 @@ static int whole_atts(char *p, char *e, char *v[3], size_t n[3], char **gt)
 /* <c ...><v>DIGITS</v></c> with t="s": the bytes taken, else 0. */
 static size_t whole_shared(struct sl_xlsx *x, char *p, char *e, char *v[3], size_t n[3], char *gt)
 {
-    if (!v[1] || n[1] != 1 || v[1][0] != 's' || e - gt < 13 || memcmp(gt + 1, "<v>", 3))
+    if (!v[1] || n[1] != 1 || v[1][0] != 's' || e - gt < 13 || !sl_scan_is(gt + 1, "<v>", 3))
         return 0;
     const char *d0 = gt + 4, *d = d0;
     uint64_t idx = 0;
     unsigned dig;
     while ((dig = (unsigned)(*d - '0')) <= 9) /* the NUL at the end stops it */
         idx = idx * 10 + dig, d++;
-    if (d == d0 || d - d0 > 15 || e - d < 8 || memcmp(d, "</v></c>", 8))
+    if (d == d0 || d - d0 > 15 || e - d < 8 || !sl_scan_is(d, "</v></c>", 8))
         return 0;
     long col = v[0] ? ref_col(v[0], n[0]) : 0;
     x->col = col ? col : x->col + 1;
@@ -615,7 +614,7 @@ static void lane_col_fail(struct sl_xlsx *x)
               "XFD");
 }
 
-static size_t lane(struct sl_xlsx *x, const char *p, const char *e)
+static inline size_t lane(struct sl_xlsx *x, const char *p, const char *e)
 {
     const unsigned char *q = (const unsigned char *)p + 3, *l, *ue = (const unsigned char *)e;
     unsigned u;
@@ -638,13 +637,13 @@ static size_t lane(struct sl_xlsx *x, const char *p, const char *e)
         if (q == l || *q++ != '"')
             return 0;
     }
-    if (ue - q >= 10 + 1 + 8 && !memcmp(q, " t=\"s\"><v>", 10)) {
+    if (ue - q >= 10 + 1 + 8 && sl_scan_is((const char *)q, " t=\"s\"><v>", 10)) {
         const unsigned char *d0 = q + 10, *d = d0;
         uint64_t idx = 0;
         unsigned dig;
         while ((dig = (unsigned)(*d - '0')) <= 9)
             idx = idx * 10 + dig, d++;
-        if (d == d0 || d - d0 > 15 || ue - d < 8 || memcmp(d, "</v></c>", 8))
+        if (d == d0 || d - d0 > 15 || ue - d < 8 || !sl_scan_is((const char *)d, "</v></c>", 8))
             return 0;
         x->col = col;
         x->ctype = CT_S;
@@ -654,11 +653,11 @@ static size_t lane(struct sl_xlsx *x, const char *p, const char *e)
             cell_shared_idx(x, idx);
         return (size_t)((const char *)d + 8 - p);
     }
-    if (ue - q >= 22 + 13 && !memcmp(q, " t=\"inlineStr\"><is><t>", 22)) {
+    if (ue - q >= 22 + 13 && sl_scan_is((const char *)q, " t=\"inlineStr\"><is><t>", 22)) {
         const char *text = (const char *)q + 22;
         size_t len = sl_scan_plain(text, (size_t)(e - text));
         const char *t = text + len;
-        if (e - t < 13 || memcmp(t, "</t></is></c>", 13) || len > x->lim.max_cell_bytes)
+        if (e - t < 13 || !sl_scan_is(t, "</t></is></c>", 13) || len > x->lim.max_cell_bytes)
             return 0;
         x->col = col;
         x->ctype = CT_INLINE;
@@ -679,7 +678,7 @@ static size_t lane(struct sl_xlsx *x, const char *p, const char *e)
 }
 
 /* One whole <c> at p: the bytes taken, else 0. */
-static size_t whole_cell(struct sl_xlsx *x, char *p, size_t n)
+static inline __attribute__((always_inline)) size_t whole_cell(struct sl_xlsx *x, char *p, size_t n)
 {
     char *e = p + n, *q, *text, *gt, *v[3];
     size_t vn[3];
@@ -698,9 +697,9 @@ static size_t whole_cell(struct sl_xlsx *x, char *p, size_t n)
     /* The children first (nothing is written before all of it matches). */
     if (e - gt < 12)
         return 0;
-    if (!memcmp(gt + 1, "<v>", 3)) {
+    if (sl_scan_is(gt + 1, "<v>", 3)) {
         text = gt + 4;
-    } else if (e - gt > 8 && !memcmp(gt + 1, "<is><t>", 7)) {
+    } else if (e - gt > 8 && sl_scan_is(gt + 1, "<is><t>", 7)) {
         text = gt + 8;
         is = 1;
     } else {
@@ -710,16 +709,21 @@ static size_t whole_cell(struct sl_xlsx *x, char *p, size_t n)
     q = text + len;
     const char *tail = is ? "</t></is></c>" : "</v></c>";
     size_t nt = is ? 13 : 8;
-    if ((size_t)(e - q) < nt || memcmp(q, tail, nt) || len > x->lim.max_cell_bytes)
+    if ((size_t)(e - q) < nt || !sl_scan_is(q, tail, nt) || len > x->lim.max_cell_bytes)
         return 0;
     static const char *const names[] = {"r", "t", "s"};
     const char *atts[7];
+    char val[3][24]; /* the values copied: the window is left as it is, for
+                      * a row the lane gives back (whole_row) */
     size_t na = 0;
     for (int i = 0; i < 3; i++)
         if (v[i]) {
-            v[i][vn[i]] = '\0'; /* taken: the values NUL-terminated in place */
+            if (vn[i] >= sizeof val[i])
+                return 0;
+            memcpy(val[i], v[i], vn[i]);
+            val[i][vn[i]] = '\0';
             atts[na++] = names[i];
-            atts[na++] = v[i];
+            atts[na++] = val[i];
         }
     atts[na] = NULL;
     cell_start(x, atts);
@@ -735,11 +739,132 @@ static size_t whole_cell(struct sl_xlsx *x, char *p, size_t n)
     return (size_t)(q + nt - p);
 }
 
-/* The whole handler: the row's cells, as many in a row as take the lane. */
-static size_t sheet_whole(void *ud, char *p, size_t n)
+/* A row's start tag as the lane takes it: <row ATTS> with attributes of
+ * plain names (ASCII letters and digits, no prefix, no xmlns) and values of
+ * letters, digits and ":.-" in double quotes, single spaces before each, at
+ * most 8, none twice. *r gets r's value (NULL: none), its length *rn; the
+ * bytes of the tag, else 0. */
+#define ROW_ATTS 8
+static size_t row_tag(const char *p, const char *e, const char **r, size_t *rn)
+{
+    static const unsigned char val[256] = {
+        ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+        ['8'] = 1, ['9'] = 1, [':'] = 1, ['.'] = 1, ['-'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1,
+        ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1,
+        ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1,
+        ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1,
+        ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+        ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1,
+        ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1,
+        ['z'] = 1};
+    const char *name[ROW_ATTS], *q = p + 4;
+    size_t nlen[ROW_ATTS], na = 0;
+    *r = NULL;
+    *rn = 0;
+    if (e - p < 6 || !sl_scan_is(p, "<row", 4))
+        return 0;
+    while (*q == ' ') {
+        const char *nm = ++q;
+        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')))
+            return 0; /* also a second space: the usual way */
+        while (alnum[(unsigned char)*q])
+            q++;
+        size_t len = (size_t)(q - nm);
+        if (e - q < 3 || q[0] != '=' || q[1] != '"' || na == ROW_ATTS ||
+            (len >= 5 && !memcmp(nm, "xmlns", 5)))
+            return 0;
+        for (size_t i = 0; i < na; i++)
+            if (nlen[i] == len && !memcmp(name[i], nm, len))
+                return 0; /* twice: the usual way gives the error */
+        name[na] = nm;
+        nlen[na++] = len;
+        const char *v = q += 2;
+        while (val[(unsigned char)*q])
+            q++;
+        if (q >= e || *q != '"')
+            return 0;
+        if (len == 1 && nm[0] == 'r') {
+            *r = v;
+            *rn = (size_t)(q - v);
+        }
+        q++;
+    }
+    return q < e && *q == '>' ? (size_t)(q + 1 - p) : 0;
+}
+
+/* A whole <row> whose every cell takes the lane (whole_cell), taken in one
+ * step: what row_start, the cells and row_end do. A row with anything else
+ * in it (or a row number row_start would refuse) is left to the parser
+ * after all, its state reset for row_start; then the next 8 rows are not
+ * tried, 16 after a second in a row and so on (up to 1,024), so a sheet
+ * whose rows all hold a formula is not read twice, and one where a row in
+ * five has an entity still has most of the others taken. A cell that fails fails here as it would
+ * there (the bytes before it are the same well-formed ones, on the same line). */
+static size_t whole_row(struct sl_xlsx *x, char *p, size_t n)
+{
+    char *e = p + n;
+    const char *r;
+    size_t rn, k;
+    if (x->row_lane_skip) {
+        x->row_lane_skip--;
+        return 0;
+    }
+    size_t at = row_tag(p, e, &r, &rn);
+    if (!at)
+        return 0;
+    long long num = 0;
+    if (!r) {
+        num = x->rownum + 1;
+    } else {
+        if (rn == 0 || rn > 7)
+            return 0;
+        for (size_t i = 0; i < rn; i++) {
+            if ((unsigned)(r[i] - '0') > 9)
+                return 0;
+            num = num * 10 + (r[i] - '0');
+        }
+    }
+    if (num > MAX_ROW)
+        return 0;
+    long long before = x->rownum;
+    x->rownum = num;
+    x->in_row = 1;
+    row_begin(x);
+    while ((k = whole_cell(x, p + at, n - at)) != 0) {
+        at += k;
+        if (sl_xml_failed(x->xml))
+            return at;
+    }
+    if (n - at < 6 || !sl_scan_is(p + at, "</row>", 6)) { /* not all of it: undone */
+        x->rownum = before;
+        x->in_row = 0;
+        row_begin(x);
+        if (x->row_lane_fails < 128)
+            x->row_lane_fails++;
+        x->row_lane_skip = 8 * x->row_lane_fails;
+        return 0;
+    }
+    x->row_lane_fails = 0;
+    row_end(x);
+    return at + 6;
+}
+
+/* The whole handler: in sheetData, whole rows; in a row, as many of its
+ * cells in a row as take the lane. */
+static size_t sheet_whole(void *ud, char *p, size_t n, int depth)
 {
     struct sl_xlsx *x = ud;
     size_t took = 0, k;
+    if (depth == 2) {
+        if (!x->in_sd || x->in_row || sl_xml_failed(x->xml))
+            return 0;
+        while ((k = whole_row(x, p + took, n - took)) != 0) {
+            took += k;
+            if (sl_xml_failed(x->xml) || sl_xml_suspend_asked(x->xml))
+                break;
+        }
+        return took;
+    }
     if (!x->in_row)
         return 0;
     while ((k = whole_cell(x, p + took, n - took)) != 0) {
@@ -755,7 +880,7 @@ int sl_xlsx_sheet_start(struct sl_xlsx *x, long idx, struct sl_error *err)
     sl_buf_init(&x->vbuf, 0);
     sl_buf_init(&x->isbuf, 0);
     sl_buf_init(&x->rowtext, 0);
-    struct sl_xml_handler h = {sheet_start, sheet_end, sheet_whole, 3};
+    struct sl_xml_handler h = {sheet_start, sheet_end, sheet_whole, (1u << 2) | (1u << 3)};
     return sl_xml_open_fast(&x->xml, x->zip, idx, &h, x, &x->lim, err);
 }
 
@@ -765,7 +890,7 @@ int sl_xlsx_sheet_start_mem(struct sl_xlsx *x, const char *data, size_t len, siz
     sl_buf_init(&x->vbuf, 0);
     sl_buf_init(&x->isbuf, 0);
     sl_buf_init(&x->rowtext, 0);
-    struct sl_xml_handler h = {sheet_start, sheet_end, sheet_whole, 3};
+    struct sl_xml_handler h = {sheet_start, sheet_end, sheet_whole, (1u << 2) | (1u << 3)};
     return sl_xml_open_mem(&x->xml, data, len, step, "sheet.xml", &h, x, &x->lim, fast, err);
 }
 

@@ -261,12 +261,12 @@ static void sst_end(void *ud, int depth)
 static size_t sst_one(struct sl_xlsx_sstload *c, char *p, size_t n)
 {
     struct sl_buf *a = &c->sst.arena;
-    if (n < 16 || memcmp(p, "<si><t>", 7))
+    if (n < 16 || !sl_scan_is(p, "<si><t>", 7))
         return 0;
     size_t len = sl_scan_plain(p + 7, n - 7);
     const char *q = p + 7 + len;
-    if (n - 7 - len < 9 || memcmp(q, "</t></si>", 9) || len > c->lim.max_cell_bytes || a->err ||
-        a->len + len + 2 >= a->cap || a->len + len + 1 > a->max)
+    if (n - 7 - len < 9 || !sl_scan_is(q, "</t></si>", 9) || len > c->lim.max_cell_bytes ||
+        a->err || a->len + len + 2 >= a->cap || a->len + len + 1 > a->max)
         return 0;
     c->in_si = 1;
     c->start = a->len;
@@ -277,8 +277,9 @@ static size_t sst_one(struct sl_xlsx_sstload *c, char *p, size_t n)
     return 7 + len + 9;
 }
 
-static size_t sst_whole(void *ud, char *p, size_t n)
+static size_t sst_whole(void *ud, char *p, size_t n, int depth)
 {
+    (void)depth;
     struct sl_xlsx_sstload *c = ud;
     size_t took = 0, k;
     while ((k = sst_one(c, p + took, n - took)) != 0) {
@@ -294,7 +295,7 @@ static size_t sst_whole(void *ud, char *p, size_t n)
  * race the caller's own opens (tzset inside glibc). */
 static int load_open(struct sl_xlsx_sstload *c, struct sl_error *err)
 {
-    struct sl_xml_handler h = {sst_start, sst_end, sst_whole, 1};
+    struct sl_xml_handler h = {sst_start, sst_end, sst_whole, 1u << 1};
     return sl_xml_open_fast(&c->xml, c->zip, c->idx, &h, c, &c->lim, err);
 }
 
@@ -550,7 +551,7 @@ int sl_xlsx_sst_load_mem(struct sl_xlsx *x, const char *data, size_t len, size_t
     int rc = new_loader(x, -1, len, &c, err);
     if (rc)
         return rc;
-    struct sl_xml_handler h = {sst_start, sst_end, sst_whole, 1};
+    struct sl_xml_handler h = {sst_start, sst_end, sst_whole, 1u << 1};
     rc = sl_xml_open_mem(&c->xml, data, len, step, "sharedStrings.xml", &h, c, &c->lim, fast, err);
     if (!rc)
         rc = load_run(c, err);

@@ -313,9 +313,10 @@ static int take_whole(struct sl_xml *x)
 {
     char *p;
     size_t n;
-    if (x->depth != x->h.whole_depth || x->depth + 3 > x->max_depth || !sl_scan_peek(x->sc, &p, &n))
+    if (x->depth >= 32 || !((x->h.whole_depths >> x->depth) & 1) || x->depth + 4 > x->max_depth ||
+        !sl_scan_peek(x->sc, &p, &n))
         return 0;
-    size_t k = x->h.whole(x->ud, p, n);
+    size_t k = x->h.whole(x->ud, p, n, x->depth);
     if (!k)
         return 0;
     sl_scan_skip(x->sc, k);
@@ -329,6 +330,10 @@ static int scan_run(struct sl_xml *x, struct sl_error *err)
         if (x->h.whole && take_whole(x)) {
             if (x->ferr.code)
                 return handler_failed(x, err);
+            if (x->susp_req) {
+                x->susp_req = 0;
+                return 1;
+            }
             continue;
         }
         struct sl_scan_ev ev;
@@ -403,6 +408,11 @@ int sl_xml_run(struct sl_xml *x, struct sl_error *err)
 int sl_xml_failed(const struct sl_xml *x)
 {
     return x->ferr.code != 0;
+}
+
+int sl_xml_suspend_asked(const struct sl_xml *x)
+{
+    return x->susp_req;
 }
 
 const char *sl_xml_part(const struct sl_xml *x)

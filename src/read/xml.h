@@ -26,18 +26,20 @@ struct sl_xml;
 /* end gets no name: no handler needs it (depth says which element ends),
  * and finding the local part of every end tag costs time on big sheets.
  *
- * whole (optional, with the scanner only): while the open elements are
- * whole_depth deep, before each event, it may take whole elements (one or
- * more siblings in a row) of a shape it knows (at most 3 levels, no line end) straight from the
- * unscanned bytes p[0..n), doing what start, text and end would have
- * done, and return how many bytes it took; 0 leaves them to the parser.
- * It must take only what the scanner would find well-formed and give the
- * same result: fuzz/fuzz_scan.c compares it with expat. */
+ * whole (optional, with the scanner only): while the open elements are d
+ * deep for a d of whole_depths (bit d set), before each event, it may take
+ * whole elements (one or more siblings in a row) of a shape it knows (at
+ * most 4 levels, no line end) straight from the unscanned bytes p[0..n),
+ * doing what start, text and end would have done, and return how many
+ * bytes it took; 0 leaves them to the parser. It may ask to suspend
+ * (sl_xml_suspend) as end would. It must take only what the scanner would
+ * find well-formed and give the same result: fuzz/fuzz_scan.c compares it
+ * with expat. */
 struct sl_xml_handler {
     void (*start)(void *ud, const char *name, const char **atts, int depth);
     void (*end)(void *ud, int depth);
-    size_t (*whole)(void *ud, char *p, size_t n);
-    int whole_depth;
+    size_t (*whole)(void *ud, char *p, size_t n, int depth);
+    unsigned whole_depths;
 };
 
 /* Opens zip entry idx for parsing. depth limit from lim->max_depth; a
@@ -70,8 +72,10 @@ void sl_xml_collect(struct sl_xml *x, struct sl_buf *b);
 void sl_xml_fail(struct sl_xml *x, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Whether a handler failed (sl_xml_fail). */
+/* Whether a handler failed (sl_xml_fail), or asked to suspend
+ * (sl_xml_suspend, the scanner's parse: for a whole handler). */
 int sl_xml_failed(const struct sl_xml *x);
+int sl_xml_suspend_asked(const struct sl_xml *x);
 const char *sl_xml_part(const struct sl_xml *x);
 unsigned long sl_xml_line(const struct sl_xml *x);
 /* Compressed bytes consumed so far / in all (for progress). */
