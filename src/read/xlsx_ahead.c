@@ -17,8 +17,9 @@
  * caller alone reads block `head` until it asks for the next row after its
  * last. mu guards head, tail, stop and the waits on cv; a block is moved
  * from one side to the other only under mu (its contents are written before
- * the move, read after). The caller's progress counters are atomics in
- * zip.c. One lock, no order to keep; the thread may also wait on the shared
+ * the move, read after). head is written by the caller alone (under mu),
+ * so the caller reads it without: it locks once a block, not once a row. The caller's progress
+ * counters are atomics in zip.c. One lock, no order to keep; the thread may also wait on the shared
  * strings' lock (xlsx_sst.c) or the inflate ring's (zip.c), never while
  * holding mu. */
 #include <pthread.h>
@@ -190,15 +191,15 @@ int sl_xlsx_ahead_next(struct sl_xlsx *x, struct sl_row *row, struct sl_error *e
     for (;;) {
         if (a->over)
             return 0;
-        pthread_mutex_lock(&a->mu);
-        if (!a->held) {
+        if (!a->held) { /* the lock only to take a block, not for each row */
+            pthread_mutex_lock(&a->mu);
             while (a->head == a->tail)
                 pthread_cond_wait(&a->cv, &a->mu);
+            pthread_mutex_unlock(&a->mu);
             a->held = 1;
             a->next_row = 0;
         }
-        struct block *k = &a->b[a->head % NBLOCK];
-        pthread_mutex_unlock(&a->mu);
+        struct block *k = &a->b[a->head % NBLOCK]; /* head: written by this thread alone */
         while (a->next_row < k->nrows) {
             const struct block_row *r = &k->rows[a->next_row++];
             if (a->next_row < k->nrows) /* start the next row's table reads */
