@@ -268,18 +268,28 @@ static int is_blank(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Puts text into the current cell (len 0 clears it). ext: text that lives
- * elsewhere (a shared string), else it is copied into the row's buffer. */
-static void put_cell(struct sl_xlsx *x, const char *text, size_t len, int kind, int ext)
+/* The current cell's slot in the row (counted as used), or NULL: out of
+ * memory, the parse failed. */
+static inline struct sl_cell *cell_slot(struct sl_xlsx *x)
 {
     size_t i = (size_t)x->col - 1;
     if (ensure_cells(x, i + 1)) {
         fail_cell(x, SL_ENOMEM, "%s", "out of memory");
-        return;
+        return NULL;
     }
-    struct sl_cell *c = &x->cells[i];
     if (i >= x->used)
         x->used = i + 1;
+    return &x->cells[i];
+}
+
+/* Puts text into the current cell (len 0 clears it). ext: text that lives
+ * elsewhere (a shared string), else it is copied into the row's buffer. */
+static void put_cell(struct sl_xlsx *x, const char *text, size_t len, int kind, int ext)
+{
+    struct sl_cell *c = cell_slot(x);
+    size_t i = (size_t)x->col - 1;
+    if (!c)
+        return;
     if (len == 0) {
         c->text = "";
         c->len = 0;
@@ -342,18 +352,13 @@ static void cell_shared_idx(struct sl_xlsx *x, uint64_t v)
     /* Resolved when the row ends: the table is large and read at random,
      * so the row's lookups are prefetched and their misses overlap. (What
      * put_cell would do for an ext cell, for the commonest cell there is.) */
-    size_t i = (size_t)x->col - 1;
-    if (ensure_cells(x, i + 1)) {
-        fail_cell(x, SL_ENOMEM, "%s", "out of memory");
+    struct sl_cell *c = cell_slot(x);
+    if (!c)
         return;
-    }
-    struct sl_cell *c = &x->cells[i];
-    if (i >= x->used)
-        x->used = i + 1;
     c->text = "";
     c->len = 1;
     c->kind = SL_CELL_STRING;
-    x->cell_off[i] = SST_TAG | (size_t)v;
+    x->cell_off[x->col - 1] = SST_TAG | (size_t)v;
     if (!x->defer_sst)
         sl_xlsx_sst_prefetch(x, v);
 }
@@ -529,16 +534,20 @@ static void sheet_end(void *ud, int depth)
  * text, an empty <c/>, anything in doubt) goes the usual way, which also
  * judges what is not well-formed. Nothing is written to the window. */
 
-/* ASCII letters and digits: the bytes of a value the lane takes. */
-static const unsigned char alnum[256] = {
-    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
-    ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
-    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
-    ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1,
-    ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
-    ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
-    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
-    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1};
+/* The bytes of values the lanes take: LANE_ALNUM, ASCII letters and digits
+ * (a cell's attributes); LANE_RVAL, those and ":.-" (a row's, as in
+ * spans="1:9" or ht="15.75"). */
+enum { LANE_ALNUM = 1, LANE_RVAL = 2 };
+static const unsigned char lane_cls[256] = {
+    ['0'] = 3, ['1'] = 3, ['2'] = 3, ['3'] = 3, ['4'] = 3, ['5'] = 3, ['6'] = 3, ['7'] = 3,
+    ['8'] = 3, ['9'] = 3, ['A'] = 3, ['B'] = 3, ['C'] = 3, ['D'] = 3, ['E'] = 3, ['F'] = 3,
+    ['G'] = 3, ['H'] = 3, ['I'] = 3, ['J'] = 3, ['K'] = 3, ['L'] = 3, ['M'] = 3, ['N'] = 3,
+    ['O'] = 3, ['P'] = 3, ['Q'] = 3, ['R'] = 3, ['S'] = 3, ['T'] = 3, ['U'] = 3, ['V'] = 3,
+    ['W'] = 3, ['X'] = 3, ['Y'] = 3, ['Z'] = 3, ['a'] = 3, ['b'] = 3, ['c'] = 3, ['d'] = 3,
+    ['e'] = 3, ['f'] = 3, ['g'] = 3, ['h'] = 3, ['i'] = 3, ['j'] = 3, ['k'] = 3, ['l'] = 3,
+    ['m'] = 3, ['n'] = 3, ['o'] = 3, ['p'] = 3, ['q'] = 3, ['r'] = 3, ['s'] = 3, ['t'] = 3,
+    ['u'] = 3, ['v'] = 3, ['w'] = 3, ['x'] = 3, ['y'] = 3, ['z'] = 3, [':'] = 2, ['.'] = 2,
+    ['-'] = 2};
 
 /* The attributes of the start tag at p: v[k], n[k] for r, t, s (NULL when
  * absent) and *gt at its '>'; 0 when it is not of the shape above. The
@@ -559,7 +568,7 @@ static int whole_atts(char *p, char *e, char *v[3], size_t n[3], char **gt)
             return 0;
         seen |= 1u << k;
         char *w = q + 3;
-        while (alnum[(unsigned char)*w])
+        while (lane_cls[(unsigned char)*w] & LANE_ALNUM)
             w++;
         if (w >= e || *w != '"')
             return 0;
@@ -747,16 +756,6 @@ static inline __attribute__((always_inline)) size_t whole_cell(struct sl_xlsx *x
 #define ROW_ATTS 8
 static size_t row_tag(const char *p, const char *e, const char **r, size_t *rn)
 {
-    static const unsigned char val[256] = {
-        ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
-        ['8'] = 1, ['9'] = 1, [':'] = 1, ['.'] = 1, ['-'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1,
-        ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1,
-        ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1,
-        ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1,
-        ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
-        ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1,
-        ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1,
-        ['z'] = 1};
     const char *name[ROW_ATTS], *q = p + 4;
     size_t nlen[ROW_ATTS], na = 0;
     *r = NULL;
@@ -767,7 +766,7 @@ static size_t row_tag(const char *p, const char *e, const char **r, size_t *rn)
         const char *nm = ++q;
         if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')))
             return 0; /* also a second space: the usual way */
-        while (alnum[(unsigned char)*q])
+        while (lane_cls[(unsigned char)*q] & LANE_ALNUM)
             q++;
         size_t len = (size_t)(q - nm);
         if (e - q < 3 || q[0] != '=' || q[1] != '"' || na == ROW_ATTS ||
@@ -779,7 +778,7 @@ static size_t row_tag(const char *p, const char *e, const char **r, size_t *rn)
         name[na] = nm;
         nlen[na++] = len;
         const char *v = q += 2;
-        while (val[(unsigned char)*q])
+        while (lane_cls[(unsigned char)*q] & LANE_RVAL)
             q++;
         if (q >= e || *q != '"')
             return 0;
