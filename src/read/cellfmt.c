@@ -605,7 +605,7 @@ static size_t put_utf8(char *w, unsigned cp)
 
 size_t sl_xesc_decode(char *s, size_t n)
 {
-    char *first = n >= 7 ? memchr(s, '_', n - 6) : NULL;
+    char *first = (char *)sl_xesc_first(s, n);
     if (!first)
         return n;
     size_t r = (size_t)(first - s), w = r;

@@ -7,6 +7,7 @@
 #define SL_READ_CELLFMT_H
 
 #include <stddef.h>
+#include <string.h>
 
 /* Output buffers of these functions hold at least this many bytes. */
 #define SL_CELLFMT_MAX 64
@@ -47,5 +48,11 @@ size_t sl_fmt_iso(const char *v, size_t n, int kind, char *out);
  * joining escaped surrogate pairs, a lone surrogate becoming U+FFFD. Returns
  * the new length; s is not NUL-terminated by this. */
 size_t sl_xesc_decode(char *s, size_t n);
+/* Where s[0..n) may hold such an escape (its first '_' that has room for
+ * one after it), or NULL: then sl_xesc_decode leaves it as it is. */
+static inline const char *sl_xesc_first(const char *s, size_t n)
+{
+    return n >= 7 ? memchr(s, '_', n - 6) : NULL;
+}
 
 #endif

@@ -18,10 +18,10 @@
  * last. mu guards head, tail, stop and the waits on cv; a block is moved
  * from one side to the other only under mu (its contents are written before
  * the move, read after). head is written by the caller alone (under mu),
- * so the caller reads it without: it locks once a block, not once a row. The caller's progress
- * counters are atomics in zip.c. One lock, no order to keep; the thread may also wait on the shared
- * strings' lock (xlsx_sst.c) or the inflate ring's (zip.c), never while
- * holding mu. */
+ * so the caller reads it without: it locks once a block, not once a row.
+ * The caller's progress counters are atomics in zip.c. One lock, no order
+ * to keep; the thread may also wait on the shared strings' lock
+ * (xlsx_sst.c) or the inflate ring's (zip.c), never while holding mu. */
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>

@@ -35,6 +35,15 @@ static void fail_cell(struct sl_xlsx *x, int code, const char *fmt, const char *
     sl_xml_fail(x->xml, code, fmt, what);
 }
 
+/* The current cell is past the last column a sheet can have. */
+static void fail_col(struct sl_xlsx *x)
+{
+    fail_cell(x, SL_EXLSX,
+              "a cell passes column %s (16,384), the last one a sheet can have; the workbook is "
+              "malformed",
+              "XFD");
+}
+
 /* Parses "A1", "$B$7", ... (the n bytes at r, followed by a byte that is
  * no letter, digit or '$': the value's quote or NUL) into a column; 0 when
  * it is no such reference. */
@@ -209,10 +218,7 @@ static void cell_start(struct sl_xlsx *x, const char **atts)
     x->in_c = 1;
     x->have_v = x->have_is = 0;
     if (x->col > MAX_COL)
-        fail_cell(x, SL_EXLSX,
-                  "a cell passes column %s (16,384), the last one a sheet can have; the workbook "
-                  "is malformed",
-                  "XFD");
+        fail_col(x);
 }
 
 /* A child of <c>: the first <v> is collected, the first <is> opened. */
@@ -582,29 +588,62 @@ static int whole_atts(char *p, char *e, char *v[3], size_t n[3], char **gt)
     return 1;
 }
 
+/* A shared string's value at d: DIGITS</v></c> (up to 15 digits): *idx
+ * and the end of the cell, else NULL. The digit loop stops at the NUL
+ * after the window. */
+static inline const char *shared_value(const char *d, const char *e, uint64_t *idx)
+{
+    const char *d0 = d;
+    unsigned dig;
+    *idx = 0;
+    while ((dig = (unsigned)(*d - '0')) <= 9)
+        *idx = *idx * 10 + dig, d++;
+    if (d == d0 || d - d0 > 15 || e - d < 8 || !sl_scan_is(d, "</v></c>", 8))
+        return NULL;
+    return d + 8;
+}
+
+/* The lanes' cells: column col (past the last one: an error), then the
+ * value. */
+static inline int lane_col(struct sl_xlsx *x, long col, int ctype)
+{
+    x->col = col;
+    x->ctype = ctype;
+    if (col <= MAX_COL)
+        return 1;
+    fail_col(x);
+    return 0;
+}
+
 /* <c ...><v>DIGITS</v></c> with t="s": the bytes taken, else 0. */
 static size_t whole_shared(struct sl_xlsx *x, char *p, char *e, char *v[3], size_t n[3], char *gt)
 {
-    if (!v[1] || n[1] != 1 || v[1][0] != 's' || e - gt < 13 || !sl_scan_is(gt + 1, "<v>", 3))
-        return 0;
-    const char *d0 = gt + 4, *d = d0;
-    uint64_t idx = 0;
-    unsigned dig;
-    while ((dig = (unsigned)(*d - '0')) <= 9) /* the NUL at the end stops it */
-        idx = idx * 10 + dig, d++;
-    if (d == d0 || d - d0 > 15 || e - d < 8 || !sl_scan_is(d, "</v></c>", 8))
+    uint64_t idx;
+    const char *end;
+    if (!v[1] || n[1] != 1 || v[1][0] != 's' || e - gt < 13 || !sl_scan_is(gt + 1, "<v>", 3) ||
+        !(end = shared_value(gt + 4, e, &idx)))
         return 0;
     long col = v[0] ? ref_col(v[0], n[0]) : 0;
-    x->col = col ? col : x->col + 1;
-    x->ctype = CT_S;
-    if (x->col > MAX_COL)
-        fail_cell(x, SL_EXLSX,
-                  "a cell passes column %s (16,384), the last one a sheet can have; the workbook "
-                  "is malformed",
-                  "XFD");
-    else
+    if (lane_col(x, col ? col : x->col + 1, CT_S))
         cell_shared_idx(x, idx);
-    return (size_t)(d + 8 - p);
+    return (size_t)(end - p);
+}
+
+/* An inline string's text into the current cell: copied into the row, its
+ * _xHHHH_ escapes decoded there (the window is not written). */
+static inline void put_inline(struct sl_xlsx *x, const char *text, size_t len)
+{
+    put_cell(x, text, len, SL_CELL_STRING, 0);
+    if (!sl_xesc_first(text, len) || sl_xml_failed(x->xml))
+        return;
+    char *s = x->rowtext.data + x->cell_off[x->col - 1];
+    size_t k = sl_xesc_decode(s, len);
+    if (k < len) { /* the row's text ends with this cell's: it shrinks */
+        s[k] = '\0';
+        x->rowtext.len -= len - k;
+        x->rowtext.data[x->rowtext.len] = '\0';
+        x->cells[x->col - 1].len = k;
+    }
 }
 
 /* The commonest cells of all, as Excel and libxlsxwriter write them,
@@ -615,14 +654,6 @@ static size_t whole_shared(struct sl_xlsx *x, char *p, char *e, char *v[3], size
  * The bytes taken, else 0: whole_atts and the general lane judge any
  * other shape, with the same result for these. The byte loops stop at the
  * NUL after the window; fixed strings are compared once the bound allows. */
-static void lane_col_fail(struct sl_xlsx *x)
-{
-    fail_cell(x, SL_EXLSX,
-              "a cell passes column %s (16,384), the last one a sheet can have; the workbook is "
-              "malformed",
-              "XFD");
-}
-
 static inline size_t lane(struct sl_xlsx *x, const char *p, const char *e)
 {
     const unsigned char *q = (const unsigned char *)p + 3, *l, *ue = (const unsigned char *)e;
@@ -646,42 +677,24 @@ static inline size_t lane(struct sl_xlsx *x, const char *p, const char *e)
         if (q == l || *q++ != '"')
             return 0;
     }
-    if (ue - q >= 10 + 1 + 8 && sl_scan_is((const char *)q, " t=\"s\"><v>", 10)) {
-        const unsigned char *d0 = q + 10, *d = d0;
-        uint64_t idx = 0;
-        unsigned dig;
-        while ((dig = (unsigned)(*d - '0')) <= 9)
-            idx = idx * 10 + dig, d++;
-        if (d == d0 || d - d0 > 15 || ue - d < 8 || !sl_scan_is((const char *)d, "</v></c>", 8))
+    const char *c = (const char *)q, *end;
+    if (ue - q >= 10 + 1 + 8 && sl_scan_is(c, " t=\"s\"><v>", 10)) {
+        uint64_t idx;
+        if (!(end = shared_value(c + 10, e, &idx)))
             return 0;
-        x->col = col;
-        x->ctype = CT_S;
-        if (col > MAX_COL)
-            lane_col_fail(x);
-        else
+        if (lane_col(x, col, CT_S))
             cell_shared_idx(x, idx);
-        return (size_t)((const char *)d + 8 - p);
+        return (size_t)(end - p);
     }
-    if (ue - q >= 22 + 13 && sl_scan_is((const char *)q, " t=\"inlineStr\"><is><t>", 22)) {
-        const char *text = (const char *)q + 22;
+    if (ue - q >= 22 + 13 && sl_scan_is(c, " t=\"inlineStr\"><is><t>", 22)) {
+        const char *text = c + 22;
         size_t len = sl_scan_plain(text, (size_t)(e - text));
-        const char *t = text + len;
-        if (e - t < 13 || !sl_scan_is(t, "</t></is></c>", 13) || len > x->lim.max_cell_bytes)
+        end = text + len;
+        if (e - end < 13 || !sl_scan_is(end, "</t></is></c>", 13) || len > x->lim.max_cell_bytes)
             return 0;
-        x->col = col;
-        x->ctype = CT_INLINE;
-        if (col > MAX_COL) {
-            lane_col_fail(x);
-        } else if (len >= 7 && memchr(text, '_', len - 6)) { /* _xHHHH_ escapes: decoded */
-            sl_buf_reset(&x->isbuf);
-            if (sl_buf_add(&x->isbuf, text, len))
-                sl_xml_fail(x->xml, SL_ENOMEM, "out of memory");
-            else
-                put_string(x, &x->isbuf, SL_CELL_STRING);
-        } else {
-            put_cell(x, text, len, SL_CELL_STRING, 0); /* len 0: an empty cell */
-        }
-        return (size_t)(t + 13 - p);
+        if (lane_col(x, col, CT_INLINE))
+            put_inline(x, text, len);
+        return (size_t)(end + 13 - p);
     }
     return 0;
 }
@@ -797,8 +810,9 @@ static size_t row_tag(const char *p, const char *e, const char **r, size_t *rn)
  * after all, its state reset for row_start; then the next 8 rows are not
  * tried, 16 after a second in a row and so on (up to 1,024), so a sheet
  * whose rows all hold a formula is not read twice, and one where a row in
- * five has an entity still has most of the others taken. A cell that fails fails here as it would
- * there (the bytes before it are the same well-formed ones, on the same line). */
+ * five has an entity still has most of the others taken. A cell that fails
+ * fails here as it would there (the bytes before it are the same
+ * well-formed ones, on the same line). */
 static size_t whole_row(struct sl_xlsx *x, char *p, size_t n)
 {
     char *e = p + n;
@@ -855,7 +869,7 @@ static size_t sheet_whole(void *ud, char *p, size_t n, int depth)
     struct sl_xlsx *x = ud;
     size_t took = 0, k;
     if (depth == 2) {
-        if (!x->in_sd || x->in_row || sl_xml_failed(x->xml))
+        if (!x->in_sd || x->in_row)
             return 0;
         while ((k = whole_row(x, p + took, n - took)) != 0) {
             took += k;

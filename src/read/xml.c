@@ -327,34 +327,27 @@ static int take_whole(struct sl_xml *x)
 static int scan_run(struct sl_xml *x, struct sl_error *err)
 {
     for (;;) {
-        if (x->h.whole && take_whole(x)) {
-            if (x->ferr.code)
-                return handler_failed(x, err);
-            if (x->susp_req) {
-                x->susp_req = 0;
-                return 1;
+        if (!x->h.whole || !take_whole(x)) {
+            struct sl_scan_ev ev;
+            int k = sl_scan_next(x->sc, &ev, err);
+            switch (k) {
+            case SL_SCAN_START:
+                on_start(x, ev.name, ev.atts);
+                break;
+            case SL_SCAN_END:
+                on_end(x, NULL);
+                break;
+            case SL_SCAN_TEXT:
+                text(x, ev.text, ev.len);
+                break;
+            case SL_SCAN_DONE:
+                x->done = 1;
+                return 0;
+            case SL_SCAN_EXPAT:
+                return to_expat(x, err);
+            default:
+                return k;
             }
-            continue;
-        }
-        struct sl_scan_ev ev;
-        int k = sl_scan_next(x->sc, &ev, err);
-        switch (k) {
-        case SL_SCAN_START:
-            on_start(x, ev.name, ev.atts);
-            break;
-        case SL_SCAN_END:
-            on_end(x, NULL);
-            break;
-        case SL_SCAN_TEXT:
-            text(x, ev.text, ev.len);
-            break;
-        case SL_SCAN_DONE:
-            x->done = 1;
-            return 0;
-        case SL_SCAN_EXPAT:
-            return to_expat(x, err);
-        default:
-            return k;
         }
         if (x->ferr.code)
             return handler_failed(x, err);
